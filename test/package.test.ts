@@ -19,7 +19,11 @@ describe('the published package', () => {
   it('resolves through import() by its own name', () => {
     const out = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "const m = await import('longrunning'); console.log(typeof m.builtinRoot)"],
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('longrunning'); console.log(typeof m.createRegistry)",
+      ],
       { cwd: repo, encoding: 'utf8' },
     );
     assert.equal(out.trim(), 'function');
@@ -28,7 +32,7 @@ describe('the published package', () => {
   it('resolves through require() by its own name', () => {
     const out = execFileSync(
       process.execPath,
-      ['--no-warnings', '-e', "console.log(typeof require('longrunning').builtinRoot)"],
+      ['--no-warnings', '-e', "console.log(typeof require('longrunning').createRegistry)"],
       { cwd: repo, encoding: 'utf8' },
     );
     assert.equal(out.trim(), 'function');
