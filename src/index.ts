@@ -2,7 +2,7 @@
  * longrunning: a typed client for google.longrunning.Operations over gRPC.
  *
  * User-facing exports come first; building blocks for custom transports and GAPIC-style
- * clients follow.
+ * clients follow. The fake server and fake clock are in `longrunning/testing`.
  */
 
 export {
@@ -14,7 +14,8 @@ export {
   DEFAULT_WAIT_CHUNK_MS,
   type PollingOptions,
 } from './backoff.js';
-export { type Clock, systemClock } from './clock.js';
+export { DEFAULT_MAX_WAIT_CALLS, OperationsClient, type OperationsClientOptions } from './client.js';
+export { type Clock, MAX_TIMER_MS, systemClock } from './clock.js';
 export { Code, type CodeName, codeFromHttpStatus, codeName } from './code.js';
 export {
   DecodeError,
@@ -26,6 +27,19 @@ export {
   TimeoutError,
   UnknownTypeError,
 } from './errors.js';
+export { operationTypesFromMethod, type StartMethod } from './gapic.js';
+export { Operation, type OperationTypes, type WaitOptions } from './operation.js';
+export { FINAL_POLL_TIMEOUT_MS, type WaitStrategy } from './operation-source.js';
+export { PERCENT_FIELDS, progressOf } from './progress.js';
 export { builtinRoot, serviceDefinition, TO_OBJECT_OPTIONS } from './protos.js';
 export { createRegistry, type Registry, TYPE_URL_PREFIX } from './registry.js';
+export {
+  type CallOptions,
+  DEFAULT_RETRY,
+  DEFAULT_RPC_TIMEOUT_MS,
+  type ListOperationsPage,
+  type ListOperationsRequest,
+  type OperationsTransport,
+  type RetryPolicy,
+} from './transport.js';
 export type { Any, RawListResponse, RawOperation, RawStatus } from './types.js';

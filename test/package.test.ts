@@ -29,6 +29,32 @@ describe('the published package', () => {
     assert.equal(out.trim(), 'function');
   });
 
+  it('lets an external script import the fake server from longrunning/testing', async () => {
+    const { mkdtempSync, writeFileSync, symlinkSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lro-external-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(repo, join(dir, 'node_modules', 'longrunning'));
+    symlinkSync(join(repo, 'node_modules', '@grpc'), join(dir, 'node_modules', '@grpc'));
+    writeFileSync(
+      join(dir, 'script.mjs'),
+      `import { FakeOperationsServer } from 'longrunning/testing';
+import { OperationsClient } from 'longrunning';
+import * as grpc from '@grpc/grpc-js';
+const server = await FakeOperationsServer.start();
+const client = new OperationsClient({ address: server.address, credentials: grpc.credentials.createInsecure() });
+const h = server.create();
+h.succeed('google.protobuf.Empty', {});
+const op = await client.getOperation(h.name);
+console.log(op.done);
+client.close();
+await server.stop();
+`,
+    );
+    const out = execFileSync(process.execPath, ['script.mjs'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(out.trim(), 'true');
+  });
+
   it('resolves through require() by its own name', () => {
     const out = execFileSync(
       process.execPath,

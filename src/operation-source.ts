@@ -1,0 +1,125 @@
+/**
+ * The LRO side of a polling loop: which RPC each poll makes and which failures polling
+ * survives. `auto` uses WaitOperation while the client has a free slot and the server
+ * supports it (an UNIMPLEMENTED answer is remembered for the whole client), GetOperation
+ * otherwise; `wait` insists on WaitOperation; `poll` uses GetOperation only.
+ */
+import type { ResolvedPollingOptions } from './backoff.js';
+import type { Clock } from './clock.js';
+import { Code } from './code.js';
+import { RpcError } from './errors.js';
+import type { PollResult, PollSource } from './poll-loop.js';
+import { retryInfoDelayMs } from './retry.js';
+import {
+  type CallOptions,
+  DEFAULT_RETRY,
+  DEFAULT_RPC_TIMEOUT_MS,
+  type OperationsTransport,
+} from './transport.js';
+import type { RawOperation } from './types.js';
+import type { WaitSlots } from './wait-slots.js';
+
+/** How a wait reaches the server. */
+export type WaitStrategy = 'auto' | 'wait' | 'poll';
+
+/** The strategies, for validation. */
+export const STRATEGIES: readonly WaitStrategy[] = ['auto', 'wait', 'poll'];
+
+/**
+ * The RPC timeout of a poll made when no time is left before the wait's deadline (the
+ * final poll at the deadline): short, so the deadline is honoured to within about this.
+ */
+export const FINAL_POLL_TIMEOUT_MS = 25;
+
+/** A WaitOperation that comes back not done before this share of its timeout counts as early (then back off). */
+const EARLY_WAIT_SHARE = 0.9;
+
+/** What a client shares among its loops: the slot budget and whether the server lacks WaitOperation. */
+export interface WaitSupport {
+  readonly slots: WaitSlots;
+  unsupported: boolean;
+}
+
+/** Everything a source needs, fixed when its loop starts. */
+export interface SourceOptions {
+  readonly name: string;
+  readonly transport: OperationsTransport;
+  readonly clock: Clock;
+  readonly polling: ResolvedPollingOptions;
+  readonly strategy: WaitStrategy;
+  readonly support: WaitSupport;
+  /** Headers and retry of each poll RPC (the client's, never those of the call that started the operation). */
+  readonly call: CallOptions;
+}
+
+/** True for poll failures that polling survives: the retry policy's codes, and RESOURCE_EXHAUSTED with RetryInfo. */
+export function isRetryablePollError(error: unknown, call: CallOptions): boolean {
+  if (!RpcError.is(error)) return false;
+  const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
+  return (
+    codes.includes(error.code) ||
+    (error.code === Code.RESOURCE_EXHAUSTED && retryInfoDelayMs(error) !== undefined)
+  );
+}
+
+/** Builds the PollSource of one operation's loop. */
+export function operationSource(o: SourceOptions): PollSource<RawOperation> {
+  /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
+  let starved = false;
+  const never = new Promise<void>(() => {});
+
+  const callTimeout = (budgetMs: number): number =>
+    Math.min(o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
+
+  async function viaGet(budgetMs: number, signal: AbortSignal): Promise<PollResult<RawOperation>> {
+    try {
+      const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs: callTimeout(budgetMs) });
+      return { snapshot, backOff: true };
+    } catch (error) {
+      if (isRetryablePollError(error, o.call)) return { backOff: true };
+      throw error;
+    }
+  }
+
+  async function viaWait(
+    budgetMs: number,
+    signal: AbortSignal,
+    paceMs: number | undefined,
+  ): Promise<PollResult<RawOperation>> {
+    const wait = o.transport.wait;
+    if (wait === undefined) return viaGet(budgetMs, signal);
+    const chunk = Math.max(1, Math.min(o.polling.waitChunkMs, budgetMs, paceMs ?? Number.POSITIVE_INFINITY));
+    const started = o.clock.now();
+    try {
+      const snapshot = await wait.call(o.transport, o.name, chunk, { ...o.call, signal });
+      const early = o.clock.now() - started < chunk * EARLY_WAIT_SHARE;
+      return { snapshot, backOff: !snapshot.done && early };
+    } catch (error) {
+      if (o.strategy === 'auto' && RpcError.is(error) && error.code === Code.UNIMPLEMENTED) {
+        o.support.unsupported = true;
+        return { backOff: false };
+      }
+      if (isRetryablePollError(error, o.call)) return { backOff: true };
+      throw error;
+    } finally {
+      o.support.slots.release();
+    }
+  }
+
+  return {
+    poll(budgetMs, signal, paceMs) {
+      starved = false;
+      const wantsWait =
+        o.strategy !== 'poll' &&
+        o.transport.wait !== undefined &&
+        !(o.strategy === 'auto' && o.support.unsupported) &&
+        budgetMs > 0;
+      if (!wantsWait) return viaGet(budgetMs, signal);
+      if (o.support.slots.tryAcquire()) return viaWait(budgetMs, signal, paceMs);
+      starved = true;
+      return viaGet(budgetMs, signal);
+    },
+    isDone: (snapshot) => snapshot.done,
+    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : never),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * A polling loop shared by every waiter of one key (an operation name, per client), that
+ * knows nothing of protobuf: it asks its source for a snapshot, hands it to each waiter,
+ * times out waiters whose deadline has passed, and sleeps a backoff delay clamped to the
+ * earliest deadline. It runs while it has waiters and stops (cancelling the poll or the
+ * sleep in flight) when the last one leaves.
+ */
+import { Backoff, type BackoffOptions } from './backoff.js';
+import type { Clock } from './clock.js';
+
+/** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
+export interface PollResult<S> {
+  readonly snapshot?: S;
+  readonly backOff: boolean;
+}
+
+/** The operation-specific side of a loop. */
+export interface PollSource<S> {
+  /**
+   * One poll. `budgetMs` is the time left before the earliest waiter's deadline (Infinity
+   * if none). `paceMs`, set when a waiter wants every update, is the backoff delay of this
+   * round: a poll that can hold (WaitOperation) should hold no longer, so updates arrive on
+   * the backoff cadence. Resolves with the result; rejects to fail every waiter with that
+   * error. Retryable failures should resolve `{ backOff: true }` instead of rejecting.
+   */
+  poll(budgetMs: number, signal: AbortSignal, paceMs: number | undefined): Promise<PollResult<S>>;
+  /** True when the snapshot is final; the loop ends after delivering it. */
+  isDone(snapshot: S): boolean;
+  /** Resolves when a sleep should end early (e.g. a WaitOperation slot freed up). Optional. */
+  wakeUp?(signal: AbortSignal): Promise<void>;
+}
+
+/** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
+export interface Waiter<S> {
+  /** A Clock time after which the waiter times out, or Infinity. */
+  readonly deadline: number;
+  /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
+  readonly wantsUpdates: boolean;
+  /** A new snapshot. Returns true when the waiter is finished (it then leaves). */
+  deliver(snapshot: S): boolean;
+  /** Every waiter fails with a poll's non-retryable error. */
+  fail(error: unknown): void;
+  /** The deadline passed: `polls` made since the waiter joined, and the latest snapshot of the loop. */
+  timeOut(polls: number, latest: S | undefined): void;
+}
+
+/** One loop, run while it has waiters. */
+export class SharedPoll<S> {
+  readonly #source: PollSource<S>;
+  readonly #clock: Clock;
+  readonly #backoff: Backoff;
+  readonly #onIdle: () => void;
+  /** Each waiter with the poll count at the time it joined. */
+  readonly #waiters = new Map<Waiter<S>, number>();
+  /** Aborted when the last waiter leaves; cancels the poll or sleep in flight. */
+  readonly #stop = new AbortController();
+  #polls = 0;
+  #started = false;
+  #latest: S | undefined;
+
+  /** `onIdle` runs once, when the loop stops for good (no waiters left, or done, or failed). */
+  constructor(source: PollSource<S>, clock: Clock, backoff: BackoffOptions, onIdle: () => void) {
+    this.#source = source;
+    this.#clock = clock;
+    this.#backoff = new Backoff(backoff);
+    this.#onIdle = onIdle;
+  }
+
+  /** True once the loop stopped; a stopped loop takes no waiters. */
+  get stopped(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Adds a waiter (starting the loop with the first one). Returns the function that removes it. */
+  join(waiter: Waiter<S>): () => void {
+    if (this.stopped) throw new Error('SharedPoll: join after stop');
+    this.#waiters.set(waiter, this.#polls);
+    if (!this.#started) {
+      this.#started = true;
+      void this.#run();
+    }
+    return () => this.#leave(waiter);
+  }
+
+  #leave(waiter: Waiter<S>): void {
+    if (this.#waiters.delete(waiter) && this.#waiters.size === 0) this.#end();
+  }
+
+  #end(): void {
+    if (this.stopped) return;
+    this.#stop.abort();
+    this.#onIdle();
+  }
+
+  #earliestDeadline(): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const w of this.#waiters.keys()) earliest = Math.min(earliest, w.deadline);
+    return earliest;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    try {
+      while (!signal.aborted) {
+        let result: PollResult<S>;
+        // At most one backoff delay per round: the pace of a holding poll, reused as the sleep.
+        let delay = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
+        try {
+          const budget = Math.max(0, this.#earliestDeadline() - this.#clock.now());
+          result = await this.#source.poll(budget, signal, delay);
+        } catch (error) {
+          if (signal.aborted) return;
+          this.#polls++;
+          for (const w of [...this.#waiters.keys()]) w.fail(error);
+          return;
+        }
+        if (signal.aborted) return;
+        this.#polls++;
+        const { snapshot } = result;
+        if (snapshot !== undefined) {
+          this.#latest = snapshot;
+          for (const w of [...this.#waiters.keys()]) {
+            if (w.deliver(snapshot)) this.#waiters.delete(w);
+          }
+          if (this.#source.isDone(snapshot)) return;
+        }
+        const now = this.#clock.now();
+        for (const [w, joinedAt] of [...this.#waiters]) {
+          if (w.deadline <= now) {
+            this.#waiters.delete(w);
+            w.timeOut(this.#polls - joinedAt, this.#latest);
+          }
+        }
+        if (this.#waiters.size === 0) return;
+        if (result.backOff) {
+          delay ??= this.#backoff.next();
+          await this.#sleep(Math.min(delay, this.#earliestDeadline() - now));
+        }
+      }
+    } catch (error) {
+      // Only a sleep aborted by the stop signal lands here; anything else is a bug to surface.
+      if (!signal.aborted) for (const w of [...this.#waiters.keys()]) w.fail(error);
+    } finally {
+      this.#waiters.clear();
+      this.#end();
+    }
+  }
+
+  /** Sleeps `ms`, ending early when the loop stops (rejects) or the source wakes it (resolves). */
+  async #sleep(ms: number): Promise<void> {
+    const { wakeUp } = this.#source;
+    if (wakeUp === undefined) return this.#clock.sleep(ms, this.#stop.signal);
+    const local = new AbortController();
+    const onStop = (): void => local.abort(this.#stop.signal.reason);
+    this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await Promise.race([this.#clock.sleep(ms, local.signal), wakeUp.call(this.#source, local.signal)]);
+    } finally {
+      this.#stop.signal.removeEventListener('abort', onStop);
+      local.abort();
+    }
+  }
+}
+
+/** The loops of one client, one per key: waiters of the same key share a loop. */
+export class PollHub<S> {
+  readonly #loops = new Map<string, SharedPoll<S>>();
+
+  /** Joins the running loop of `key`, or starts one with `create()`. Returns the leave function. */
+  join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => SharedPoll<S>): () => void {
+    let loop = this.#loops.get(key);
+    if (loop === undefined || loop.stopped) {
+      const fresh = create(() => {
+        if (this.#loops.get(key) === fresh) this.#loops.delete(key);
+      });
+      loop = fresh;
+      this.#loops.set(key, fresh);
+    }
+    return loop.join(waiter);
+  }
+
+  /** How many loops are running. */
+  get size(): number {
+    return this.#loops.size;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * A real grpc-js server for tests, demos and benchmarks: google.longrunning.Operations
+ * (all five RPCs) and the demo `longrunning.demo.v1.Exporter`, over loopback, with
+ * operations driven by the test, injected faults, added latency and call counters.
+ */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Code } from '../code.js';
+import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
+import { builtinRoot, serviceDefinition } from '../protos.js';
+import { createRegistry, type Registry } from '../registry.js';
+import type { RawOperation } from '../types.js';
+import { exportJob } from './demo-exporter.js';
+import {
+  FakeOperationHandle,
+  runSimulation,
+  type SimulateOptions,
+  simulationMetadata,
+} from './fake-operation.js';
+import { type FakeMethod, type Fault, FaultQueue, RpcFailure } from './faults.js';
+import { OperationStore } from './operation-store.js';
+import { operationsService } from './operations-service.js';
+import { PendingCall } from './pending-call.js';
+import { TimerSet } from './timer-set.js';
+
+export type { FailWith, SimulateOptions } from './fake-operation.js';
+export type { FakeMethod, Fault, OperationsMethod } from './faults.js';
+
+/** Options of `FakeOperationsServer.start`. */
+export interface FakeServerOptions {
+  /** Packs metadata and responses (default `createRegistry()`). */
+  readonly registry?: Registry;
+  /** Loopback host to bind (default '127.0.0.1'). */
+  readonly host?: string;
+  /** Port to bind (default 0: any free port). */
+  readonly port?: number;
+  /** When false, WaitOperation answers UNIMPLEMENTED (default true). */
+  readonly supportsWait?: boolean;
+  /** Server credentials (default insecure). */
+  readonly credentials?: grpc.ServerCredentials;
+  /** The operations to serve (default a new store); share one to restart a server over the same state. */
+  readonly store?: OperationStore;
+}
+
+/** Options of `FakeOperationsServer.create`. */
+export interface CreateOptions {
+  /** Default `operations/<id>` with a fresh id. */
+  readonly name?: string;
+  /** The type `setMetadata` packs with; required when `metadata` is given. */
+  readonly metadataType?: string;
+  /** Initial metadata, packed as `metadataType`. */
+  readonly metadata?: object;
+}
+
+/** An empty counter per RPC. */
+function zeroCalls(): Record<FakeMethod, number> {
+  return {
+    GetOperation: 0,
+    ListOperations: 0,
+    CancelOperation: 0,
+    DeleteOperation: 0,
+    WaitOperation: 0,
+    StartExport: 0,
+  };
+}
+
+/** `host:port`, with brackets around an IPv6 host. */
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A fake Operations service on a real loopback gRPC port. Every call is counted on
+ * arrival (`calls`), then takes the oldest injected fault for its method, if any, then
+ * waits `latencyMs`, then answers (with the fault, or from the store). Unknown operation
+ * names are NOT_FOUND, an empty name INVALID_ARGUMENT. `stop()` ends open calls and
+ * clears every timer the server started.
+ */
+export class FakeOperationsServer {
+  /** `host:port` to dial, e.g. '127.0.0.1:40123'. */
+  readonly address: string;
+  /** The bound port (the one the OS picked when started with port 0). */
+  readonly port: number;
+  /** The operations served; outlives the server and can be passed to another one. */
+  readonly store: OperationStore;
+  /** Packs metadata, responses and details. */
+  readonly registry: Registry;
+  /** Calls received per RPC, counted on arrival (including failed and cancelled ones). */
+  readonly calls: Record<FakeMethod, number> = zeroCalls();
+  /** Delay in ms added before answering every RPC; may be changed at any time. */
+  latencyMs = 0;
+
+  readonly #server: grpc.Server;
+  readonly #faults = new FaultQueue();
+  readonly #timers = new TimerSet();
+  readonly #open = new Set<{ abandon(): void }>();
+  /** Random per server, so generated names stay unique across servers sharing a store. */
+  readonly #idPrefix = randomBytes(4).toString('hex');
+  #nextId = 1;
+  #openWaits = 0;
+  #peakOpenWaits = 0;
+  #stopped = false;
+
+  private constructor(server: grpc.Server, address: string, port: number, options: FakeServerOptions) {
+    this.#server = server;
+    this.address = address;
+    this.port = port;
+    this.store = options.store ?? new OperationStore();
+    this.registry = options.registry ?? createRegistry();
+    const root = builtinRoot();
+    const service = operationsService(this.store, {
+      supportsWait: options.supportsWait ?? true,
+      timers: this.#timers,
+    });
+    server.addService(serviceDefinition(root.lookupService('google.longrunning.Operations')), {
+      GetOperation: this.#unary('GetOperation', service.GetOperation),
+      ListOperations: this.#unary('ListOperations', service.ListOperations),
+      CancelOperation: this.#unary('CancelOperation', service.CancelOperation),
+      DeleteOperation: this.#unary('DeleteOperation', service.DeleteOperation),
+      WaitOperation: this.#unary('WaitOperation', service.WaitOperation),
+    });
+    server.addService(serviceDefinition(root.lookupService('longrunning.demo.v1.Exporter')), {
+      StartExport: this.#unary('StartExport', (r: StartExportRequest__Output, c: PendingCall<RawOperation>) =>
+        c.reply(this.simulate(exportJob(r, this.registry)).snapshot),
+      ),
+    });
+  }
+
+  /**
+   * Binds a new server (loopback '127.0.0.1', any free port, insecure by default) and
+   * resolves once it accepts calls. Rejects with grpc-js's error when the port cannot be bound.
+   */
+  static async start(options: FakeServerOptions = {}): Promise<FakeOperationsServer> {
+    const host = options.host ?? '127.0.0.1';
+    const server = new grpc.Server();
+    const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(formatAddress(host, options.port ?? 0), credentials, (err, bound) =>
+        err === null ? resolve(bound) : reject(err),
+      ),
+    );
+    return new FakeOperationsServer(server, formatAddress(host, port), port, options);
+  }
+
+  /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */
+  get openWaits(): number {
+    return this.#openWaits;
+  }
+
+  /** The most WaitOperation calls open at one time since start or `resetCounters()`. */
+  get peakOpenWaits(): number {
+    return this.#peakOpenWaits;
+  }
+
+  /** Zeroes `calls` (in place) and sets `peakOpenWaits` to the number open now. */
+  resetCounters(): void {
+    Object.assign(this.calls, zeroCalls());
+    this.#peakOpenWaits = this.#openWaits;
+  }
+
+  /**
+   * Adds a running operation to the store and returns its handle. Throws an Error when
+   * the name is taken or `metadata` comes without `metadataType`, UnknownTypeError when
+   * the registry lacks `metadataType`.
+   */
+  create(options: CreateOptions = {}): FakeOperationHandle {
+    const { metadataType, metadata } = options;
+    if (metadata !== undefined && metadataType === undefined) {
+      throw new Error('create(): metadata was given without metadataType');
+    }
+    const name = options.name ?? this.#freshName();
+    const packed =
+      metadata === undefined || metadataType === undefined
+        ? null
+        : this.registry.pack(metadataType, metadata);
+    this.store.create(name, { metadata: packed });
+    return new FakeOperationHandle(this.store, this.registry, name, metadataType);
+  }
+
+  /**
+   * Starts a job that sets metadata at fraction 0 now, then `steps` (default 10) more
+   * times over `durationMs` on real timers, and ends with the response (or `fail`).
+   * Types are checked and the first metadata computed before anything is created, so a
+   * bad type or a throwing callback throws here. Stops early once the operation is done
+   * or deleted; `stop()` clears its timers.
+   */
+  simulate(options: SimulateOptions): FakeOperationHandle {
+    const response = this.registry.pack(options.responseType, options.response);
+    const first = simulationMetadata(options, 0, 1);
+    const createOptions: CreateOptions = { metadataType: options.metadataType, metadata: first };
+    const handle = this.create(
+      options.name === undefined ? createOptions : { ...createOptions, name: options.name },
+    );
+    runSimulation(handle, this.store, this.#timers, options, response);
+    return handle;
+  }
+
+  /**
+   * Makes the next `times` (default 1) calls of `fault.method` fail with `fault.code`,
+   * after the faults already queued for that method. Throws a RangeError for code 0.
+   */
+  inject(fault: Fault): void {
+    this.#faults.add(fault);
+  }
+
+  /**
+   * Stops accepting calls, ends open calls (clients see them fail), and clears every
+   * timer the server started: latency, simulations, WaitOperation timeouts. The store is
+   * left as it is. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const call of [...this.#open]) call.abandon();
+    this.#timers.clearAll();
+    this.#faults.clear();
+    this.#server.forceShutdown();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  #freshName(): string {
+    let name: string;
+    do name = `operations/${this.#idPrefix}-${this.#nextId++}`;
+    while (this.store.has(name));
+    return name;
+  }
+
+  /**
+   * Wraps a handler with counting, faults, latency and cleanup. A handler answers through
+   * its PendingCall or throws RpcFailure; any other throw is answered as INTERNAL.
+   */
+  #unary<Req, Res extends object>(
+    method: FakeMethod,
+    handle: (request: Req, call: PendingCall<Res>) => void,
+  ): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      this.calls[method]++;
+      const isWait = method === 'WaitOperation';
+      const pending = new PendingCall<Res>(callback, () => {
+        this.#open.delete(pending);
+        if (isWait) this.#openWaits--;
+      });
+      this.#open.add(pending);
+      if (isWait) this.#peakOpenWaits = Math.max(this.#peakOpenWaits, ++this.#openWaits);
+      call.on('cancelled', () => pending.abandon());
+      const fault = this.#faults.take(method);
+      const run = (): void => {
+        if (fault !== undefined) {
+          pending.fail(fault);
+          return;
+        }
+        try {
+          handle(call.request, pending);
+        } catch (error) {
+          pending.fail(
+            error instanceof RpcFailure
+              ? error
+              : new RpcFailure(Code.INTERNAL, error instanceof Error ? error.message : String(error)),
+          );
+        }
+      };
+      if (this.latencyMs > 0) pending.onEnd(this.#timers.after(this.latencyMs, run));
+      else run();
+    };
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * `longrunning/testing`: a real gRPC fake of google.longrunning.Operations (plus the demo
+ * Exporter service) for tests, demos and benchmarks, its in-memory operation store, and a
+ * manually driven clock for asserting exact delays without waiting on the wall clock.
+ */
+
+export { FakeClock } from './fake-clock.js';
+export type { FailWith, FakeOperationHandle, SimulateOptions } from './fake-operation.js';
+export {
+  type CreateOptions,
+  type FakeMethod,
+  FakeOperationsServer,
+  type FakeServerOptions,
+  type Fault,
+  type OperationsMethod,
+} from './fake-server.js';
+export {
+  type OperationFields,
+  type OperationFilter,
+  type OperationListener,
+  OperationStore,
+  type StatusInput,
+  type StorePage,
+} from './operation-store.js';

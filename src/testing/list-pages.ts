@@ -1,0 +1,89 @@
+/**
+ * ListOperations for the fake server: the filter grammar, page sizes and opaque page
+ * tokens over an OperationStore.
+ */
+import { createHash } from 'node:crypto';
+import { Code } from '../code.js';
+import type { ListOperationsRequest__Output } from '../generated/google/longrunning/ListOperationsRequest.js';
+import type { RawListResponse } from '../types.js';
+import { RpcFailure } from './faults.js';
+import type { OperationFilter, OperationStore } from './operation-store.js';
+
+/** The page size used when a request asks for 0. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** The largest page returned, whatever the request asks for. */
+export const MAX_PAGE_SIZE = 1000;
+
+const FILTER = /^\s*done\s*=\s*(true|false)\s*$/;
+
+/**
+ * Parses a ListOperations filter: '' (or blanks), 'done=true' or 'done=false', with
+ * blanks allowed around '='. Anything else is undefined.
+ */
+export function parseFilter(filter: string): OperationFilter | undefined {
+  if (filter.trim() === '') return {};
+  const match = FILTER.exec(filter);
+  return match === null ? undefined : { done: match[1] === 'true' };
+}
+
+/** What a page token must match: the request's name prefix and (parsed) filter. */
+function fingerprint(prefix: string, filter: OperationFilter): string {
+  return createHash('sha256')
+    .update(JSON.stringify([prefix, filter.done ?? null]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+/** Encodes the cursor of the last operation returned and the query it belongs to. */
+function encodeToken(cursor: number, query: string): string {
+  return Buffer.from(JSON.stringify({ after: cursor, q: query })).toString('base64url');
+}
+
+/** The cursor in `token`, or undefined when it does not decode or was made for another query. */
+function decodeToken(token: string, query: string): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { after, q } = parsed as { after?: unknown; q?: unknown };
+    if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0 || q !== query)
+      return undefined;
+    return after;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers one ListOperations request: operations whose name starts with `name` (empty for
+ * all) and that match `filter`, in creation order, `pageSize` at a time (0 → 100, at most
+ * 1000). `nextPageToken` is empty on the last page; `unreachable` is always empty. Throws
+ * RpcFailure INVALID_ARGUMENT for an unsupported filter, a negative page size, or a page
+ * token that does not decode or was issued for a different name or filter.
+ */
+export function listPage(store: OperationStore, request: ListOperationsRequest__Output): RawListResponse {
+  const filter = parseFilter(request.filter);
+  if (filter === undefined) {
+    throw new RpcFailure(
+      Code.INVALID_ARGUMENT,
+      `unsupported filter ${JSON.stringify(request.filter)}: use '', 'done=true' or 'done=false'`,
+    );
+  }
+  if (request.pageSize < 0) {
+    throw new RpcFailure(Code.INVALID_ARGUMENT, `page_size must be >= 0 (got ${request.pageSize})`);
+  }
+  const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
+  const query = fingerprint(request.name, filter);
+  let after = 0;
+  if (request.pageToken !== '') {
+    const decoded = decodeToken(request.pageToken, query);
+    if (decoded === undefined) throw new RpcFailure(Code.INVALID_ARGUMENT, 'invalid page_token');
+    after = decoded;
+  }
+  const page = store.page(request.name, filter, after, pageSize);
+  return {
+    operations: page.operations,
+    nextPageToken: page.more ? encodeToken(page.cursor, query) : '',
+    unreachable: [],
+  };
+}

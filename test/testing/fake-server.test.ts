@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { OperationStore } from '../../src/testing/operation-store.ts';
+import type { RawOperation } from '../../src/types.ts';
+import { activeTimeouts, RawClient, since, until } from './raw-client.ts';
+
+const progress = 'google.protobuf.Int32Value';
+const result = 'google.protobuf.StringValue';
+
+describe('FakeOperationsServer', () => {
+  let server: FakeOperationsServer;
+  let client: RawClient;
+  const get = (name: string): Promise<RawOperation> => client.call<RawOperation>('GetOperation', { name });
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+    client = new RawClient(server.address);
+  });
+
+  after(async () => {
+    client.close();
+    await server.stop();
+  });
+
+  afterEach(() => {
+    server.latencyMs = 0;
+  });
+
+  it('listens on 127.0.0.1 at the port it reports', () => {
+    assert.ok(server.port > 0);
+    assert.equal(server.address, `127.0.0.1:${server.port}`);
+  });
+
+  describe('create() and handles', () => {
+    it('generates distinct operations/<id> names', () => {
+      const names = new Set([1, 2, 3].map(() => server.create().name));
+      assert.equal(names.size, 3);
+      for (const name of names) assert.match(name, /^operations\/[0-9a-f]+-\d+$/);
+    });
+
+    it('rejects a taken name, metadata without a type, and setMetadata without a type', () => {
+      const h = server.create({ name: 'operations/fixed' });
+      assert.throws(() => server.create({ name: 'operations/fixed' }), /already exists/);
+      assert.throws(() => server.create({ metadata: { value: 1 } }), /without metadataType/);
+      assert.throws(() => h.setMetadata({ value: 1 }), /no metadataType/);
+      assert.throws(() => h.fail({ code: 0, message: 'ok?' }), RangeError);
+    });
+
+    it('fails an operation with its code, message and details', async () => {
+      const detail = server.registry.pack('google.rpc.ErrorInfo', { reason: 'R', domain: 'd', metadata: {} });
+      const h = server.create().fail({ code: grpc.status.ABORTED, message: 'gave up', details: [detail] });
+      const op = await get(h.name);
+      assert.equal(h.done, true);
+      assert.equal(op.error?.code, grpc.status.ABORTED);
+      assert.equal(op.error?.message, 'gave up');
+      assert.deepEqual(op.error?.details, [detail]);
+      assert.equal(op.response, undefined);
+    });
+
+    it('serves hostile raw states as set: no result, error code 0, unknown type, corrupt bytes', async () => {
+      const h = server.create();
+      const states = [
+        { done: true },
+        { done: true, error: { code: 0, message: 'not really an error' } },
+        { response: { type_url: 'type.googleapis.com/acme.v1.Unknown', value: Buffer.from([8, 1]) } },
+        { response: { type_url: `type.googleapis.com/${result}`, value: Buffer.from([0x0a, 0xff]) } },
+      ];
+      for (const state of states) {
+        h.setRaw({ done: false, error: null, response: null }).setRaw(state);
+        assert.deepEqual(await get(h.name), h.snapshot, JSON.stringify(state));
+      }
+      assert.deepEqual((await get(h.name)).response?.value, Buffer.from([0x0a, 0xff]));
+    });
+  });
+
+  describe('inject()', () => {
+    it('fails the next calls in the order injected, counting each on arrival', async () => {
+      const h = server.create();
+      server.resetCounters();
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      server.inject({ method: 'GetOperation', code: grpc.status.INTERNAL, message: 'boom' });
+      const codes: [number, string][] = [];
+      for (let i = 0; i < 3; i++) {
+        const err = await client.error('GetOperation', { name: h.name });
+        codes.push([err.code, err.details]);
+      }
+      assert.deepEqual(codes, [
+        [grpc.status.UNAVAILABLE, 'injected UNAVAILABLE'],
+        [grpc.status.UNAVAILABLE, 'injected UNAVAILABLE'],
+        [grpc.status.INTERNAL, 'boom'],
+      ]);
+      assert.equal((await get(h.name)).name, h.name);
+      assert.equal(server.calls.GetOperation, 4);
+      assert.equal(server.calls.ListOperations, 0);
+    });
+
+    it('sends details in a grpc-status-details-bin trailer', async () => {
+      const retry = server.registry.pack('google.rpc.RetryInfo', { retryDelay: { seconds: 2, nanos: 0 } });
+      server.inject({ method: 'ListOperations', code: grpc.status.RESOURCE_EXHAUSTED, details: [retry] });
+      const err = await client.error('ListOperations', {});
+      const trailer = err.metadata.get('grpc-status-details-bin')[0];
+      assert.ok(trailer instanceof Buffer);
+      const status = server.registry.decodeStatus(trailer);
+      assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.equal(status.message, 'injected RESOURCE_EXHAUSTED');
+      assert.deepEqual(server.registry.unpack(status.details[0] ?? retry), {
+        retryDelay: { seconds: '2', nanos: 0 },
+      });
+    });
+
+    it('rejects code 0 and a non-positive times', () => {
+      assert.throws(() => server.inject({ method: 'GetOperation', code: 0 }), RangeError);
+      assert.throws(() => server.inject({ method: 'GetOperation', code: 14, times: 0 }), RangeError);
+    });
+  });
+
+  describe('latencyMs', () => {
+    it('delays every answer, faults included', async () => {
+      const h = server.create();
+      server.latencyMs = 30;
+      let start = performance.now();
+      await get(h.name);
+      assert.ok(since(start) >= 25, `answered after ${since(start)} ms`);
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE });
+      start = performance.now();
+      assert.equal((await client.error('GetOperation', { name: h.name })).code, grpc.status.UNAVAILABLE);
+      assert.ok(since(start) >= 25, `failed after ${since(start)} ms`);
+    });
+
+    it('clears the delay timer of a call the client cancels', async () => {
+      const h = server.create();
+      server.latencyMs = 10_000;
+      const call = client.start('GetOperation', { name: h.name });
+      await until(() => server.calls.GetOperation > 0 && activeTimeouts() > 0);
+      const timers = activeTimeouts();
+      call.call.cancel();
+      await assert.rejects(call.result, { code: grpc.status.CANCELLED });
+      await until(() => activeTimeouts() < timers);
+    });
+  });
+
+  describe('StartExport and simulate()', () => {
+    it('runs an export to an ExportResult, advancing ExportMetadata to DONE', async () => {
+      const started = await client.call<RawOperation>('StartExport', {
+        source: 't1',
+        rows: 1234,
+        durationMs: 100,
+      });
+      assert.equal(server.calls.StartExport, 1);
+      assert.equal(started.done, false);
+      assert.deepEqual(server.registry.unpack(started.metadata ?? { type_url: '', value: Buffer.alloc(0) }), {
+        progressPercent: 0,
+        rowsProcessed: '0',
+        state: 'RUNNING',
+      });
+      const seen: number[] = [];
+      server.store.subscribe(started.name, (op) => {
+        if (op?.metadata)
+          seen.push(server.registry.unpack<{ progressPercent: number }>(op.metadata).progressPercent);
+      });
+      const done = await client.call<RawOperation>('WaitOperation', { name: started.name });
+      assert.equal(done.done, true);
+      assert.deepEqual(server.registry.unpack(done.response ?? { type_url: '', value: Buffer.alloc(0) }), {
+        uri: 'export://t1',
+        rowCount: '1234',
+      });
+      assert.deepEqual(server.registry.unpack(done.metadata ?? { type_url: '', value: Buffer.alloc(0) }), {
+        progressPercent: 100,
+        rowsProcessed: '1234',
+        state: 'DONE',
+      });
+      // The job may have taken steps before the subscription: check the order, not the count.
+      const distinct = seen.filter((p, i) => p !== seen[i - 1]);
+      assert.ok(
+        distinct.every((p, i) => p % 10 === 0 && p > (distinct[i - 1] ?? 0)),
+        `${seen}`,
+      );
+      assert.equal(distinct.at(-1), 100);
+    });
+
+    it('by default reports progressPercent in 10 steps, then the response', async () => {
+      const metadataType = 'longrunning.demo.v1.ExportMetadata';
+      const h = server.simulate({
+        durationMs: 50,
+        responseType: result,
+        response: { value: 'r' },
+        metadataType,
+      });
+      const percent = (op: RawOperation | undefined): number | undefined =>
+        op?.metadata
+          ? server.registry.unpack<{ progressPercent: number }>(op.metadata).progressPercent
+          : undefined;
+      const seen: (number | undefined)[] = [];
+      server.store.subscribe(h.name, (op) => seen.push(percent(op)));
+      assert.equal(percent(h.snapshot), 0);
+      const done = await client.call<RawOperation>('WaitOperation', { name: h.name });
+      assert.deepEqual(seen, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 100], 'ten steps, then the result');
+      assert.deepEqual(server.registry.unpack(done.response ?? { type_url: '', value: Buffer.alloc(0) }), {
+        value: 'r',
+      });
+    });
+
+    it('ends a failing export with FAILED_PRECONDITION and an ErrorInfo detail', async () => {
+      const op = await client.call<RawOperation>('StartExport', {
+        source: 't2',
+        rows: 5,
+        durationMs: 0,
+        fail: true,
+      });
+      assert.equal(op.done, true, 'durationMs 0 is done at once');
+      assert.equal(op.error?.code, grpc.status.FAILED_PRECONDITION);
+      assert.equal(op.error?.message, 'export of t2 failed');
+      assert.deepEqual(
+        op.error?.details.map((d) => server.registry.unpack(d)),
+        [{ reason: 'EXPORT_FAILED', domain: 'longrunning.demo', metadata: { source: 't2' } }],
+      );
+    });
+
+    it('reports custom metadata per step and stops once the operation is cancelled', async () => {
+      const steps: [number, number][] = [];
+      const h = server.simulate({
+        durationMs: 150,
+        steps: 3,
+        metadataType: progress,
+        metadata: (fraction, step) => {
+          steps.push([fraction, step]);
+          return { value: step };
+        },
+        responseType: result,
+        response: { value: 'never' },
+      });
+      assert.deepEqual(steps, [[0, 0]]);
+      await until(() => steps.length === 2);
+      const cancelled = server.store.cancel(h.name);
+      assert.equal(cancelled?.error?.code, grpc.status.CANCELLED);
+      await new Promise((resolve) => setTimeout(resolve, 130)); // past the job's end
+      assert.equal(h.snapshot, cancelled, 'no change after cancel');
+      assert.deepEqual(steps, [
+        [0, 0],
+        [1 / 3, 1],
+      ]);
+    });
+
+    it('checks the response type before creating anything', () => {
+      const size = server.store.size;
+      assert.throws(() =>
+        server.simulate({ durationMs: 10, responseType: 'x.Missing', response: {}, metadataType: progress }),
+      );
+      assert.equal(server.store.size, size);
+    });
+  });
+});
+
+describe('FakeOperationsServer.stop()', () => {
+  it('ends open calls and leaves no timer behind', async () => {
+    const baseline = activeTimeouts();
+    const server = await FakeOperationsServer.start();
+    const client = new RawClient(server.address);
+    const h = server.create();
+    const waits = [
+      client.start('WaitOperation', { name: h.name }),
+      client.start('WaitOperation', { name: h.name, timeout: { seconds: 60 } }),
+    ];
+    await until(() => server.openWaits === 2);
+    server.simulate({ durationMs: 60_000, responseType: result, response: {}, metadataType: progress });
+    server.latencyMs = 60_000;
+    const slow = client.start('GetOperation', { name: h.name });
+    await until(() => server.calls.GetOperation === 1);
+    const settled = Promise.allSettled([...waits, slow].map((call) => call.result));
+    await server.stop();
+    const outcomes = await settled;
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
+    assert.equal(server.openWaits, 0);
+    assert.equal(server.store.listenerCount(h.name), 0);
+    client.close();
+    await until(() => activeTimeouts() <= baseline);
+  });
+
+  it('lets a new server on the same port serve the same store', async () => {
+    const store = new OperationStore();
+    const first = await FakeOperationsServer.start({ store });
+    const h = first.create({ metadataType: progress, metadata: { value: 7 } });
+    const { port } = first;
+    await first.stop();
+    const second = await FakeOperationsServer.start({ store, port });
+    const client = new RawClient(second.address);
+    try {
+      assert.equal(second.port, port);
+      assert.deepEqual(await client.call('GetOperation', { name: h.name }), h.snapshot);
+      assert.notEqual(second.create().name.split('-')[0], h.name.split('-')[0], 'fresh id prefix');
+    } finally {
+      client.close();
+      await second.stop();
+    }
+  });
+});
