@@ -8,12 +8,13 @@ const repo = join(import.meta.dirname, '..');
 
 describe('the published package', () => {
   before(() => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'pipe' });
+    assert.ok(existsSync(join(repo, 'dist/index.js')), 'run `npm run build` first (npm test does)');
   });
 
-  it('builds dist/index.js with type declarations', () => {
-    assert.ok(existsSync(join(repo, 'dist/index.js')));
+  it('builds dist/index.js with type declarations, and the lro bin', () => {
     assert.ok(existsSync(join(repo, 'dist/index.d.ts')));
+    assert.ok(existsSync(join(repo, 'dist/testing/index.d.ts')));
+    assert.ok(existsSync(join(repo, 'dist/cli/main.js')));
   });
 
   it('resolves through import() by its own name', () => {
