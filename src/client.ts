@@ -1,33 +1,24 @@
 /**
  * `OperationsClient`: the google.longrunning.Operations service over gRPC, plus the
- * Operation handles that wait on it.
+ * Operation handles that wait on it. The methods live in `OperationsApi`; this class adds
+ * the grpc-js channel.
  */
-import { debuglog } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { type PollingOptions, resolvePolling } from './backoff.js';
+import type { PollingOptions } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
-import { callStartMethod, type StartMethod } from './gapic.js';
 import { GrpcTransport } from './grpc-transport.js';
-import { Operation, type OperationContext, type OperationTypes } from './operation.js';
-import { PollHub } from './poll-loop.js';
+import { checkCallOptions, OperationsApi } from './operations-api.js';
 import { createRegistry, type Registry } from './registry.js';
-import { decodeResumeToken } from './resume-token.js';
-import type {
-  CallOptions,
-  ListOperationsPage,
-  ListOperationsRequest,
-  OperationsTransport,
-  RetryPolicy,
-} from './transport.js';
-import type { RawOperation } from './types.js';
-import { checkMs, checkName, checkOptionalMs } from './validate.js';
-import { WaitSlots } from './wait-slots.js';
+import type { CallOptions } from './transport.js';
+import { checkMs } from './validate.js';
 
-/** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
-export const debug = debuglog('longrunning');
-
-/** Default number of WaitOperation calls a client keeps open at once. */
-export const DEFAULT_MAX_WAIT_CALLS = 64;
+export {
+  checkCallOptions,
+  createContext,
+  DEFAULT_MAX_WAIT_CALLS,
+  debug,
+  toRawOperation,
+} from './operations-api.js';
 
 /** How to reach the service and how calls and waits behave by default. */
 export interface OperationsClientOptions {
@@ -49,209 +40,48 @@ export interface OperationsClientOptions {
   clock?: Clock;
 }
 
-/** Checks the call options every RPC method takes; throws TypeError / RangeError naming the option. */
-export function checkCallOptions(options: CallOptions | undefined, where = 'options'): CallOptions {
-  if (options === undefined) return {};
-  checkOptionalMs(options.timeoutMs, `${where}.timeoutMs`);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError(`${where}.signal must be an AbortSignal`);
+/** Makes the grpc-js client: on its own channel, or on a shared one. Throws TypeError without address or channel. */
+function grpcClientOf(options: OperationsClientOptions): grpc.Client {
+  const { address, channel } = options;
+  if (channel !== undefined) {
+    return new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), {
+      channelOverride: channel,
+    });
   }
-  if (options.retry !== undefined && options.retry !== false) checkRetry(options.retry, `${where}.retry`);
-  return options;
-}
-
-function checkRetry(retry: RetryPolicy, where: string): void {
-  if (!Array.isArray(retry.codes)) throw new TypeError(`${where}.codes must be an array of status codes`);
-  checkMs(retry.maxAttempts, `${where}.maxAttempts`, 1);
-  checkMs(retry.initialDelayMs, `${where}.initialDelayMs`);
-  checkMs(retry.maxDelayMs, `${where}.maxDelayMs`);
-  checkMs(retry.multiplier, `${where}.multiplier`, 1);
-}
-
-/** The shared state of a client's handles: one poll loop per name, one WaitOperation budget. */
-export function createContext(
-  transport: OperationsTransport,
-  registry: Registry,
-  clock: Clock,
-  options: Pick<OperationsClientOptions, 'polling' | 'maxWaitCalls' | 'callDefaults'>,
-): OperationContext {
-  return {
-    transport,
-    registry,
-    clock,
-    polling: resolvePolling(options.polling),
-    support: { slots: new WaitSlots(options.maxWaitCalls ?? DEFAULT_MAX_WAIT_CALLS), unsupported: false },
-    hub: new PollHub<RawOperation>(),
-    callDefaults: options.callDefaults ?? {},
-    debug,
-  };
-}
-
-/** A snapshot from a name (not done, nothing known) or a given snapshot, checked. */
-export function toRawOperation(from: string | RawOperation): RawOperation {
-  if (typeof from === 'string') {
-    return { name: checkName(from), done: false, metadata: null, error: null, response: null };
+  if (typeof address !== 'string' || address === '') {
+    throw new TypeError('OperationsClient needs an address ("host:port") or a channel');
   }
-  if (typeof from !== 'object' || from === null) {
-    throw new TypeError('operation(from): expected an operation name or an Operation snapshot');
-  }
-  checkName(from.name, 'operation name');
-  return { ...from, done: from.done === true, metadata: from.metadata ?? null };
+  return new grpc.Client(
+    address,
+    options.credentials ?? grpc.credentials.createSsl(),
+    options.channelOptions,
+  );
 }
 
 /** The google.longrunning.Operations service over gRPC. */
-export class OperationsClient {
-  /** The registry that unpacks responses, metadata and error details. */
-  readonly registry: Registry;
-  /** The transport handles use; exposed for custom handles and tests. */
-  readonly transport: OperationsTransport;
-  /** The injected clock (the system clock by default). */
-  readonly clock: Clock;
+export class OperationsClient extends OperationsApi {
   readonly #grpcClient: grpc.Client;
   readonly #ownsChannel: boolean;
-  readonly #context: OperationContext;
-  #closed = false;
 
   constructor(options: OperationsClientOptions) {
-    const { address, channel } = options;
-    if (channel === undefined && (typeof address !== 'string' || address === '')) {
-      throw new TypeError('OperationsClient needs an address ("host:port") or a channel');
-    }
+    // Checked before the channel is made, so that bad options leave nothing open.
     checkCallOptions(options.callDefaults, 'callDefaults');
     if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
-    this.registry = options.registry ?? createRegistry();
-    this.clock = options.clock ?? systemClock;
-    this.#ownsChannel = channel === undefined;
-    this.#grpcClient =
-      channel === undefined
-        ? new grpc.Client(
-            address ?? '',
-            options.credentials ?? grpc.credentials.createSsl(),
-            options.channelOptions,
-          )
-        : new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), {
-            channelOverride: channel,
-          });
-    this.transport = new GrpcTransport(
-      this.#grpcClient,
-      this.registry,
-      this.clock,
-      options.callDefaults ?? {},
+    const registry = options.registry ?? createRegistry();
+    const clock = options.clock ?? systemClock;
+    const grpcClient = grpcClientOf(options);
+    super(
+      new GrpcTransport(grpcClient, registry, clock, options.callDefaults ?? {}),
+      registry,
+      clock,
+      options,
     );
-    this.#context = createContext(this.transport, this.registry, this.clock, options);
+    this.#grpcClient = grpcClient;
+    this.#ownsChannel = options.channel === undefined;
   }
 
-  /**
-   * A handle on an operation, from its name or a snapshot (e.g. what a GAPIC method
-   * returned). Makes no RPC. `types` declares the response and metadata types.
-   */
-  operation<R = unknown, M = unknown>(
-    from: string | RawOperation,
-    types?: OperationTypes<M>,
-  ): Operation<R, M> {
-    return new Operation<R, M>(this.#context, toRawOperation(from), types);
-  }
-
-  /**
-   * Wraps a method that starts an operation (a grpc-js unary method, bound, or any
-   * `(req) => Promise<RawOperation>`), so that calling it returns a typed handle. Polls of
-   * the handle use this client's retry policy and headers, never the start call's.
-   */
-  wrap<Req, R = unknown, M = unknown>(
-    method: StartMethod<Req>,
-    types?: OperationTypes<M>,
-  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
-    if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
-    return async (request, options) => {
-      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry);
-      return this.operation<R, M>(raw, types);
-    };
-  }
-
-  /** A handle from a `serialize()` token: same name, same declared types. Throws TypeError for a bad token. */
-  resume<R = unknown, M = unknown>(token: string): Operation<R, M> {
-    const { name, responseType, metadataType } = decodeResumeToken(token);
-    return this.operation<R, M>(name, {
-      ...(responseType === undefined ? {} : { responseType }),
-      ...(metadataType === undefined ? {} : { metadataType }),
-    });
-  }
-
-  /** GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for an unknown name). */
-  async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
-    return this.transport.get(checkName(name), this.#call(options));
-  }
-
-  /**
-   * One WaitOperation call: returns when the operation is done or `timeoutMs` has passed
-   * (the server may return earlier). Rejects with RpcError UNIMPLEMENTED where the server lacks it.
-   */
-  async waitOperation(
-    name: string,
-    request: { timeoutMs: number },
-    options?: CallOptions,
-  ): Promise<RawOperation> {
-    checkName(name);
-    const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
-    const { wait } = this.transport;
-    if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
-    return wait.call(this.transport, name, timeoutMs, this.#call(options));
-  }
-
-  /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
-  async listOperations(
-    request: ListOperationsRequest = {},
-    options?: CallOptions,
-  ): Promise<ListOperationsPage> {
-    if (request.pageSize !== undefined) checkMs(request.pageSize, 'pageSize');
-    return this.transport.list(request, this.#call(options));
-  }
-
-  /**
-   * Every operation of the collection, following page tokens. Stops with an Error if the
-   * server repeats a page token (which would otherwise loop forever).
-   */
-  async *listAllOperations(
-    request: ListOperationsRequest = {},
-    options?: CallOptions,
-  ): AsyncGenerator<RawOperation> {
-    const seen = new Set<string>();
-    let pageToken = request.pageToken ?? '';
-    do {
-      const page = await this.listOperations({ ...request, pageToken }, options);
-      yield* page.operations;
-      if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) {
-        throw new Error(`ListOperations returned page token ${JSON.stringify(page.nextPageToken)} twice`);
-      }
-      seen.add(page.nextPageToken);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-  }
-
-  /** CancelOperation: asks the server to cancel. The operation is done (CANCELLED) only once the server says so. */
-  async cancelOperation(name: string, options?: CallOptions): Promise<void> {
-    return this.transport.cancel(checkName(name), this.#call(options));
-  }
-
-  /** DeleteOperation: the server forgets the operation (it is not cancelled). */
-  async deleteOperation(name: string, options?: CallOptions): Promise<void> {
-    return this.transport.delete(checkName(name), this.#call(options));
-  }
-
-  /** Closes the channel this client opened; a shared channel stays open. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  /** Closes the channel this client opened; a shared channel stays open. */
+  protected override onClose(): void {
     if (this.#ownsChannel) this.#grpcClient.close();
-  }
-
-  /** True once `close()` was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  #call(options: CallOptions | undefined): CallOptions {
-    if (this.#closed) throw new Error('OperationsClient is closed');
-    return checkCallOptions(options);
   }
 }

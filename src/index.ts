@@ -18,6 +18,14 @@ export { DEFAULT_MAX_WAIT_CALLS, OperationsClient, type OperationsClientOptions 
 export { type Clock, MAX_TIMER_MS, systemClock } from './clock.js';
 export { Code, type CodeName, codeFromHttpStatus, codeName } from './code.js';
 export {
+  type CreateOperationOptions,
+  type CustomErrorDetail,
+  type CustomOperationError,
+  type CustomOperationSpec,
+  createOperation,
+  type RefreshOptions,
+} from './custom-operation.js';
+export {
   DecodeError,
   type ErrorDetail,
   LongrunningError,
@@ -30,9 +38,27 @@ export {
 export { operationTypesFromMethod, type StartMethod } from './gapic.js';
 export { Operation, type OperationTypes, type WaitOptions } from './operation.js';
 export { FINAL_POLL_TIMEOUT_MS, type WaitStrategy } from './operation-source.js';
+export { OperationsApi, type OperationsApiOptions } from './operations-api.js';
 export { PERCENT_FIELDS, progressOf } from './progress.js';
 export { builtinRoot, serviceDefinition, TO_OBJECT_OPTIONS } from './protos.js';
 export { createRegistry, type Registry, TYPE_URL_PREFIX } from './registry.js';
+export { OperationsRestClient, type OperationsRestClientOptions } from './rest-client.js';
+export {
+  anyFromJson,
+  anyToJson,
+  type JsonAny,
+  type ListOperationsJson,
+  type OperationJson,
+  operationFromJson,
+  operationToJson,
+  type StatusJson,
+} from './rest-json.js';
+export {
+  DEFAULT_HTTP_RULES,
+  type HttpRules,
+  RestTransport,
+  type RestTransportOptions,
+} from './rest-transport.js';
 export {
   type CallOptions,
   DEFAULT_RETRY,

@@ -52,12 +52,31 @@ export interface SourceOptions {
   readonly call: CallOptions;
 }
 
-/** True for poll failures that polling survives: the retry policy's codes, and RESOURCE_EXHAUSTED with RetryInfo. */
-export function isRetryablePollError(error: unknown, call: CallOptions): boolean {
+/**
+ * True for a call the connection ended rather than the server answered, and that the loop
+ * did not cancel itself (`signal` not aborted): CANCELLED (a server shutting down, e.g.
+ * grpc-js `forceShutdown`, or a proxy), and the INTERNAL that grpc-js reports as "Received
+ * RST_STREAM with code N" (e.g. every call of a connection the server closed with a GOAWAY,
+ * as HTTP/2 servers do after a burst of cancellations).
+ */
+function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  return (
+    error.code === Code.CANCELLED ||
+    (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
+  );
+}
+
+/**
+ * True for poll failures that polling survives: the retry policy's codes, RESOURCE_EXHAUSTED
+ * with RetryInfo, and calls ended by the connection (a poll is an idempotent read).
+ */
+export function isRetryablePollError(error: unknown, call: CallOptions, signal: AbortSignal): boolean {
   if (!RpcError.is(error)) return false;
   const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
   return (
     codes.includes(error.code) ||
+    endedByConnection(error, signal) ||
     (error.code === Code.RESOURCE_EXHAUSTED && retryInfoDelayMs(error) !== undefined)
   );
 }
@@ -68,15 +87,22 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
   let starved = false;
   const never = new Promise<void>(() => {});
 
-  const callTimeout = (budgetMs: number): number =>
-    Math.min(o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
+  /**
+   * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
+   * deadline) ended the call: not an RPC failure, so the loop goes on to time the waiter out.
+   */
+  const endedByWaitDeadline = (error: unknown, byBudget: boolean): boolean =>
+    byBudget && RpcError.is(error) && error.code === Code.DEADLINE_EXCEEDED;
 
   async function viaGet(budgetMs: number, signal: AbortSignal): Promise<PollResult<RawOperation>> {
+    const rpcTimeoutMs = o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
     try {
-      const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs: callTimeout(budgetMs) });
+      const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
       return { snapshot, backOff: true };
     } catch (error) {
-      if (isRetryablePollError(error, o.call)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
       throw error;
     }
   }
@@ -89,9 +115,15 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     const wait = o.transport.wait;
     if (wait === undefined) return viaGet(budgetMs, signal);
     const chunk = Math.max(1, Math.min(o.polling.waitChunkMs, budgetMs, paceMs ?? Number.POSITIVE_INFINITY));
+    // The call may outlast the wait's deadline by FINAL_POLL_TIMEOUT_MS at most (time for
+    // the server's answer at the end of `chunk`), or a slow server would hold it past timeoutMs.
+    const byBudget = budgetMs + FINAL_POLL_TIMEOUT_MS < (o.call.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const call = byBudget
+      ? { ...o.call, signal, timeoutMs: budgetMs + FINAL_POLL_TIMEOUT_MS }
+      : { ...o.call, signal };
     const started = o.clock.now();
     try {
-      const snapshot = await wait.call(o.transport, o.name, chunk, { ...o.call, signal });
+      const snapshot = await wait.call(o.transport, o.name, chunk, call);
       const early = o.clock.now() - started < chunk * EARLY_WAIT_SHARE;
       return { snapshot, backOff: !snapshot.done && early };
     } catch (error) {
@@ -99,7 +131,8 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
         o.support.unsupported = true;
         return { backOff: false };
       }
-      if (isRetryablePollError(error, o.call)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (endedByWaitDeadline(error, byBudget)) return { backOff: true };
       throw error;
     } finally {
       o.support.slots.release();

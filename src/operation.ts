@@ -15,7 +15,7 @@ import { encodeResumeToken } from './resume-token.js';
 import { abortReason, linkSignals } from './signals.js';
 import type { CallOptions, OperationsTransport } from './transport.js';
 import type { Any, RawOperation } from './types.js';
-import { checkOptionalMs } from './validate.js';
+import { checkCallOptions, checkOptionalMs, checkRetry, checkSignal } from './validate.js';
 
 /** The declared types of an operation, and an optional way to read its progress. */
 export interface OperationTypes<M = unknown> {
@@ -138,6 +138,7 @@ export class Operation<R = unknown, M = unknown> {
 
   /** Fetches the latest state with one GetOperation, unless done. On failure the handle is unchanged. */
   async poll(options: CallOptions = {}): Promise<this> {
+    checkCallOptions(options);
     if (this.done) return this;
     this.#raw = await this.#ctx.transport.get(this.name, options);
     return this;
@@ -205,12 +206,12 @@ export class Operation<R = unknown, M = unknown> {
 
   /** CancelOperation. Waits go on until the server reports the operation done (CANCELLED). */
   async cancel(options: CallOptions = {}): Promise<void> {
-    await this.#ctx.transport.cancel(this.name, options);
+    await this.#ctx.transport.cancel(this.name, checkCallOptions(options));
   }
 
   /** DeleteOperation: the server forgets the operation. */
   async delete(options: CallOptions = {}): Promise<void> {
-    await this.#ctx.transport.delete(this.name, options);
+    await this.#ctx.transport.delete(this.name, checkCallOptions(options));
   }
 
   /** A resume token: the name and declared types, for `client.resume(token)`. */
@@ -302,7 +303,7 @@ export class Operation<R = unknown, M = unknown> {
   ): Promise<RawOperation> {
     const timeoutMs = checkOptionalMs(options.timeoutMs, 'timeoutMs');
     const polling = resolvePolling(options.polling, this.#ctx.polling);
-    const strategy = options.strategy ?? 'auto';
+    const strategy = options.strategy === undefined ? 'auto' : options.strategy;
     if (!STRATEGIES.includes(strategy)) {
       throw new RangeError(
         `strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(strategy)})`,
@@ -311,6 +312,8 @@ export class Operation<R = unknown, M = unknown> {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
       throw new TypeError('onProgress must be a function');
     }
+    checkSignal(options.signal, 'signal');
+    checkRetry(options.retry, 'retry');
     if (this.done) return Promise.resolve(this.#raw);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortReason(signal));

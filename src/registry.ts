@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from './errors.js';
+import { type HeldOutcome, heldOutcome } from './held-any.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './protos.js';
 import type { Any, RawStatus } from './types.js';
 
@@ -36,7 +37,10 @@ export interface Registry {
   lookupService(serviceName: string): protobuf.Service | undefined;
   /** Encodes `value` as `typeName` into an Any with a `type.googleapis.com/` URL. Throws UnknownTypeError. */
   pack(typeName: string, value: object): Any & { value: Buffer };
-  /** Decodes an Any. Throws UnknownTypeError (unknown or malformed URL) or DecodeError (bad bytes). */
+  /**
+   * Decodes an Any. Throws UnknownTypeError (unknown or malformed URL) or DecodeError (bad bytes).
+   * A held Any (held-any.ts: from the JSON mapping or a custom operation) gives its held value or error.
+   */
   unpack<T = unknown>(any: Any): T;
   /**
    * Like `unpack`, but returns undefined when `any` is null or undefined, has an empty type
@@ -60,6 +64,12 @@ export function typeNameOf(typeUrl: string): string {
     );
   }
   return name;
+}
+
+/** The value of a held Any (see held-any.ts), or its recorded error thrown. */
+function readHeld<T>(held: HeldOutcome): T {
+  if (!held.ok) throw held.error;
+  return held.value as T;
 }
 
 class TypeRegistry implements Registry {
@@ -141,6 +151,8 @@ class TypeRegistry implements Registry {
   }
 
   unpack<T = unknown>(any: Any): T {
+    const held = heldOutcome(any);
+    if (held !== undefined) return readHeld<T>(held);
     const type = this.typeOfUrl(any.type_url);
     if (type === undefined) throw new UnknownTypeError(any.type_url);
     return this.decode<T>(type, any);
@@ -148,6 +160,10 @@ class TypeRegistry implements Registry {
 
   tryUnpack<T = unknown>(any: Any | null | undefined): T | undefined {
     if (any === null || any === undefined || any.type_url === '') return undefined;
+    const held = heldOutcome(any);
+    if (held !== undefined) {
+      return !held.ok && UnknownTypeError.is(held.error) ? undefined : readHeld<T>(held);
+    }
     const type = this.typeOfUrl(any.type_url);
     return type === undefined ? undefined : this.decode<T>(type, any);
   }

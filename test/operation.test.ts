@@ -260,6 +260,18 @@ describe('Operation', () => {
     assert.deepEqual(await op2.wait(), {}, 'wait() works again on the same handle');
   });
 
+  it('6b. a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, callDefaults: { retry: false } });
+    const h = server.create();
+    server.inject({ method: 'WaitOperation', code: grpc.status.CANCELLED, times: 2 });
+    const waiting = client.operation(h.name).wait();
+    await drive(clock, 2);
+    h.succeed('google.protobuf.Empty', {});
+    assert.deepEqual(await waiting, {});
+    assert.equal(server.calls.WaitOperation, 3);
+  });
+
   it('7. abort during a sleep rejects at once, leaves no timer, and with cancelOnAbort cancels on the server', async () => {
     const client = makeClient({ polling: { initialDelayMs: 60_000 } });
     const h = server.create();
@@ -473,14 +485,37 @@ describe('Operation', () => {
       [{ polling: { multiplier: 0.5 } }, /multiplier/],
       [{ polling: { jitter: 2 } }, /jitter/],
       [{ strategy: 'sometimes' }, /strategy/],
+      [{ strategy: null }, /strategy/],
+      [
+        { retry: { codes: [14], maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, multiplier: 0.5 } },
+        /retry\.multiplier/,
+      ],
+      [
+        {
+          retry: {
+            codes: [14],
+            maxAttempts: Number.POSITIVE_INFINITY,
+            initialDelayMs: 1,
+            maxDelayMs: 1,
+            multiplier: 1,
+          },
+        },
+        /retry\.maxAttempts/,
+      ],
+      [{ signal: 'stop' }, /signal/],
     ];
+    const isNamed = (pattern: RegExp) => (e: unknown) =>
+      (e instanceof RangeError || e instanceof TypeError) && pattern.test(e.message);
     for (const [options, pattern] of cases) {
-      await assert.rejects(
-        op.wait(options),
-        (e: unknown) => (e instanceof RangeError || e instanceof TypeError) && pattern.test(e.message),
-      );
+      await assert.rejects(op.wait(options), isNamed(pattern));
     }
-    assert.equal(server.calls.GetOperation + server.calls.WaitOperation, 0);
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(op.poll({ timeoutMs: bad }), isNamed(/timeoutMs/));
+      await assert.rejects(op.cancel({ timeoutMs: bad }), isNamed(/timeoutMs/));
+      await assert.rejects(op.delete({ timeoutMs: bad }), isNamed(/timeoutMs/));
+    }
+    const total = Object.values(server.calls).reduce((a, b) => a + b, 0);
+    assert.equal(total, 0, 'no RPC of any kind');
   });
 });
 

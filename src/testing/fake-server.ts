@@ -17,14 +17,24 @@ import {
   type SimulateOptions,
   simulationMetadata,
 } from './fake-operation.js';
-import { type FakeMethod, type Fault, FaultQueue, RpcFailure } from './faults.js';
+import {
+  type FakeMethod,
+  type Fault,
+  FaultQueue,
+  type FaultRate,
+  type FaultRateCounts,
+  FaultRates,
+  RpcFailure,
+} from './faults.js';
+import { HttpGateway, type HttpRequestRecord } from './http-gateway.js';
 import { OperationStore } from './operation-store.js';
-import { operationsService } from './operations-service.js';
+import { type OperationsService, operationsService } from './operations-service.js';
 import { PendingCall } from './pending-call.js';
 import { TimerSet } from './timer-set.js';
 
 export type { FailWith, SimulateOptions } from './fake-operation.js';
-export type { FakeMethod, Fault, OperationsMethod } from './faults.js';
+export type { FakeMethod, Fault, FaultRate, FaultRateCounts, OperationsMethod } from './faults.js';
+export type { HttpRequestRecord } from './http-gateway.js';
 
 /** Options of `FakeOperationsServer.start`. */
 export interface FakeServerOptions {
@@ -40,6 +50,10 @@ export interface FakeServerOptions {
   readonly credentials?: grpc.ServerCredentials;
   /** The operations to serve (default a new store); share one to restart a server over the same state. */
   readonly store?: OperationStore;
+  /** Also serve the HTTP/JSON mapping (operations.proto's bindings, plus `:wait`) at `httpUrl` (default false). */
+  readonly http?: boolean;
+  /** Port of the HTTP/JSON gateway (default 0: any free port); on the same host. */
+  readonly httpPort?: number;
 }
 
 /** Options of `FakeOperationsServer.create`. */
@@ -73,7 +87,8 @@ function formatAddress(host: string, port: number): string {
  * A fake Operations service on a real loopback gRPC port. Every call is counted on
  * arrival (`calls`), then takes the oldest injected fault for its method, if any, then
  * waits `latencyMs`, then answers (with the fault, or from the store). Unknown operation
- * names are NOT_FOUND, an empty name INVALID_ARGUMENT. `stop()` ends open calls and
+ * names are NOT_FOUND, an empty name INVALID_ARGUMENT. A call with no injected fault then
+ * draws from the method's seeded fault rate (`faultRate`), if one is set. `stop()` ends open calls and
  * clears every timer the server started.
  */
 export class FakeOperationsServer {
@@ -91,7 +106,11 @@ export class FakeOperationsServer {
   latencyMs = 0;
 
   readonly #server: grpc.Server;
+  readonly #service: OperationsService;
+  /** The HTTP/JSON gateway; set by `start` when asked for, before the server is handed out. */
+  #gateway: HttpGateway | undefined;
   readonly #faults = new FaultQueue();
+  readonly #rates = new FaultRates();
   readonly #timers = new TimerSet();
   readonly #open = new Set<{ abandon(): void }>();
   /** Random per server, so generated names stay unique across servers sharing a store. */
@@ -112,6 +131,7 @@ export class FakeOperationsServer {
       supportsWait: options.supportsWait ?? true,
       timers: this.#timers,
     });
+    this.#service = service;
     server.addService(serviceDefinition(root.lookupService('google.longrunning.Operations')), {
       GetOperation: this.#unary('GetOperation', service.GetOperation),
       ListOperations: this.#unary('ListOperations', service.ListOperations),
@@ -139,7 +159,42 @@ export class FakeOperationsServer {
         err === null ? resolve(bound) : reject(err),
       ),
     );
-    return new FakeOperationsServer(server, formatAddress(host, port), port, options);
+    const fake = new FakeOperationsServer(server, formatAddress(host, port), port, options);
+    if (options.http === true) {
+      try {
+        fake.#gateway = await HttpGateway.listen({
+          host,
+          port: options.httpPort ?? 0,
+          registry: fake.registry,
+          dispatch: (method, request, reply) =>
+            fake.#serve(
+              method,
+              request,
+              fake.#service[method] as (r: object, c: PendingCall<object>) => void,
+              reply,
+            ),
+        });
+      } catch (error) {
+        await fake.stop();
+        throw error;
+      }
+    }
+    return fake;
+  }
+
+  /**
+   * The base URL of the HTTP/JSON gateway, e.g. 'http://127.0.0.1:40124'. Throws an Error
+   * when the server was not started with `http: true`.
+   */
+  get httpUrl(): string {
+    if (this.#gateway === undefined)
+      throw new Error('this FakeOperationsServer was started without { http: true }');
+    return this.#gateway.url;
+  }
+
+  /** The HTTP requests received, oldest first (the last 1000), with their raw, undecoded request targets. */
+  get httpRequests(): readonly HttpRequestRecord[] {
+    return this.#gateway?.requests ?? [];
   }
 
   /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */
@@ -204,6 +259,17 @@ export class FakeOperationsServer {
   }
 
   /**
+   * Fails a seeded random share of the calls of `rate.method` (every method when absent)
+   * with `rate.code`, from now on; faults queued by `inject` come first. Replaces the
+   * earlier rate of that method; a rate of 0 removes it. Returns live counts of the calls
+   * drawn and failed. Throws a RangeError for code 0, a rate outside [0, 1] or a
+   * non-integer seed.
+   */
+  faultRate(rate: FaultRate): FaultRateCounts {
+    return this.#rates.set(rate);
+  }
+
+  /**
    * Stops accepting calls, ends open calls (clients see them fail), and clears every
    * timer the server started: latency, simulations, WaitOperation timeouts. The store is
    * left as it is. Idempotent.
@@ -214,7 +280,9 @@ export class FakeOperationsServer {
     for (const call of [...this.#open]) call.abandon();
     this.#timers.clearAll();
     this.#faults.clear();
+    this.#rates.clear();
     this.#server.forceShutdown();
+    await this.#gateway?.close();
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
@@ -234,33 +302,44 @@ export class FakeOperationsServer {
     handle: (request: Req, call: PendingCall<Res>) => void,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      this.calls[method]++;
-      const isWait = method === 'WaitOperation';
-      const pending = new PendingCall<Res>(callback, () => {
-        this.#open.delete(pending);
-        if (isWait) this.#openWaits--;
-      });
-      this.#open.add(pending);
-      if (isWait) this.#peakOpenWaits = Math.max(this.#peakOpenWaits, ++this.#openWaits);
+      const pending = this.#serve(method, call.request, handle, callback);
       call.on('cancelled', () => pending.abandon());
-      const fault = this.#faults.take(method);
-      const run = (): void => {
-        if (fault !== undefined) {
-          pending.fail(fault);
-          return;
-        }
-        try {
-          handle(call.request, pending);
-        } catch (error) {
-          pending.fail(
-            error instanceof RpcFailure
-              ? error
-              : new RpcFailure(Code.INTERNAL, error instanceof Error ? error.message : String(error)),
-          );
-        }
-      };
-      if (this.latencyMs > 0) pending.onEnd(this.#timers.after(this.latencyMs, run));
-      else run();
     };
+  }
+
+  /** Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and cleanup. */
+  #serve<Req, Res extends object>(
+    method: FakeMethod,
+    request: Req,
+    handle: (request: Req, call: PendingCall<Res>) => void,
+    callback: grpc.sendUnaryData<Res>,
+  ): PendingCall<Res> {
+    this.calls[method]++;
+    const isWait = method === 'WaitOperation';
+    const pending = new PendingCall<Res>(callback, () => {
+      this.#open.delete(pending);
+      if (isWait) this.#openWaits--;
+    });
+    this.#open.add(pending);
+    if (isWait) this.#peakOpenWaits = Math.max(this.#peakOpenWaits, ++this.#openWaits);
+    const fault = this.#faults.take(method) ?? this.#rates.take(method);
+    const run = (): void => {
+      if (fault !== undefined) {
+        pending.fail(fault);
+        return;
+      }
+      try {
+        handle(request, pending);
+      } catch (error) {
+        pending.fail(
+          error instanceof RpcFailure
+            ? error
+            : new RpcFailure(Code.INTERNAL, error instanceof Error ? error.message : String(error)),
+        );
+      }
+    };
+    if (this.latencyMs > 0) pending.onEnd(this.#timers.after(this.latencyMs, run));
+    else run();
+    return pending;
   }
 }

@@ -31,6 +31,31 @@ export interface Fault {
   readonly details?: readonly Any[];
 }
 
+/**
+ * A seeded random fault: each call of `method` (every RPC when absent) fails with `code`
+ * with probability `rate`. The same seed fails the same calls, counted in arrival order.
+ */
+export interface FaultRate {
+  /** The RPC to fail; absent: every RPC that has no rate of its own. */
+  readonly method?: FakeMethod;
+  /** A non-zero gRPC status code. */
+  readonly code: number;
+  /** The share of calls that fail, from 0 (none: removes the rate) to 1 (all). */
+  readonly rate: number;
+  /** The seed of the random sequence, an integer. */
+  readonly seed: number;
+  /** The status message (default `injected <CODE_NAME>`). */
+  readonly message?: string;
+}
+
+/** What a fault rate has done since it was set. */
+export interface FaultRateCounts {
+  /** Calls that drew from the rate. */
+  readonly calls: number;
+  /** Calls it failed. */
+  readonly faults: number;
+}
+
 /** An RPC error a handler throws; the server answers the call with it. */
 export class RpcFailure extends Error {
   /** The gRPC status code the call ends with. */
@@ -65,6 +90,75 @@ export class RpcFailure extends Error {
 interface Pending {
   readonly failure: RpcFailure;
   remaining: number;
+}
+
+/** mulberry32: a small, fast, seeded generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+class RateRule implements FaultRateCounts {
+  calls = 0;
+  faults = 0;
+  readonly #failure: RpcFailure;
+  readonly #rate: number;
+  readonly #random: () => number;
+
+  constructor(rate: FaultRate) {
+    this.#failure = new RpcFailure(rate.code, rate.message ?? `injected ${codeName(rate.code)}`);
+    this.#rate = rate.rate;
+    this.#random = seededRandom(rate.seed);
+  }
+
+  draw(): RpcFailure | undefined {
+    this.calls++;
+    if (this.#random() >= this.#rate) return undefined;
+    this.faults++;
+    return this.#failure;
+  }
+}
+
+/** Seeded random faults: at most one rate per method, plus one for every other method. */
+export class FaultRates {
+  readonly #rules = new Map<FakeMethod | '*', RateRule>();
+
+  /**
+   * Sets the rate of `rate.method` (or of every method), replacing an earlier one; a rate
+   * of 0 removes it. Returns its live counts. Throws a RangeError for a code that is not a
+   * positive integer, a rate outside [0, 1] or a seed that is not an integer.
+   */
+  set(rate: FaultRate): FaultRateCounts {
+    if (!Number.isInteger(rate.code) || rate.code <= 0) {
+      throw new RangeError(`fault code must be a non-zero status code (got ${rate.code})`);
+    }
+    if (!(rate.rate >= 0 && rate.rate <= 1)) {
+      throw new RangeError(`fault rate must be a number between 0 and 1 (got ${rate.rate})`);
+    }
+    if (!Number.isInteger(rate.seed))
+      throw new RangeError(`fault seed must be an integer (got ${rate.seed})`);
+    const key = rate.method ?? '*';
+    const rule = new RateRule(rate);
+    if (rate.rate === 0) this.#rules.delete(key);
+    else this.#rules.set(key, rule);
+    return rule;
+  }
+
+  /** Draws for one call of `method`: the failure to answer with, or undefined. */
+  take(method: FakeMethod): RpcFailure | undefined {
+    return (this.#rules.get(method) ?? this.#rules.get('*'))?.draw();
+  }
+
+  /** Removes every rate. */
+  clear(): void {
+    this.#rules.clear();
+  }
 }
 
 /** Injected faults per method, consumed in the order they were injected. */

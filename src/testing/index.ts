@@ -12,8 +12,11 @@ export {
   FakeOperationsServer,
   type FakeServerOptions,
   type Fault,
+  type FaultRate,
+  type FaultRateCounts,
   type OperationsMethod,
 } from './fake-server.js';
+export { type HttpRequestRecord, httpStatusFromCode } from './http-gateway.js';
 export {
   type OperationFields,
   type OperationFilter,

@@ -116,6 +116,61 @@ describe('FakeOperationsServer', () => {
     });
   });
 
+  describe('faultRate()', () => {
+    it('fails a seeded share of calls, the same calls for the same seed, after queued faults', async () => {
+      const h = server.create();
+      const outcomes = async (seed: number): Promise<string> => {
+        const counts = server.faultRate({
+          method: 'GetOperation',
+          code: grpc.status.UNAVAILABLE,
+          rate: 0.5,
+          seed,
+        });
+        let seen = '';
+        for (let i = 0; i < 40; i++) {
+          seen += await get(h.name).then(
+            () => '.',
+            (e: grpc.ServiceError) => (e.code === grpc.status.UNAVAILABLE ? 'x' : '?'),
+          );
+        }
+        assert.equal(counts.calls, 40);
+        assert.equal(counts.faults, [...seen].filter((c) => c === 'x').length);
+        return seen;
+      };
+      const first = await outcomes(7);
+      assert.equal(await outcomes(7), first, 'same seed, same faults');
+      assert.notEqual(await outcomes(8), first, 'another seed, other faults');
+      const faults = [...first].filter((c) => c === 'x').length;
+      assert.ok(faults > 8 && faults < 32, `${faults} of 40 failed at rate 0.5`);
+
+      server.inject({ method: 'GetOperation', code: grpc.status.INTERNAL });
+      server.faultRate({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, rate: 1, seed: 1 });
+      assert.equal((await client.error('GetOperation', { name: h.name })).code, grpc.status.INTERNAL);
+      assert.equal((await client.error('GetOperation', { name: h.name })).code, grpc.status.UNAVAILABLE);
+      server.faultRate({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, rate: 0, seed: 1 });
+      assert.equal((await get(h.name)).name, h.name, 'rate 0 removes the rate');
+    });
+
+    it('applies a rate without a method to every method without its own', async () => {
+      const h = server.create();
+      server.faultRate({ code: grpc.status.ABORTED, rate: 1, seed: 3, message: 'storm' });
+      server.faultRate({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, rate: 1, seed: 3 });
+      const list = await client.error('ListOperations', {});
+      assert.deepEqual([list.code, list.details], [grpc.status.ABORTED, 'storm']);
+      assert.equal((await client.error('GetOperation', { name: h.name })).code, grpc.status.UNAVAILABLE);
+      server.faultRate({ code: grpc.status.ABORTED, rate: 0, seed: 3 });
+      server.faultRate({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, rate: 0, seed: 3 });
+      assert.equal((await get(h.name)).name, h.name);
+    });
+
+    it('rejects code 0, a rate outside [0, 1] and a non-integer seed', () => {
+      assert.throws(() => server.faultRate({ code: 0, rate: 0.5, seed: 1 }), RangeError);
+      assert.throws(() => server.faultRate({ code: 14, rate: 1.5, seed: 1 }), RangeError);
+      assert.throws(() => server.faultRate({ code: 14, rate: Number.NaN, seed: 1 }), RangeError);
+      assert.throws(() => server.faultRate({ code: 14, rate: 0.5, seed: 0.5 }), RangeError);
+    });
+  });
+
   describe('latencyMs', () => {
     it('delays every answer, faults included', async () => {
       const h = server.create();

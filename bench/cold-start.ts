@@ -1,0 +1,99 @@
+/**
+ * Scenario 4, cold start: wall time from spawning a fresh `node` to its exit, and its peak
+ * RSS, for a process that imports the library, builds a client and makes one GetOperation
+ * (cold-ours.mjs / cold-gax.mjs, run from the folders the install scenario filled), beside
+ * a bare `node -e 0`. The three alternate, in a rotating order; medians of `runs` each.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, median } from './shared.ts';
+
+type Kind = 'bare' | 'ours' | 'gax';
+const ORDERS: Kind[][] = [
+  ['bare', 'ours', 'gax'],
+  ['ours', 'gax', 'bare'],
+  ['gax', 'bare', 'ours'],
+];
+
+/** One kind of process, summarised over its runs. */
+export interface ColdSample {
+  /** Median wall time from spawn to exit, ms. */
+  wallMs: number;
+  /** Median peak RSS, MiB. */
+  rssMB: number;
+  /** Median time from the process's start to its result (excludes exit), ms. */
+  readyMs: number;
+}
+
+/** Scenario 4's result. */
+export interface ColdStartResult {
+  runs: number;
+  bare: ColdSample;
+  ours: ColdSample & { addedMs: number };
+  gax: ColdSample & { addedMs: number };
+  /** ours.addedMs / gax.addedMs. */
+  ratio: number;
+}
+
+const RSS_SCRIPT =
+  'process.stdout.write(JSON.stringify({ ok: true, maxRssKB: process.resourceUsage().maxRSS, readyMs: performance.now() }))';
+
+function run(args: string[], cwd: string): { wallMs: number; out: string } {
+  const t0 = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+  });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  check(
+    child.status === 0,
+    `cold start \`node ${args.join(' ')}\` in ${cwd} exited with ${child.status ?? child.signal}: ${child.stderr}`,
+  );
+  return { wallMs, out: child.stdout };
+}
+
+/** Runs every kind `runs` times against the operation `name` on `address`. */
+export function measureColdStart(
+  dirs: { ours: string; gax: string },
+  address: string,
+  name: string,
+  runs: number,
+): ColdStartResult {
+  copyFileSync(new URL('cold-ours.mjs', import.meta.url), join(dirs.ours, 'cold.mjs'));
+  copyFileSync(new URL('cold-gax.mjs', import.meta.url), join(dirs.gax, 'cold.mjs'));
+  const samples: Record<Kind, { wallMs: number[]; rssMB: number[]; readyMs: number[] }> = {
+    bare: { wallMs: [], rssMB: [], readyMs: [] },
+    ours: { wallMs: [], rssMB: [], readyMs: [] },
+    gax: { wallMs: [], rssMB: [], readyMs: [] },
+  };
+  for (let i = 0; i < runs; i++) {
+    for (const kind of ORDERS[i % ORDERS.length] ?? []) {
+      const s = samples[kind];
+      let out: string;
+      if (kind === 'bare') {
+        s.wallMs.push(run(['-e', '0'], dirs.ours).wallMs);
+        out = run(['-e', RSS_SCRIPT], dirs.ours).out; // untimed: the bare process's RSS
+      } else {
+        const r = run(['cold.mjs', address, name], kind === 'ours' ? dirs.ours : dirs.gax);
+        s.wallMs.push(r.wallMs);
+        out = r.out;
+      }
+      const report = JSON.parse(out);
+      check(report.ok === true, `cold start of ${kind} did not get the operation back: ${out}`);
+      s.rssMB.push(Number(report.maxRssKB) / 1024);
+      s.readyMs.push(Number(report.readyMs));
+    }
+  }
+  const summary = (kind: Kind): ColdSample => ({
+    wallMs: median(samples[kind].wallMs),
+    rssMB: median(samples[kind].rssMB),
+    readyMs: median(samples[kind].readyMs),
+  });
+  const bare = summary('bare');
+  const ours = { ...summary('ours'), addedMs: summary('ours').wallMs - bare.wallMs };
+  const gax = { ...summary('gax'), addedMs: summary('gax').wallMs - bare.wallMs };
+  return { runs, bare, ours, gax, ratio: ours.addedMs / gax.addedMs };
+}

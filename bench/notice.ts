@@ -1,0 +1,184 @@
+/**
+ * Scenarios 2 and 3 (a worker of bench/run.ts, one fresh process per variant): `count`
+ * operations are created and waited on at once by one client; the server completes them
+ * at seeded random times spread over `spreadMs`. For each, the notice latency is the time
+ * from the server marking it done to the client's wait settling (CLOCK_MONOTONIC in both
+ * processes). Also measured: RPCs per operation (server counters), client CPU, and RSS
+ * (sampled every 50 ms; growth over the pre-wait baseline).
+ *
+ * Variants: `auto` and `poll` are `op.wait()` with that strategy and default settings;
+ * `auto-wide` is `auto` with `maxWaitCalls` raised to `count`; `gax` is `operation.promise()`
+ * with gax's defaults. Every wait must settle with its own operation's result.
+ */
+import { OperationsClient, type WaitStrategy } from '../src/index.ts';
+import { createGaxClient } from './gax.mjs';
+import {
+  Control,
+  check,
+  cpuMicros,
+  delay,
+  type ExportResult,
+  grpc,
+  median,
+  monoNs,
+  percentile,
+  pollRpcs,
+  resultFor,
+  runWorker,
+  seededRandom,
+  TYPES,
+  workerArgs,
+} from './shared.ts';
+
+type Variant = 'auto' | 'poll' | 'auto-wide' | 'gax';
+const VARIANTS: readonly Variant[] = ['auto', 'poll', 'auto-wide', 'gax'];
+/** How long after the last scheduled completion every wait must have settled. */
+const WATCHDOG_MS = 90_000;
+const isVariant = (v: string): v is Variant => VARIANTS.some((known) => known === v);
+
+/** Starts one wait per name; each resolves with its response's `uri`. */
+function waiter(
+  variant: Variant,
+  address: string,
+  count: number,
+): {
+  wait(name: string): Promise<string>;
+  close(): void;
+} {
+  if (variant === 'gax') {
+    const gax = createGaxClient(address);
+    return {
+      wait: async (name) => {
+        const [result] = await gax.operation(name).promise();
+        return String(result?.uri);
+      },
+      close: () => gax.close(),
+    };
+  }
+  const client = new OperationsClient({
+    address,
+    credentials: grpc.credentials.createInsecure(),
+    ...(variant === 'auto-wide' ? { maxWaitCalls: count } : {}),
+  });
+  const strategy: WaitStrategy = variant === 'poll' ? 'poll' : 'auto';
+  return {
+    wait: async (name) => {
+      const result = await client.operation<ExportResult>(name, TYPES).wait({ strategy });
+      return result.uri;
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Runs the scenario with the arguments of `workerArgs()`. */
+export async function main() {
+  const args = workerArgs();
+  const variant = String(args.variant);
+  if (!isVariant(variant)) throw new Error(`notice: unknown variant ${variant}`);
+  const count = Number(args.count);
+  const spreadMs = Number(args.spreadMs);
+  const control = new Control(String(args.control));
+  const w = waiter(variant, String(args.grpc), count);
+
+  // Warm-up: a few operations through the same path, so the timed run is not the JIT's first.
+  const warm = await control.create(8, `warm-${variant}`);
+  await control.schedule(
+    warm,
+    warm.map((_, i) => 20 * i),
+  );
+  await Promise.all(warm.map((n) => w.wait(n)));
+  await control.drop(warm);
+
+  const names = await control.create(count, `${String(args.prefix ?? 'notice')}-${variant}`);
+  const random = seededRandom(Number(args.seed ?? 7));
+  const delays = names.map(() => Math.floor(random() * spreadMs));
+  globalThis.gc?.();
+  await delay(50);
+  const rssBase = process.memoryUsage.rss();
+  let rssPeak = rssBase;
+  // Sampling costs the client CPU too (about 2 ms/s), so only when asked (the scale scenario).
+  const sampler =
+    args.sampleRss === true
+      ? setInterval(() => {
+          rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        }, 100)
+      : undefined;
+  await control.reset();
+  await control.schedule(names, delays);
+
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const settledAt = new Array<bigint>(names.length);
+  const wrong: string[] = [];
+  let settled = 0;
+  let watchdog: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(
+      names.map(async (name, i) => {
+        const uri = await w.wait(name);
+        settledAt[i] = monoNs();
+        settled++;
+        if (uri !== resultFor(name).uri) wrong.push(`${name} settled with ${uri}`);
+      }),
+    ),
+    new Promise<never>((_, reject) => {
+      watchdog = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `bench: only ${settled} of ${count} waits settled ${WATCHDOG_MS} ms after the last completion`,
+            ),
+          ),
+        spreadMs + WATCHDOG_MS,
+      );
+    }),
+  ]);
+  clearTimeout(watchdog);
+  const cpuUs = cpuMicros(cpu0);
+  const wallMs = performance.now() - wall0;
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+
+  const stats = await control.stats();
+  const completed = await control.completions(names);
+  w.close();
+  await control.drop(names);
+
+  check(wrong.length === 0, `${wrong.length} waits settled with the wrong result: ${wrong.slice(0, 3)}`);
+  const latenciesMs = completed.map((at, i) => {
+    const settled = settledAt[i];
+    check(settled !== undefined, `${names[i]} never settled`);
+    const ms = Number(settled - at) / 1e6;
+    check(ms >= 0, `${names[i]} settled ${-ms} ms before the server completed it`);
+    return ms;
+  });
+  const rpcs = pollRpcs(stats);
+  check(rpcs >= count, `the server saw ${rpcs} polls for ${count} operations`);
+  return {
+    variant,
+    count,
+    spreadMs,
+    settled: latenciesMs.length,
+    latencyMs: {
+      p50: median(latenciesMs),
+      p99: percentile(latenciesMs, 99),
+      max: Math.max(...latenciesMs),
+    },
+    rpcs,
+    rpcsPerOp: rpcs / count,
+    getOperation: stats.calls.GetOperation ?? 0,
+    waitOperation: stats.calls.WaitOperation ?? 0,
+    peakOpenWaits: stats.peakOpenWaits,
+    cpuMs: cpuUs / 1000,
+    cpuUsPerOp: cpuUs / count,
+    wallMs,
+    rssBaseMB: rssBase / 2 ** 20,
+    rssPeakMB: rssPeak / 2 ** 20,
+    rssGrowthKBPerOp: (rssPeak - rssBase) / 1024 / count,
+  };
+}
+
+/** What the worker prints. */
+export type NoticeResult = Awaited<ReturnType<typeof main>>;
+
+runWorker(main);

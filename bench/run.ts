@@ -1,0 +1,211 @@
+/**
+ * `npm run bench [-- --quick]`: installs bench/'s own dependencies (google-gax) when
+ * missing, builds the library when dist/ is missing or older than src/, starts the fake
+ * server in its own process, runs the five scenarios of issue 7 (client-side work in fresh
+ * worker processes), and writes BENCHMARKS.md and bench/results.json. `--quick` runs the
+ * same scenarios scaled down and writes to bench/.quick/ instead, leaving the committed
+ * results alone.
+ *
+ * Exits 1, loudly, when any scenario's correctness check fails (a wait that settled wrong
+ * or never, an RPC count that does not add up). Goals that are not met are reported in
+ * BENCHMARKS.md, not turned into a failure (the machines are shared and noisy); pass
+ * `--strict` to exit 2 when one is not met.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { measureColdStart } from './cold-start.ts';
+import { type BenchResults, evaluateGoals } from './goals.ts';
+import { measureInstalls } from './install.ts';
+import type { NoticeResult } from './notice.ts';
+import type { PollCostResult } from './poll-cost.ts';
+import { renderMarkdown } from './report.ts';
+import { Control, type ServerAddress } from './shared.ts';
+
+const quick = process.argv.includes('--quick');
+const strict = process.argv.includes('--strict');
+const root = new URL('..', import.meta.url).pathname;
+const bench = join(root, 'bench');
+
+const CONFIG = quick
+  ? {
+      poll: { rounds: 6, perRound: 300 },
+      notice: { count: 100, spreadMs: 1500 },
+      scale: { count: 1000, spreadMs: 3000 },
+      coldRuns: 3,
+    }
+  : {
+      poll: { rounds: 40, perRound: 500 },
+      notice: { count: 200, spreadMs: 5000 },
+      scale: { count: 10_000, spreadMs: 20_000 },
+      coldRuns: 10,
+    };
+const WORKER_TIMEOUT_MS = 240_000;
+const ENV = { ...process.env, METADATA_SERVER_DETECTION: 'none' };
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+}
+const started = performance.now();
+
+function ensureBenchDeps(): void {
+  if (existsSync(join(bench, 'node_modules/google-gax/package.json'))) return;
+  log('installing bench dependencies (npm ci --prefix bench)');
+  execFileSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
+/** Newest modification time (ms) of any file under `dir` whose name passes `keep`. */
+function newest(dir: string, keep: (name: string) => boolean): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !keep(entry.name)) continue;
+    latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+function ensureBuild(): void {
+  const built = join(root, 'dist/index.js');
+  const sources = Math.max(
+    newest(join(root, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.test.ts')),
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(root, f)).mtimeMs),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  log('building the library (npm run build): dist/ is missing or older than src/');
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+}
+
+/** Starts bench/server.ts; it stops when this process ends (its stdin closes). */
+async function startServer(): Promise<ServerAddress & { stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(bench, 'server.ts')], {
+    cwd: root,
+    env: ENV,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code} before it started`)));
+  });
+  lines.close();
+  child.stdout.resume();
+  const address = JSON.parse(first);
+  return { grpc: String(address.grpc), control: String(address.control), stop: () => child.stdin.end() };
+}
+
+/** Runs a worker script in a fresh process; resolves its result, rejects loudly on any failure. */
+function worker<T>(file: string, args: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--expose-gc', join(bench, file), JSON.stringify(args)],
+      { cwd: root, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{"result"')) {
+        reject(
+          new Error(`bench worker ${file} ${JSON.stringify(args)} failed (${code ?? signal}):\n${stderr}`),
+        );
+        return;
+      }
+      resolve(JSON.parse(last).result);
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  ensureBenchDeps();
+  ensureBuild();
+  const tmp = mkdtempSync(join(tmpdir(), 'longrunning-bench-'));
+  const server = await startServer();
+  const control = new Control(server.control);
+  const base = { grpc: server.grpc, control: server.control };
+  try {
+    log('scenario 5: install size (npm pack + npm install into empty folders)');
+    const install = measureInstalls(root, tmp);
+
+    log(`scenario 4: cold start, ${CONFIG.coldRuns} runs each`);
+    const [coldName] = await control.create(1, 'cold');
+    if (coldName === undefined) throw new Error('bench: no operation for the cold start');
+    const coldStart = measureColdStart(install.dirs, server.grpc, coldName, CONFIG.coldRuns);
+    const { dirs: _dirs, ...sizes } = install;
+
+    log(`scenario 1: per-poll cost, ${CONFIG.poll.rounds} × ${CONFIG.poll.perRound} polls each`);
+    const pollCost = await worker<PollCostResult>('poll-cost.ts', { ...base, ...CONFIG.poll });
+
+    const notice: Record<string, NoticeResult> = {};
+    for (const variant of ['auto', 'poll', 'gax', 'auto-wide']) {
+      log(`scenario 2: notice latency, ${variant}, ${CONFIG.notice.count} operations`);
+      notice[variant] = await worker<NoticeResult>('notice.ts', { ...base, ...CONFIG.notice, variant });
+    }
+
+    const scale: Record<string, NoticeResult> = {};
+    for (const variant of ['auto', 'gax', 'auto-wide']) {
+      log(`scenario 3: scale, ${variant}, ${CONFIG.scale.count} concurrent waits`);
+      scale[variant] = await worker<NoticeResult>('notice.ts', {
+        ...base,
+        ...CONFIG.scale,
+        variant,
+        prefix: 'scale',
+        sampleRss: true,
+      });
+    }
+
+    const cpu = cpus();
+    const results: BenchResults = {
+      mode: quick ? 'quick' : 'full',
+      date: new Date().toISOString(),
+      durationS: (performance.now() - started) / 1000,
+      machine: {
+        cpu: cpu[0]?.model.trim() ?? 'unknown',
+        cores: cpu.length,
+        memoryGB: totalmem() / 2 ** 30,
+        platform: `${process.platform} ${process.arch}`,
+      },
+      node: process.version,
+      config: CONFIG,
+      scenarios: { pollCost, notice, scale, coldStart, install: sizes },
+      goals: [],
+    };
+    results.goals = evaluateGoals(results);
+
+    const outDir = quick ? join(bench, '.quick') : root;
+    mkdirSync(outDir, { recursive: true });
+    const jsonPath = quick ? join(outDir, 'results.json') : join(bench, 'results.json');
+    writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+    const markdown = renderMarkdown(results);
+    writeFileSync(join(outDir, 'BENCHMARKS.md'), markdown);
+    process.stdout.write(markdown);
+    log(`wrote ${join(outDir, 'BENCHMARKS.md')} and ${jsonPath}`);
+    const unmet = results.goals.filter((g) => !g.met);
+    if (unmet.length > 0) log(`goals not met: ${unmet.map((g) => g.name).join('; ')}`);
+    return strict && unmet.length > 0 ? 2 : 0;
+  } finally {
+    server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`\nBENCHMARK FAILED: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,159 @@
+/**
+ * The benchmarks' fake Operations server, run in its own process so that
+ * `process.cpuUsage()` in a client process measures the client alone.
+ *
+ * Starts a FakeOperationsServer on loopback and a tiny HTTP control port beside it, then
+ * prints one JSON line on stdout: `{ "grpc": "127.0.0.1:P", "control": "http://127.0.0.1:Q" }`.
+ * Control requests are `POST /<command>` with a JSON body and a JSON answer (see
+ * `commands`). Completion times are `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by
+ * every process on the machine), sent as decimal strings of nanoseconds.
+ *
+ * Exits when stdin closes (its parent went away) or on `POST /stop`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FakeOperationsServer } from '../src/testing/index.ts';
+import { METADATA, METADATA_TYPE, RESULT_TYPE, resultFor } from './shared.ts';
+
+const server = await FakeOperationsServer.start();
+const timers = new Set<NodeJS.Timeout>();
+/** name → when the server marked it done (hrtime ns). */
+const completedAt = new Map<string, bigint>();
+
+function complete(name: string): void {
+  server.store.update(name, {
+    done: true,
+    error: null,
+    response: server.registry.pack(RESULT_TYPE, resultFor(name)),
+  });
+  completedAt.set(name, process.hrtime.bigint());
+}
+
+function stringArray(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new TypeError(`${what} must be an array of strings`);
+  }
+  return value;
+}
+
+function numberArray(value: unknown, what: string): number[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new TypeError(`${what} must be an array of finite numbers`);
+  }
+  return value;
+}
+
+type Body = Record<string, unknown>;
+
+const commands: Record<string, (body: Body) => unknown> = {
+  /** `{ count, prefix }`: creates running operations with ExportMetadata; answers `{ names }`. */
+  create(body) {
+    const count = Number(body.count);
+    const prefix = String(body.prefix ?? 'bench');
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = `operations/${prefix}-${i}`;
+      if (server.store.has(name)) server.store.delete(name);
+      server.create({ name, metadataType: METADATA_TYPE, metadata: METADATA });
+      names.push(name);
+    }
+    return { names };
+  },
+  /** `{ names, delaysMs }`: completes each operation (with its ExportResult) after its delay. */
+  schedule(body) {
+    const names = stringArray(body.names, 'names');
+    const delays = numberArray(body.delaysMs, 'delaysMs');
+    if (names.length !== delays.length) throw new RangeError('names and delaysMs differ in length');
+    names.forEach((name, i) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        complete(name);
+      }, delays[i]);
+      timers.add(timer);
+    });
+    return { scheduled: names.length };
+  },
+  /** `{ names }`: completes them now. */
+  complete(body) {
+    for (const name of stringArray(body.names, 'names')) complete(name);
+    return {};
+  },
+  /** `{ names }`: when each completed (hrtime ns as a string), or null. */
+  completions(body) {
+    return { at: stringArray(body.names, 'names').map((n) => completedAt.get(n)?.toString() ?? null) };
+  },
+  /** `{ names }`: forgets the operations (keeps the server's memory flat between scenarios). */
+  drop(body) {
+    for (const name of stringArray(body.names, 'names')) {
+      server.store.delete(name);
+      completedAt.delete(name);
+    }
+    return {};
+  },
+  /** Calls per RPC since the last reset, and the most WaitOperation calls open at once. */
+  stats() {
+    return { calls: { ...server.calls }, peakOpenWaits: server.peakOpenWaits, openWaits: server.openWaits };
+  },
+  reset() {
+    server.resetCounters();
+    return {};
+  },
+  stop() {
+    setImmediate(() => void shutdown());
+    return {};
+  },
+};
+
+async function readBody(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  const text = Buffer.concat(chunks).toString('utf8');
+  const parsed: unknown = text === '' ? {} : JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError('body must be a JSON object');
+  }
+  return { ...parsed };
+}
+
+function answer(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+const control = createServer((req, res) => {
+  const command = commands[(req.url ?? '').replace(/^\//, '')];
+  if (req.method !== 'POST' || command === undefined) {
+    answer(res, 404, { error: `unknown command ${req.method} ${req.url}` });
+    return;
+  }
+  readBody(req).then(
+    (body) => {
+      try {
+        answer(res, 200, command(body) ?? {});
+      } catch (error) {
+        answer(res, 400, { error: error instanceof Error ? error.message : String(error) });
+      }
+    },
+    (error: unknown) => answer(res, 400, { error: String(error) }),
+  );
+});
+await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+const bound = control.address();
+if (bound === null || typeof bound === 'string') throw new Error('control port did not bind');
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const timer of timers) clearTimeout(timer);
+  control.close();
+  control.closeAllConnections();
+  await server.stop();
+  process.exit(0);
+}
+
+process.stdin.on('end', () => void shutdown());
+process.stdin.on('close', () => void shutdown());
+process.stdin.resume();
+process.stdout.write(
+  `${JSON.stringify({ grpc: server.address, control: `http://127.0.0.1:${bound.port}` })}\n`,
+);

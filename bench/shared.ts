@@ -1,0 +1,197 @@
+/**
+ * What the benchmark processes share: the operation payloads, the server control client,
+ * statistics, CPU and memory readings, and the worker protocol (arguments as one JSON
+ * argv, the result as the last JSON line on stdout).
+ */
+import { createRequire } from 'node:module';
+
+/** The metadata every benchmark operation carries while running. */
+export const METADATA_TYPE = 'longrunning.demo.v1.ExportMetadata';
+export const METADATA = { progressPercent: 42, rowsProcessed: '123456', state: 'RUNNING' } as const;
+/** The response every benchmark operation ends with (see `resultFor`). */
+export const RESULT_TYPE = 'longrunning.demo.v1.ExportResult';
+export const TYPES = { metadataType: METADATA_TYPE, responseType: RESULT_TYPE } as const;
+
+/** The decoded shapes (proto-loader conventions: int64 as string). */
+export interface ExportMetadata {
+  progressPercent: number;
+  rowsProcessed: string;
+  state: string;
+}
+export interface ExportResult {
+  uri: string;
+  rowCount: string;
+}
+
+/** The response of operation `name`: unique per operation, so a mixed-up result is caught. */
+export function resultFor(name: string): { uri: string; rowCount: string } {
+  return { uri: `export://${name}`, rowCount: String(name.length) };
+}
+
+/**
+ * grpc-js and proto-loader as the library itself loads them: the repository root's
+ * copies. A bare `import '@grpc/grpc-js'` from bench/ would find google-gax's copy under
+ * bench/node_modules, whose credentials the library's copy rejects.
+ */
+const fromRoot = createRequire(new URL('../package.json', import.meta.url));
+export const grpc: typeof import('@grpc/grpc-js') = fromRoot('@grpc/grpc-js');
+export const protoLoader: typeof import('@grpc/proto-loader') = fromRoot('@grpc/proto-loader');
+
+/** Fails the benchmark loudly: what was timed did not do what it should. */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`bench correctness check failed: ${message}`);
+}
+
+/** Client CPU (user + system, every thread of this process) in µs since `since`. */
+export function cpuMicros(since?: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return u.user + u.system;
+}
+
+/** CLOCK_MONOTONIC in ns: comparable between processes of one machine. */
+export const monoNs = (): bigint => process.hrtime.bigint();
+
+/** The median (nearest rank) of `xs`; NaN when empty. */
+export function median(xs: readonly number[]): number {
+  return percentile(xs, 50);
+}
+
+/** Nearest-rank percentile (p in 0..100) of `xs`; NaN when empty. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+/** A seeded PRNG (mulberry32) in [0, 1), so every variant sees the same completion schedule. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Where a worker finds the server. */
+export interface ServerAddress {
+  /** gRPC `host:port`. */
+  grpc: string;
+  /** HTTP control base URL. */
+  control: string;
+}
+
+/** RPC counts and the WaitOperation peak, as the server reports them. */
+export interface ServerStats {
+  calls: Record<string, number>;
+  peakOpenWaits: number;
+  openWaits: number;
+}
+
+/** The HTTP control port of bench/server.ts. Every method rejects on a non-200 answer. */
+export class Control {
+  readonly #base: string;
+
+  constructor(base: string) {
+    this.#base = base;
+  }
+
+  async #post(command: string, body: object = {}): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.#base}/${command}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const value: unknown = await res.json();
+    if (typeof value !== 'object' || value === null) throw new Error(`control ${command}: bad answer`);
+    const record: Record<string, unknown> = { ...value };
+    if (res.status !== 200) throw new Error(`control ${command}: ${String(record.error)}`);
+    return record;
+  }
+
+  /** Creates `count` running operations named `operations/<prefix>-<i>`. */
+  async create(count: number, prefix: string): Promise<string[]> {
+    const { names } = await this.#post('create', { count, prefix });
+    return asStrings(names, 'names');
+  }
+
+  /** Completes `names[i]` after `delaysMs[i]`, on the server's timers. */
+  async schedule(names: readonly string[], delaysMs: readonly number[]): Promise<void> {
+    await this.#post('schedule', { names, delaysMs });
+  }
+
+  async complete(names: readonly string[]): Promise<void> {
+    await this.#post('complete', { names });
+  }
+
+  /** When each operation completed on the server (CLOCK_MONOTONIC ns); throws if one did not. */
+  async completions(names: readonly string[]): Promise<bigint[]> {
+    const { at } = await this.#post('completions', { names });
+    if (!Array.isArray(at)) throw new Error('control completions: bad answer');
+    return at.map((v, i) => {
+      if (typeof v !== 'string') throw new Error(`bench: ${names[i]} was never completed by the server`);
+      return BigInt(v);
+    });
+  }
+
+  async drop(names: readonly string[]): Promise<void> {
+    await this.#post('drop', { names });
+  }
+
+  async stats(): Promise<ServerStats> {
+    const { calls, peakOpenWaits, openWaits } = await this.#post('stats');
+    if (typeof calls !== 'object' || calls === null) throw new Error('control stats: bad answer');
+    const counts: Record<string, number> = {};
+    for (const [k, v] of Object.entries(calls)) counts[k] = Number(v);
+    return { calls: counts, peakOpenWaits: Number(peakOpenWaits), openWaits: Number(openWaits) };
+  }
+
+  async reset(): Promise<void> {
+    await this.#post('reset');
+  }
+
+  async stop(): Promise<void> {
+    await this.#post('stop');
+  }
+}
+
+function asStrings(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new Error(`control: ${what} is not a string array`);
+  }
+  return value;
+}
+
+/** GetOperation + WaitOperation calls in `stats`. */
+export function pollRpcs(stats: ServerStats): number {
+  return (stats.calls.GetOperation ?? 0) + (stats.calls.WaitOperation ?? 0);
+}
+
+/** Reads a worker's arguments: one JSON object in argv[2]. */
+export function workerArgs(): Record<string, unknown> {
+  const raw = process.argv[2];
+  if (raw === undefined) throw new Error('worker: expected one JSON argument');
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null) throw new Error('worker: argument must be an object');
+  return { ...parsed };
+}
+
+/** Ends a worker: prints its result as the last stdout line. Failures reject and exit 1 loudly. */
+export function runWorker(main: () => Promise<unknown>): void {
+  main().then(
+    (result) => {
+      process.stdout.write(`\n${JSON.stringify({ result })}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(1);
+    },
+  );
+}
+
+/** Resolves after `ms` of real time. */
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
