@@ -66,6 +66,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 describe('lro (built CLI)', () => {
   let serve: ChildProcess;
   let target: string;
+  let httpUrl = '';
   let jobs: string[];
   let client: OperationsClient;
   let startExport: (req: object) => Promise<string>;
@@ -74,13 +75,14 @@ describe('lro (built CLI)', () => {
   before(async () => {
     assert.ok(existsSync(cli), 'run `npm run build` first (npm test does)');
     const started = await start(
-      ['serve', '--demo-jobs', '2', '--demo-duration', '1500ms'],
-      /listening on \S+\n(\S+\n){2}/,
+      ['serve', '--http', '--demo-jobs', '2', '--demo-duration', '1500ms'],
+      /listening on \S+\nhttp on \S+\n(\S+\n){2}/,
     );
     serve = started.child;
     const lines = started.output().trim().split('\n');
     target = lines[0]?.replace('listening on ', '') ?? '';
-    jobs = lines.slice(1);
+    httpUrl = lines[1]?.replace('http on ', '') ?? '';
+    jobs = lines.slice(2);
     client = new OperationsClient({ address: target, credentials: insecure });
     const Exporter = grpc.makeGenericClientConstructor(
       serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter')),
@@ -122,6 +124,18 @@ describe('lro (built CLI)', () => {
     assert.equal(json.done, true);
     assert.deepEqual(json.response, { uri: 'export://demo-2', rowCount: '2000' });
     assert.equal(json.metadata.state, 'DONE');
+  });
+
+  it('waits over HTTP/JSON with --rest against serve --http', async () => {
+    const name = await startExport({ source: 'over-rest', rows: 3, durationMs: 300 });
+    const r = await lro(['wait', name, '--rest', httpUrl, '--json', '--interval', '100ms'], {
+      LRO_API_KEY: 'k',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).response, { uri: 'export://over-rest', rowCount: '3' });
+    const missing = await lro(['get', 'operations/absent', '--rest', httpUrl]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /^lro: NOT_FOUND/);
   });
 
   it('exits 1 for a failed operation and shows its decoded error', async () => {

@@ -1,8 +1,9 @@
 /** The operation commands of `lro`: get, list, wait, cancel, delete. Each returns its exit code. */
-import type { OperationsClient } from '../client.js';
+
 import { OperationError, OperationStateError } from '../errors.js';
 import type { Operation } from '../operation.js';
 import { STRATEGIES, type WaitStrategy } from '../operation-source.js';
+import type { OperationsApi } from '../operations-api.js';
 import { type CommonFlags, connect } from './connect.js';
 import { parseDuration } from './duration.js';
 import { EXIT, Interrupted, UsageError } from './exit.js';
@@ -19,7 +20,7 @@ export const processIo: Io = { out: process.stdout, err: process.stderr };
 
 async function withClient(
   flags: CommonFlags,
-  run: (client: OperationsClient) => Promise<number>,
+  run: (client: OperationsApi) => Promise<number>,
 ): Promise<number> {
   const client = connect(flags);
   try {

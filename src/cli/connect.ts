@@ -1,7 +1,9 @@
 /** Builds the client the commands use from the common flags. */
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../client.js';
+import type { OperationsApi } from '../operations-api.js';
 import { createRegistry, type Registry } from '../registry.js';
+import { OperationsRestClient } from '../rest-client.js';
 import { UsageError } from './exit.js';
 
 /** The flags every command shares. */
@@ -12,6 +14,10 @@ export interface CommonFlags {
   include?: string[];
   json?: boolean;
   verbose?: boolean;
+  /** Base URL of an HTTP/JSON Operations API: selects the REST transport instead of gRPC. */
+  rest?: string;
+  /** API key for --rest (`x-goog-api-key`); also from LRO_API_KEY. */
+  apiKey?: string;
 }
 
 const TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -44,8 +50,32 @@ export function registryFrom(flags: CommonFlags): Registry {
   return registry;
 }
 
-/** The client of the common flags. TLS unless `--insecure`. */
-export function connect(flags: CommonFlags): OperationsClient {
+/** Checks a --rest base URL; throws UsageError naming the flag. */
+export function checkBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(
+      `--rest: invalid URL ${JSON.stringify(url)} (expected e.g. https://host or http://127.0.0.1:8080)`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`--rest: ${JSON.stringify(url)} is not an http(s) URL`);
+  }
+  return url;
+}
+
+/** The client of the common flags: HTTP/JSON with --rest, else gRPC (TLS unless `--insecure`). */
+export function connect(flags: CommonFlags): OperationsApi {
+  if (flags.rest !== undefined) {
+    const apiKey = flags.apiKey ?? process.env.LRO_API_KEY;
+    return new OperationsRestClient({
+      baseUrl: checkBaseUrl(flags.rest),
+      registry: registryFrom(flags),
+      ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
+    });
+  }
   const address = checkTarget(flags.target ?? process.env.LRO_TARGET);
   return new OperationsClient({
     address,

@@ -15,6 +15,8 @@ function common(command: Command): Command {
   return command
     .addOption(new Option('--target <host:port>', 'Operations service address').env('LRO_TARGET'))
     .option('--insecure', 'plaintext instead of TLS')
+    .option('--rest <url>', 'use the HTTP/JSON API at this base URL instead of gRPC')
+    .addOption(new Option('--api-key <key>', 'API key for --rest (x-goog-api-key)').env('LRO_API_KEY'))
     .option('--proto <files...>', '.proto files with the types of responses and metadata')
     .option('-I, --include <dirs...>', 'import paths for --proto files')
     .option('--json', 'print the final snapshot as JSON')
@@ -48,6 +50,7 @@ export function program(onExit: (code: number) => void): Command {
     .option('--host <host>', 'loopback address to bind', '127.0.0.1')
     .option('--demo-jobs <n>', 'start this many simulated export jobs', '0')
     .option('--demo-duration <d>', 'how long each demo job runs', '30s')
+    .option('--http', 'also serve the HTTP/JSON mapping (for --rest clients)')
     .option('--verbose', 'print stack traces of errors')
     .action(act((flags) => serveCommand(flags)));
   common(lro.command('get').description('show an operation').argument('<name>', 'operation name')).action(

@@ -1,7 +1,8 @@
 /**
  * `lro serve`: runs the fake Operations server (and the demo Exporter) until SIGINT or
  * SIGTERM, optionally with demo export jobs already running. The first line printed is
- * `listening on HOST:PORT`; each demo job's name follows on a line of its own.
+ * `listening on HOST:PORT`, then `http on URL` with --http; each demo job's name follows
+ * on a line of its own.
  */
 
 import { exportJob } from '../testing/demo-exporter.js';
@@ -15,6 +16,7 @@ export interface ServeFlags {
   host?: string;
   demoJobs?: string;
   demoDuration?: string;
+  http?: boolean;
 }
 
 function whole(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -30,8 +32,13 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
   const port = whole(flags.port, '--port', 0, 65_535);
   const jobs = whole(flags.demoJobs, '--demo-jobs', 0, 10_000);
   const durationMs = parseDuration(flags.demoDuration ?? '30s', '--demo-duration');
-  const server = await FakeOperationsServer.start({ host: flags.host ?? '127.0.0.1', port });
+  const server = await FakeOperationsServer.start({
+    host: flags.host ?? '127.0.0.1',
+    port,
+    http: flags.http === true,
+  });
   io.out.write(`listening on ${server.address}\n`);
+  if (flags.http === true) io.out.write(`http on ${server.httpUrl}\n`);
   for (let i = 1; i <= jobs; i++) {
     const request = { source: `demo-${i}`, rows: String(1000 * i), durationMs, fail: false };
     io.out.write(`${server.simulate(exportJob(request, server.registry)).name}\n`);
