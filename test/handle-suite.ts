@@ -140,14 +140,43 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       assert.equal(server.calls.GetOperation, 7);
     });
 
+    it('keeps every jittered delay (jitter 0.2) within [0.8, 1.2]× its step and never above the cap', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock });
+      const h = server.create();
+      const polling = { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 4000, jitter: 0.2 };
+      const waiting = client.operation(h.name).wait({ strategy: 'poll', polling });
+      await drive(clock, 12);
+      h.succeed('google.protobuf.Empty', {});
+      await drive(clock, 1);
+      await waiting;
+      assert.equal(clock.sleeps.length, 13);
+      for (const [i, delay] of clock.sleeps.entries()) {
+        const step = [1000, 2000][i] ?? 4000;
+        assert.ok(delay >= 0.8 * step && delay <= 1.2 * step, `delay ${i} = ${delay} for step ${step}`);
+        assert.ok(delay <= 4000, `delay ${i} = ${delay} above the cap`);
+      }
+    });
+
     if (target.hasWait) {
-      it('auto notices completion through WaitOperation, with no GetOperation', async () => {
+      it('auto notices completion within one loopback round trip through WaitOperation, with no GetOperation', async () => {
         const client = makeClient();
         const h = server.create();
-        const waiting = client.operation(h.name).wait();
+        let settledAt = 0;
+        const waiting = client
+          .operation(h.name)
+          .wait()
+          .then(() => {
+            settledAt = performance.now();
+          });
         await eventually(() => server.openWaits === 1, 'the WaitOperation call to open');
+        const completedAt = performance.now();
         h.succeed('google.protobuf.Empty', {});
         await waiting;
+        assert.ok(
+          settledAt - completedAt < 20,
+          `noticed ${(settledAt - completedAt).toFixed(1)} ms after completion`,
+        );
         assert.equal(server.calls.GetOperation, 0);
         assert.equal(server.calls.WaitOperation, 1);
       });
@@ -276,7 +305,7 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       assert.equal(h.snapshot.error?.code, grpc.status.CANCELLED);
     });
 
-    it('100 waiters on one name share one loop; aborting all stops it', async () => {
+    it('100 waiters on one name share one loop; aborting 99 keeps it going; aborting all stops it', async () => {
       const clock = makeClock();
       const client = makeClient({ clock, polling: { jitter: 0 } });
       const h = server.create();
@@ -292,12 +321,15 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       );
       await drive(clock, 3);
       assert.equal(server.calls.GetOperation, 4, 'one waiter would also poll 4 times by now');
-      for (const c of controllers) c.abort();
+      for (const c of controllers.slice(0, 99)) c.abort();
+      await drive(clock, 2);
+      assert.equal(server.calls.GetOperation, 6, 'the last waiter keeps the loop polling');
+      controllers[99]?.abort();
       assert.deepEqual(new Set(await Promise.all(waits)), new Set(['aborted']));
       await new Promise((r) => setImmediate(r));
       assert.equal(clock.pendingSleeps, 0, 'no sleep left once every waiter left');
       await clock.advance(600_000);
-      assert.equal(server.calls.GetOperation, 4, 'no poll after the last waiter left');
+      assert.equal(server.calls.GetOperation, 6, 'no poll after the last waiter left');
     });
 
     it('onProgress and watch() see only the snapshots whose metadata changed, plus the final one', async () => {
