@@ -87,9 +87,9 @@ function formatAddress(host: string, port: number): string {
  * A fake Operations service on a real loopback gRPC port. Every call is counted on
  * arrival (`calls`), then takes the oldest injected fault for its method, if any, then
  * waits `latencyMs`, then answers (with the fault, or from the store). Unknown operation
- * names are NOT_FOUND, an empty name INVALID_ARGUMENT. A call with no injected fault then
- * draws from the method's seeded fault rate (`faultRate`), if one is set. `stop()` ends open calls and
- * clears every timer the server started.
+ * names are NOT_FOUND, an empty name INVALID_ARGUMENT. A call with no injected fault
+ * draws from the method's seeded fault rate (`faultRate`), if one is set. `stop()` ends
+ * open calls and clears every timer the server started.
  */
 export class FakeOperationsServer {
   /** `host:port` to dial, e.g. '127.0.0.1:40123'. */
