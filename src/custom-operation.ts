@@ -15,6 +15,7 @@ import { attemptSignal } from './attempt-signal.js';
 import type { PollingOptions } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import { Code, codeFromHttpStatus } from './code.js';
+import { Deadline } from './deadline.js';
 import { RpcError } from './errors.js';
 import { holdValue } from './held-any.js';
 import { Operation } from './operation.js';
@@ -167,7 +168,7 @@ class CustomTransport<Raw, R, M> implements OperationsTransport {
       (attempt) => this.#attempt(method, fn, attempt),
       retry,
       this.#clock,
-      this.#clock.now() + timeoutMs,
+      Deadline.after(this.#clock, timeoutMs),
       options.signal ?? this.#defaults.signal,
     );
   }
@@ -180,7 +181,7 @@ class CustomTransport<Raw, R, M> implements OperationsTransport {
   async #attempt<T>(method: string, fn: (signal: AbortSignal) => Promise<T>, attempt: Attempt): Promise<T> {
     const caller = attempt.signal;
     if (caller?.aborted) throw abortReason(caller);
-    const linked = attemptSignal(caller, attempt.deadline - this.#clock.now());
+    const linked = attemptSignal(caller, attempt.deadline.remainingMs());
     try {
       return await raceAbort(
         Promise.resolve().then(() => fn(linked.signal)),

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from './clock.js';
+import { Deadline } from './deadline.js';
 import { RpcError } from './errors.js';
 import { builtinRoot, serviceDefinition } from './protos.js';
 import type { Registry } from './registry.js';
@@ -83,7 +84,7 @@ export class GrpcTransport implements OperationsTransport {
     const metadata = toMetadata(this.#defaults.metadata);
     if (options.metadata !== undefined) metadata.merge(toMetadata(options.metadata));
     const retry = options.retry ?? this.#defaults.retry ?? DEFAULT_RETRY;
-    const deadline = this.#clock.now() + timeoutMs;
+    const deadline = Deadline.after(this.#clock, timeoutMs);
     const signal = options.signal ?? this.#defaults.signal;
     return withRetry(
       (attempt) => this.#attempt<T>(method, request, metadata, attempt),
@@ -100,7 +101,7 @@ export class GrpcTransport implements OperationsTransport {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const def = operationsDefinition()[method];
     if (def === undefined) return Promise.reject(new Error(`unknown method ${method}`));
-    const remaining = attempt.deadline - this.#clock.now();
+    const remaining = attempt.deadline.remainingMs();
     const deadline = Number.isFinite(remaining)
       ? Date.now() + Math.max(0, remaining)
       : Number.POSITIVE_INFINITY;

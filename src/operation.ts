@@ -6,6 +6,7 @@
 import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from './backoff.js';
 import type { Clock } from './clock.js';
 import { Code } from './code.js';
+import { Deadline } from './deadline.js';
 import { OperationError, OperationStateError, TimeoutError } from './errors.js';
 import { operationSource, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-source.js';
 import { type PollHub, SharedPoll, type Waiter } from './poll-loop.js';
@@ -318,7 +319,7 @@ export class Operation<R = unknown, M = unknown> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const { clock } = this.#ctx;
-    const started = clock.now();
+    const deadline = Deadline.after(clock, timeoutMs);
     const name = this.name;
     return new Promise<RawOperation>((resolve, reject) => {
       let finished = false;
@@ -332,7 +333,7 @@ export class Operation<R = unknown, M = unknown> {
         settle();
       };
       const waiter: Waiter<RawOperation> = {
-        deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + timeoutMs,
+        deadline,
         wantsUpdates: onChange !== undefined,
         deliver: (raw) => {
           if (finished) return true;
@@ -351,7 +352,7 @@ export class Operation<R = unknown, M = unknown> {
         },
         fail: (error) => finish(() => reject(error)),
         timeOut: (polls, latest) =>
-          finish(() => reject(new TimeoutError(name, timeoutMs ?? 0, clock.now() - started, polls, latest))),
+          finish(() => reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest))),
       };
       const onAbort = (): void => {
         finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)));

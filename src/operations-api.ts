@@ -17,10 +17,9 @@ import type {
   ListOperationsPage,
   ListOperationsRequest,
   OperationsTransport,
-  RetryPolicy,
 } from './transport.js';
 import type { RawOperation } from './types.js';
-import { checkMs, checkName, checkOptionalMs } from './validate.js';
+import { checkCallOptions, checkMs, checkName } from './validate.js';
 import { WaitSlots } from './wait-slots.js';
 
 /** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
@@ -39,24 +38,8 @@ export interface OperationsApiOptions {
   maxWaitCalls?: number;
 }
 
-/** Checks the call options every RPC method takes; throws TypeError / RangeError naming the option. */
-export function checkCallOptions(options: CallOptions | undefined, where = 'options'): CallOptions {
-  if (options === undefined) return {};
-  checkOptionalMs(options.timeoutMs, `${where}.timeoutMs`);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError(`${where}.signal must be an AbortSignal`);
-  }
-  if (options.retry !== undefined && options.retry !== false) checkRetry(options.retry, `${where}.retry`);
-  return options;
-}
-
-function checkRetry(retry: RetryPolicy, where: string): void {
-  if (!Array.isArray(retry.codes)) throw new TypeError(`${where}.codes must be an array of status codes`);
-  checkMs(retry.maxAttempts, `${where}.maxAttempts`, 1);
-  checkMs(retry.initialDelayMs, `${where}.initialDelayMs`);
-  checkMs(retry.maxDelayMs, `${where}.maxDelayMs`);
-  checkMs(retry.multiplier, `${where}.multiplier`, 1);
-}
+/** The options every RPC method takes, checked (re-exported for the clients). */
+export { checkCallOptions };
 
 /** The shared state of a client's handles: one poll loop per name, one WaitOperation budget. */
 export function createContext(

@@ -7,6 +7,13 @@
  */
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
+import type { Deadline } from './deadline.js';
+
+/**
+ * The reason the loop aborts its own poll or sleep with. Never seen by callers (the loop
+ * only stops once no waiter is left); shared, so finishing a wait allocates no error.
+ */
+const STOPPED = new Error('poll loop stopped');
 
 /** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
 export interface PollResult<S> {
@@ -32,8 +39,8 @@ export interface PollSource<S> {
 
 /** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
 export interface Waiter<S> {
-  /** A Clock time after which the waiter times out, or Infinity. */
-  readonly deadline: number;
+  /** When the waiter times out (a Deadline without a timeout never does). */
+  readonly deadline: Deadline;
   /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
   readonly wantsUpdates: boolean;
   /** A new snapshot. Returns true when the waiter is finished (it then leaves). */
@@ -88,14 +95,15 @@ export class SharedPoll<S> {
 
   #end(): void {
     if (this.stopped) return;
-    this.#stop.abort();
+    this.#stop.abort(STOPPED);
     this.#onIdle();
   }
 
-  #earliestDeadline(): number {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const w of this.#waiters.keys()) earliest = Math.min(earliest, w.deadline);
-    return earliest;
+  /** The time left before the earliest waiter's deadline (Infinity when none has one). */
+  #budgetMs(): number {
+    let budget = Number.POSITIVE_INFINITY;
+    for (const w of this.#waiters.keys()) budget = Math.min(budget, w.deadline.remainingMs());
+    return budget;
   }
 
   async #run(): Promise<void> {
@@ -106,8 +114,7 @@ export class SharedPoll<S> {
         // At most one backoff delay per round: the pace of a holding poll, reused as the sleep.
         let delay = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
         try {
-          const budget = Math.max(0, this.#earliestDeadline() - this.#clock.now());
-          result = await this.#source.poll(budget, signal, delay);
+          result = await this.#source.poll(this.#budgetMs(), signal, delay);
         } catch (error) {
           if (signal.aborted) return;
           this.#polls++;
@@ -124,9 +131,8 @@ export class SharedPoll<S> {
           }
           if (this.#source.isDone(snapshot)) return;
         }
-        const now = this.#clock.now();
         for (const [w, joinedAt] of [...this.#waiters]) {
-          if (w.deadline <= now) {
+          if (w.deadline.expired()) {
             this.#waiters.delete(w);
             w.timeOut(this.#polls - joinedAt, this.#latest);
           }
@@ -134,7 +140,7 @@ export class SharedPoll<S> {
         if (this.#waiters.size === 0) return;
         if (result.backOff) {
           delay ??= this.#backoff.next();
-          await this.#sleep(Math.min(delay, this.#earliestDeadline() - now));
+          await this.#sleep(Math.min(delay, this.#budgetMs()));
         }
       }
     } catch (error) {
@@ -157,7 +163,7 @@ export class SharedPoll<S> {
       await Promise.race([this.#clock.sleep(ms, local.signal), wakeUp.call(this.#source, local.signal)]);
     } finally {
       this.#stop.signal.removeEventListener('abort', onStop);
-      local.abort();
+      local.abort(STOPPED);
     }
   }
 }

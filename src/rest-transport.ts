@@ -8,6 +8,7 @@
 import { attemptSignal } from './attempt-signal.js';
 import type { Clock } from './clock.js';
 import { Code, codeFromHttpStatus } from './code.js';
+import { Deadline } from './deadline.js';
 import { decodeDetails, RpcError } from './errors.js';
 import { expandPath, type HttpRule, literalName, parseHttpRule } from './http-rule.js';
 import type { Registry } from './registry.js';
@@ -248,7 +249,7 @@ export class RestTransport implements OperationsTransport {
       (attempt) => this.#attempt(request, extra, attempt),
       retry,
       this.#clock,
-      this.#clock.now() + timeoutMs,
+      Deadline.after(this.#clock, timeoutMs),
       signal,
     );
   }
@@ -263,7 +264,7 @@ export class RestTransport implements OperationsTransport {
   async #attempt(request: Request, extra: readonly [string, string][], attempt: Attempt): Promise<unknown> {
     const caller = attempt.signal;
     if (caller?.aborted) throw abortReason(caller);
-    const linked = attemptSignal(caller, attempt.deadline - this.#clock.now());
+    const linked = attemptSignal(caller, attempt.deadline.remainingMs());
     const { method } = request;
     let status: number;
     let statusText: string;

@@ -6,12 +6,13 @@
 import { Backoff } from './backoff.js';
 import type { Clock } from './clock.js';
 import { Code } from './code.js';
+import type { Deadline } from './deadline.js';
 import { RpcError } from './errors.js';
 import type { RetryPolicy } from './transport.js';
 
-/** What one attempt gets: when it must finish (a Clock time, or Infinity) and the signal to stop on. */
+/** What one attempt gets: the call's deadline and the signal to stop on. */
 export interface Attempt {
-  readonly deadline: number;
+  readonly deadline: Deadline;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -38,20 +39,23 @@ export async function withRetry<T>(
   attempt: (a: Attempt) => Promise<T>,
   policy: RetryPolicy | false,
   clock: Clock,
-  deadline: number,
+  deadline: Deadline,
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const maxAttempts = policy === false ? 1 : Math.max(1, policy.maxAttempts);
-  const backoff = policy === false ? undefined : new Backoff({ ...policy, jitter: 0.2 });
+  /** Made on the first retry: most calls never need one. */
+  let backoff: Backoff | undefined;
   for (let n = 1; ; n++) {
     try {
       return await attempt({ deadline, signal });
     } catch (error) {
-      if (policy === false || backoff === undefined || n >= maxAttempts || !RpcError.is(error)) throw error;
+      if (policy === false || n >= maxAttempts || !RpcError.is(error)) throw error;
       let delay: number | undefined;
-      if (policy.codes.includes(error.code)) delay = backoff.next();
-      else if (error.code === Code.RESOURCE_EXHAUSTED) delay = retryInfoDelayMs(error);
-      if (delay === undefined || clock.now() + delay >= deadline) throw error;
+      if (policy.codes.includes(error.code)) {
+        backoff ??= new Backoff({ ...policy, jitter: 0.2 });
+        delay = backoff.next();
+      } else if (error.code === Code.RESOURCE_EXHAUSTED) delay = retryInfoDelayMs(error);
+      if (delay === undefined || delay >= deadline.remainingMs()) throw error;
       await clock.sleep(delay, signal);
     }
   }
