@@ -71,7 +71,10 @@ export class OperationsClient extends OperationsApi {
     const clock = options.clock ?? systemClock;
     const grpcClient = grpcClientOf(options);
     super(
-      new GrpcTransport(grpcClient, registry, clock, options.callDefaults ?? {}),
+      new GrpcTransport(grpcClient, registry, clock, options.callDefaults ?? {}, {
+        // A shared channel's security is its owner's business; only our own plaintext gets the hint.
+        plaintext: options.channel === undefined && options.credentials?._isSecure() === false,
+      }),
       registry,
       clock,
       options,

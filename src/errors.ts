@@ -132,14 +132,22 @@ export class RpcError extends LongrunningError {
   /** The RPC that failed, e.g. `'GetOperation'`. */
   readonly method: string;
 
+  /** A likely cause the library can tell and the server could not (e.g. plaintext against TLS), or undefined. */
+  readonly hint: string | undefined;
+
   constructor(
     code: number,
     rawMessage: string,
     details: readonly ErrorDetail[],
     method: string,
     cause?: unknown,
+    hint?: string,
   ) {
-    super(`${coded(code, rawMessage)} (${method})`, cause === undefined ? undefined : { cause });
+    super(
+      `${coded(code, rawMessage)} (${method})${hint === undefined ? '' : `; ${hint}`}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.hint = hint;
     this.code = code;
     this.rawMessage = rawMessage;
     this.details = details;

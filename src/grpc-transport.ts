@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from './clock.js';
+import { Code } from './code.js';
 import { Deadline } from './deadline.js';
 import { RpcError } from './errors.js';
 import { builtinRoot, serviceDefinition } from './protos.js';
@@ -20,6 +21,13 @@ import {
   type OperationsTransport,
 } from './transport.js';
 import type { RawOperation } from './types.js';
+
+/** grpc-js's words for a channel that never connected. */
+const NO_CONNECTION = /No connection established|Failed to connect/;
+
+/** Added to a plaintext client's connection failures. */
+export const PLAINTEXT_HINT =
+  'this client uses plaintext (insecure credentials); if the server expects TLS, pass TLS credentials';
 
 /** How much longer than its `timeout` a WaitOperation call may take before the client gives up on it. */
 export const WAIT_DEADLINE_SLACK_MS = 10_000;
@@ -48,7 +56,20 @@ export class GrpcTransport implements OperationsTransport {
   readonly #defaults: CallOptions;
 
   /** `defaults` are merged under each call's options; their headers come first. */
-  constructor(client: grpc.Client, registry: Registry, clock: Clock, defaults: CallOptions) {
+  readonly #plaintext: boolean;
+
+  /**
+   * `plaintext`: the channel was made without TLS; a failure to connect then says that a
+   * TLS server is the likely cause (grpc-js says only that no connection was made).
+   */
+  constructor(
+    client: grpc.Client,
+    registry: Registry,
+    clock: Clock,
+    defaults: CallOptions,
+    { plaintext = false }: { plaintext?: boolean } = {},
+  ) {
+    this.#plaintext = plaintext;
     this.#client = client;
     this.#registry = registry;
     this.#clock = clock;
@@ -116,7 +137,7 @@ export class GrpcTransport implements OperationsTransport {
         { deadline },
         (error, value) => {
           if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          if (error !== null) reject(RpcError.fromServiceError(error, this.#registry, method));
+          if (error !== null) reject(this.#rpcError(error, method));
           else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
           else resolve(value);
         },
@@ -129,5 +150,11 @@ export class GrpcTransport implements OperationsTransport {
         signal.addEventListener('abort', onAbort, { once: true });
       }
     });
+  }
+
+  #rpcError(error: grpc.ServiceError, method: MethodName): RpcError {
+    const rpc = RpcError.fromServiceError(error, this.#registry, method);
+    if (!this.#plaintext || rpc.code !== Code.UNAVAILABLE || !NO_CONNECTION.test(rpc.rawMessage)) return rpc;
+    return new RpcError(rpc.code, rpc.rawMessage, rpc.details, method, error, PLAINTEXT_HINT);
   }
 }

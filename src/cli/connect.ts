@@ -18,6 +18,22 @@ export interface CommonFlags {
   rest?: string;
   /** API key for --rest (`x-goog-api-key`); also from LRO_API_KEY. */
   apiKey?: string;
+  /** Request headers as `name: value` (e.g. `authorization: Bearer …`), sent with every call. */
+  header?: string[];
+}
+
+/** Parses `-H 'name: value'` flags; throws UsageError naming the bad one (without echoing its value). */
+export function parseHeaders(headers: readonly string[] | undefined): Record<string, string> {
+  const parsed: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    const colon = header.indexOf(':');
+    const name = colon < 0 ? '' : header.slice(0, colon).trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9_.-]*$/.test(name)) {
+      throw new UsageError(`--header: expected "name: value" (got a value with no valid name before ':')`);
+    }
+    parsed[name] = header.slice(colon + 1).trim();
+  }
+  return parsed;
 }
 
 const TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -73,6 +89,7 @@ export function connect(flags: CommonFlags): OperationsApi {
     return new OperationsRestClient({
       baseUrl: checkBaseUrl(flags.rest),
       registry: registryFrom(flags),
+      headers: parseHeaders(flags.header),
       ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
     });
   }
@@ -81,5 +98,6 @@ export function connect(flags: CommonFlags): OperationsApi {
     address,
     credentials: flags.insecure === true ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(),
     registry: registryFrom(flags),
+    callDefaults: { metadata: parseHeaders(flags.header) },
   });
 }

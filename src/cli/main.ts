@@ -16,6 +16,11 @@ function common(command: Command): Command {
     .addOption(new Option('--target <host:port>', 'Operations service address').env('LRO_TARGET'))
     .option('--insecure', 'plaintext instead of TLS')
     .option('--rest <url>', 'use the HTTP/JSON API at this base URL instead of gRPC')
+    .option(
+      '-H, --header <header>',
+      "request header 'name: value', e.g. 'authorization: Bearer $TOKEN' (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addOption(new Option('--api-key <key>', 'API key for --rest (x-goog-api-key)').env('LRO_API_KEY'))
     .option('--proto <files...>', '.proto files with the types of responses and metadata')
     .option('-I, --include <dirs...>', 'import paths for --proto files')

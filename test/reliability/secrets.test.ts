@@ -54,10 +54,12 @@ function cli(
 /** An HTTP proxy in front of `target` that records the x-goog-api-key of each request (proof the CLI sent it). */
 async function keyRecordingProxy(
   target: string,
-): Promise<{ url: string; keys: string[]; close(): Promise<void> }> {
+): Promise<{ url: string; keys: string[]; authorizations: string[]; close(): Promise<void> }> {
   const keys: string[] = [];
+  const authorizations: string[] = [];
   const server = createServer((req, res) => {
     keys.push(String(req.headers['x-goog-api-key'] ?? ''));
+    authorizations.push(String(req.headers.authorization ?? ''));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -81,6 +83,7 @@ async function keyRecordingProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     keys,
+    authorizations,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -176,8 +179,62 @@ describe('secrets', () => {
       },
       { timeout: 90_000 },
     );
-    report.todo(
-      'lro CLI output never contains an authorization header value — the CLI has no option to send one (gRPC or bearer token) yet',
+    report.test(
+      'lro output over gRPC and HTTP/JSON (plain, --json, --verbose, errors) never contains an authorization header sent with -H',
+      async () => {
+        const server = await FakeOperationsServer.start({ http: true });
+        const proxy = await keyRecordingProxy(server.httpUrl);
+        try {
+          const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
+          const running = server.create();
+          const header = ['-H', `authorization: ${authorization}`];
+          const transports: [string, string[]][] = [
+            ['gRPC', ['--target', server.address, '--insecure']],
+            ['HTTP/JSON', ['--rest', proxy.url]],
+          ];
+          const rows: string[][] = [];
+          let bytes = 0;
+          for (const [transport, target] of transports) {
+            const runs: [string, string[], number][] = [
+              ['get', ['get', done.name, ...target, ...header], 0],
+              ['get --json', ['get', done.name, ...target, ...header, '--json'], 0],
+              [
+                'get NOT_FOUND --verbose',
+                ['get', 'operations/missing', ...target, ...header, '--verbose'],
+                3,
+              ],
+              ['wait --timeout 200ms', ['wait', running.name, ...target, ...header, '--timeout', '200ms'], 4],
+            ];
+            for (const [label, args, wantExit] of runs) {
+              const { code, stdout, stderr } = await cli(args, {});
+              bytes += stdout.length + stderr.length;
+              const found = [...leaks(stdout), ...leaks(stderr)];
+              rows.push([
+                `${transport}: ${label}`,
+                String(code),
+                String(stdout.length + stderr.length),
+                String(found.length),
+              ]);
+              assert.equal(
+                code,
+                wantExit,
+                `${transport} ${label}: exit code (stderr: ${stderr.slice(0, 300)})`,
+              );
+              assert.deepEqual(found, [], `${transport} ${label}: no secret in the output`);
+            }
+          }
+          const sent = proxy.authorizations.filter((a) => a === authorization).length;
+          assert.ok(sent >= 4, `the header was really sent over HTTP/JSON (${sent} requests carried it)`);
+          report.table(['lro run (-H authorization)', 'exit', 'output bytes', 'secret occurrences'], rows);
+          report.outcome(
+            `lro CLI: ${rows.length} runs with an authorization header over gRPC and HTTP/JSON, ${bytes.toLocaleString('en')} bytes of output, 0 secret occurrences; ${sent} HTTP requests carried the header`,
+          );
+        } finally {
+          await proxy.close();
+          await server.stop();
+        }
+      },
+      { timeout: 90_000 },
     );
   }
 });

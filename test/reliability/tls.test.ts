@@ -7,6 +7,7 @@ import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client.ts';
 import { RpcError } from '../../src/errors.ts';
+import { PLAINTEXT_HINT } from '../../src/grpc-transport.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { FakeOperationHandle } from '../../src/testing/index.ts';
 import { bounded, FAST_POLLING, insecure, RESULT, type Settled, settle, since } from './helpers.ts';
@@ -175,18 +176,20 @@ describe('TLS', () => {
   );
 
   report.test(
-    'an insecure client against the TLS server fails promptly with RpcError UNAVAILABLE (no connection)',
+    'an insecure client against the TLS server fails promptly with RpcError UNAVAILABLE naming TLS as the likely cause',
     async () => {
       const result = await attempt({ credentials: insecure }, tlsServer, op.name);
       assertFails('insecure (plaintext)', 'TLS', result, /No connection established/);
+      assert.ok(result.outcome.ok === false && RpcError.is(result.outcome.error));
+      assert.match(
+        result.outcome.error.message,
+        /plaintext .*if the server expects TLS, pass TLS credentials/,
+      );
+      assert.equal(result.outcome.error.hint, PLAINTEXT_HINT);
       report.outcome(
-        'Plaintext client, TLS server: RpcError UNAVAILABLE "No connection established" within the bound; grpc-js gives no TLS hint (see the todo test)',
+        'Plaintext client, TLS server: RpcError UNAVAILABLE "No connection established" within the bound, with a hint that the server may expect TLS',
       );
     },
-  );
-
-  report.todo(
-    'an insecure client against a TLS server gets an error that names TLS as the likely cause (grpc-js says only "Failed to connect"; the client knows it is plaintext, but passing that to GrpcTransport needs a change in src/client.ts)',
   );
 
   report.test('a TLS client against a plaintext server fails naming the TLS record problem', async () => {
