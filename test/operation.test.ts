@@ -134,6 +134,47 @@ describe('Operation over gRPC', () => {
     }
   });
 
+  it('polls use the client retry policy and headers, never those of the call that started the operation', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, callDefaults: { metadata: { 'x-client': 'operations-client' } } });
+    const definition = serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter'));
+    const Exporter = grpc.makeGenericClientConstructor(definition, 'Exporter');
+    const exporter = new Exporter(server.address, insecure);
+    try {
+      const startExport = exporter.startExport?.bind(exporter);
+      assert.ok(startExport);
+      const start = client.wrap(startExport, { responseType: RESULT, metadataType: META });
+      // The start call: no retries at all, and a routing header meant for the Exporter only.
+      const op = await start(
+        { source: 'routed', rows: 1, durationMs: 60_000 },
+        { retry: false, metadata: { 'x-goog-request-params': 'source=routed' } },
+      );
+      assert.equal(server.lastHeaders.StartExport?.['x-goog-request-params'], 'source=routed');
+      server.inject({ method: 'WaitOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      const waiting = op.wait({ polling: { jitter: 0 } });
+      await drive(clock, 2); // the client's retry backoff after each UNAVAILABLE
+      await eventually(
+        () => server.calls.WaitOperation === 3 && server.openWaits === 1,
+        'the third attempt, held',
+      );
+      assert.equal(clock.sleeps.length, 2, 'both UNAVAILABLE answers were retried by the client policy');
+      assert.ok(
+        (clock.sleeps[0] ?? 0) <= 120 && (clock.sleeps[1] ?? 0) <= 240,
+        `retry delays ${clock.sleeps}`,
+      );
+      const pollHeaders = server.lastHeaders.WaitOperation ?? {};
+      assert.equal(pollHeaders['x-client'], 'operations-client', 'the client headers');
+      assert.equal(pollHeaders['x-goog-request-params'], undefined, 'not the start call routing header');
+      server.store.update(op.name, {
+        done: true,
+        response: server.registry.pack(RESULT, { uri: 'export://routed', rowCount: 1 }),
+      });
+      assert.deepEqual(await waiting, { uri: 'export://routed', rowCount: '1' });
+    } finally {
+      exporter.close();
+    }
+  });
+
   it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
     const client = makeClient({ maxWaitCalls: 4 });
     const handles = Array.from({ length: 10 }, () => server.create());

@@ -102,6 +102,11 @@ export class FakeOperationsServer {
   readonly registry: Registry;
   /** Calls received per RPC, counted on arrival (including failed and cancelled ones). */
   readonly calls: Record<FakeMethod, number> = zeroCalls();
+  /**
+   * The request headers of the latest gRPC call of each method, as strings (binary values
+   * base64): what a test checks to see which headers a client sent. Reset by `resetCounters()`.
+   */
+  readonly lastHeaders: Partial<Record<FakeMethod, Record<string, string>>> = {};
   /** Delay in ms added before answering every RPC; may be changed at any time. */
   latencyMs = 0;
 
@@ -210,6 +215,7 @@ export class FakeOperationsServer {
   /** Zeroes `calls` (in place) and sets `peakOpenWaits` to the number open now. */
   resetCounters(): void {
     Object.assign(this.calls, zeroCalls());
+    for (const method of Object.keys(this.lastHeaders) as FakeMethod[]) delete this.lastHeaders[method];
     this.#peakOpenWaits = this.#openWaits;
   }
 
@@ -302,6 +308,12 @@ export class FakeOperationsServer {
     handle: (request: Req, call: PendingCall<Res>) => void,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
+      this.lastHeaders[method] = Object.fromEntries(
+        Object.entries(call.metadata.getMap()).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : v.toString('base64'),
+        ]),
+      );
       const pending = this.#serve(method, call.request, handle, callback);
       call.on('cancelled', () => pending.abandon());
     };
