@@ -3,20 +3,20 @@
  * `metadata`, `response`, `error` and `progress` are derived from it (and cached per
  * snapshot). A failed poll leaves it unchanged; a done operation is never fetched again.
  */
-import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from './backoff.js';
-import type { Clock } from './clock.js';
+import type { PollingOptions } from './backoff.js';
 import { Code } from './code.js';
-import { Deadline } from './deadline.js';
-import { OperationError, OperationStateError, TimeoutError } from './errors.js';
-import { operationSource, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-source.js';
-import { type PollHub, SharedPoll, type Waiter } from './poll-loop.js';
+import { OperationError, OperationStateError } from './errors.js';
+import { type FollowTarget, follow, type OperationContext } from './follow.js';
+import type { WaitStrategy } from './operation-source.js';
 import { progressOf } from './progress.js';
-import { type Registry, unpackAs } from './registry.js';
+import { unpackAs } from './registry.js';
 import { encodeResumeToken } from './resume-token.js';
-import { abortReason, linkSignals } from './signals.js';
-import type { CallOptions, OperationsTransport } from './transport.js';
+import { linkSignals } from './signals.js';
+import type { CallOptions } from './transport.js';
 import type { Any, RawOperation } from './types.js';
-import { checkCallOptions, checkOptionalMs, checkRetry, checkSignal } from './validate.js';
+import { checkCallOptions } from './validate.js';
+
+export type { OperationContext } from './follow.js';
 
 /** The declared types of an operation, and an optional way to read its progress. */
 export interface OperationTypes<M = unknown> {
@@ -41,27 +41,7 @@ export interface WaitOptions<R = unknown, M = unknown> extends Omit<CallOptions,
   cancelOnAbort?: boolean;
 }
 
-/** What a handle needs from its client. One per client, shared by all its handles. */
-export interface OperationContext {
-  readonly transport: OperationsTransport;
-  readonly registry: Registry;
-  readonly clock: Clock;
-  readonly polling: ResolvedPollingOptions;
-  readonly support: WaitSupport;
-  readonly hub: PollHub<RawOperation>;
-  /** The client's per-RPC defaults (headers, retry, timeout), used by every poll. */
-  readonly callDefaults: CallOptions;
-  /** Where failures nobody awaits are reported (a cancel sent on abort). */
-  readonly debug: (message: string) => void;
-}
-
 type Memo = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-function sameAny(a: Any | null | undefined, b: Any | null | undefined): boolean {
-  if (a === b) return true;
-  if (a == null || b == null) return false;
-  return a.type_url === b.type_url && Buffer.compare(a.value, b.value) === 0;
-}
 
 /** A google.longrunning.Operation with typed `R` response and `M` metadata. */
 export class Operation<R = unknown, M = unknown> {
@@ -72,6 +52,14 @@ export class Operation<R = unknown, M = unknown> {
   /** Derived values of `#raw`; valid while `#memoOf === #raw`. */
   #memoOf: RawOperation | undefined;
   #memo = new Map<string, Memo>();
+
+  /** How `follow` reads and records this handle's snapshot. */
+  readonly #target: FollowTarget = {
+    current: () => this.#raw,
+    update: (raw) => {
+      this.#raw = raw;
+    },
+  };
 
   /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
   constructor(ctx: OperationContext, raw: RawOperation, types: OperationTypes<M> = {}) {
@@ -153,7 +141,12 @@ export class Operation<R = unknown, M = unknown> {
    */
   async wait(options: WaitOptions<R, M> = {}): Promise<R> {
     const { onProgress } = options;
-    const raw = await this.#follow(options, onProgress === undefined ? undefined : () => onProgress(this));
+    const raw = await follow(
+      this.#ctx,
+      this.#target,
+      options,
+      onProgress === undefined ? undefined : () => onProgress(this),
+    );
     this.#raw = raw;
     return this.#settle();
   }
@@ -174,7 +167,7 @@ export class Operation<R = unknown, M = unknown> {
     const stop = new AbortController();
     const linked = linkSignals(options.signal, stop.signal);
     const { onProgress } = options;
-    const following = this.#follow({ ...options, signal: linked.signal }, (raw) => {
+    const following = follow(this.#ctx, this.#target, { ...options, signal: linked.signal }, (raw) => {
       queue.push(raw);
       onProgress?.(this);
       wake?.();
@@ -292,104 +285,5 @@ export class Operation<R = unknown, M = unknown> {
     }
     if (!memo.ok) throw memo.error;
     return memo.value as T;
-  }
-
-  /**
-   * Follows the operation until done through the client's shared loop for this name.
-   * `onChange` sees each snapshot whose metadata bytes or done flag changed.
-   */
-  #follow(
-    options: WaitOptions<R, M>,
-    onChange: ((raw: RawOperation) => void) | undefined,
-  ): Promise<RawOperation> {
-    const timeoutMs = checkOptionalMs(options.timeoutMs, 'timeoutMs');
-    const polling = resolvePolling(options.polling, this.#ctx.polling);
-    const strategy = options.strategy === undefined ? 'auto' : options.strategy;
-    if (!STRATEGIES.includes(strategy)) {
-      throw new RangeError(
-        `strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(strategy)})`,
-      );
-    }
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-      throw new TypeError('onProgress must be a function');
-    }
-    checkSignal(options.signal, 'signal');
-    checkRetry(options.retry, 'retry');
-    if (this.done) return Promise.resolve(this.#raw);
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const { clock } = this.#ctx;
-    const deadline = Deadline.after(clock, timeoutMs);
-    const name = this.name;
-    return new Promise<RawOperation>((resolve, reject) => {
-      let finished = false;
-      let leave = (): void => {};
-      let last = this.#raw;
-      const finish = (settle: () => void): void => {
-        if (finished) return;
-        finished = true;
-        signal?.removeEventListener('abort', onAbort);
-        leave();
-        settle();
-      };
-      const waiter: Waiter<RawOperation> = {
-        deadline,
-        wantsUpdates: onChange !== undefined,
-        deliver: (raw) => {
-          if (finished) return true;
-          this.#raw = raw;
-          if (raw.done !== last.done || !sameAny(raw.metadata, last.metadata)) {
-            last = raw;
-            try {
-              onChange?.(raw);
-            } catch (error) {
-              finish(() => reject(error));
-              return true;
-            }
-          }
-          if (raw.done) finish(() => resolve(raw));
-          return raw.done;
-        },
-        fail: (error) => finish(() => reject(error)),
-        timeOut: (polls, latest) =>
-          finish(() => reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest))),
-      };
-      const onAbort = (): void => {
-        finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)));
-        if (options.cancelOnAbort === true) {
-          this.#ctx.transport
-            .cancel(name, {})
-            .catch((e: unknown) => this.#ctx.debug(`cancel on abort of ${name}: ${e}`));
-        }
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // The transport adds the client's default headers itself; only the per-call timeout
-      // and retry of the client's defaults are spelled out here.
-      const { timeoutMs: rpcTimeoutMs, retry } = this.#ctx.callDefaults;
-      const call: CallOptions = {
-        ...(rpcTimeoutMs === undefined ? {} : { timeoutMs: rpcTimeoutMs }),
-        ...(options.retry === undefined ? (retry === undefined ? {} : { retry }) : { retry: options.retry }),
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-      };
-      leave = this.#ctx.hub.join(
-        name,
-        waiter,
-        (onIdle) =>
-          new SharedPoll(
-            operationSource({
-              name,
-              transport: this.#ctx.transport,
-              clock,
-              polling,
-              strategy,
-              support: this.#ctx.support,
-              call,
-            }),
-            clock,
-            polling,
-            onIdle,
-          ),
-      );
-    });
   }
 }
