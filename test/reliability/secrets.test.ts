@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -26,11 +25,6 @@ function leaks(text: string): string[] {
     if (text.includes(secret)) found.push(secret.slice(0, 24));
   }
   return found;
-}
-
-/** Runs the lro CLI (synchronously: no server of this process is needed). */
-function cliText(args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: repo, encoding: 'utf8' });
 }
 
 /** Runs the lro CLI against this process's servers; resolves its exit code and output. */
@@ -123,118 +117,105 @@ describe('secrets', () => {
     { timeout: 90_000 },
   );
 
-  const cliHelp = existsSync(CLI) ? cliText(['get', '--help']) : '';
-  if (!existsSync(CLI)) {
-    report.todo('lro CLI output never contains header values — src/cli/main.ts is not there yet (issue 6)');
-  } else if (!cliHelp.includes('--api-key')) {
-    report.todo(
-      'lro CLI output never contains authorization / x-goog-api-key values — the CLI has no option to send them yet',
-    );
-  } else {
-    report.test(
-      'lro get / wait output (plain, --json, --verbose, errors) never contains the --api-key or LRO_API_KEY value',
-      async () => {
-        const server = await FakeOperationsServer.start({ http: true });
-        const proxy = await keyRecordingProxy(server.httpUrl);
-        try {
-          const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
-          const running = server.create();
-          const rest = ['--rest', proxy.url];
-          const runs: [string, string[], NodeJS.ProcessEnv, number][] = [
-            ['get --api-key', ['get', done.name, ...rest, '--api-key', apiKey], {}, 0],
-            ['get --json (LRO_API_KEY)', ['get', done.name, ...rest, '--json'], { LRO_API_KEY: apiKey }, 0],
-            [
-              'get NOT_FOUND --verbose',
-              ['get', 'operations/missing', ...rest, '--api-key', apiKey, '--verbose'],
-              {},
-              3,
-            ],
-            [
-              'wait --timeout 200ms',
-              ['wait', running.name, ...rest, '--api-key', apiKey, '--timeout', '200ms'],
-              {},
-              4,
-            ],
+  report.test(
+    'lro get / wait output (plain, --json, --verbose, errors) never contains the --api-key or LRO_API_KEY value',
+    async () => {
+      const server = await FakeOperationsServer.start({ http: true });
+      const proxy = await keyRecordingProxy(server.httpUrl);
+      try {
+        const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
+        const running = server.create();
+        const rest = ['--rest', proxy.url];
+        const runs: [string, string[], NodeJS.ProcessEnv, number][] = [
+          ['get --api-key', ['get', done.name, ...rest, '--api-key', apiKey], {}, 0],
+          ['get --json (LRO_API_KEY)', ['get', done.name, ...rest, '--json'], { LRO_API_KEY: apiKey }, 0],
+          [
+            'get NOT_FOUND --verbose',
+            ['get', 'operations/missing', ...rest, '--api-key', apiKey, '--verbose'],
+            {},
+            3,
+          ],
+          [
+            'wait --timeout 200ms',
+            ['wait', running.name, ...rest, '--api-key', apiKey, '--timeout', '200ms'],
+            {},
+            4,
+          ],
+        ];
+        const rows: string[][] = [];
+        let bytes = 0;
+        for (const [label, args, env, wantExit] of runs) {
+          const { code, stdout, stderr } = await cli(args, env);
+          bytes += stdout.length + stderr.length;
+          const found = [...leaks(stdout), ...leaks(stderr)];
+          rows.push([label, String(code), String(stdout.length + stderr.length), String(found.length)]);
+          assert.equal(code, wantExit, `${label}: exit code (stderr: ${stderr.slice(0, 300)})`);
+          assert.deepEqual(found, [], `${label}: no secret in the output`);
+        }
+        const sent = proxy.keys.filter((k) => k === apiKey).length;
+        assert.ok(sent >= runs.length, `the key was really sent (${sent} requests carried it)`);
+        report.table(['lro run (HTTP/JSON)', 'exit', 'output bytes', 'secret occurrences'], rows);
+        report.outcome(
+          `lro CLI: ${runs.length} runs over HTTP/JSON with the API key (flag or LRO_API_KEY), ${bytes.toLocaleString('en')} bytes of output, 0 secret occurrences; ${sent} requests carried the key`,
+        );
+      } finally {
+        await proxy.close();
+        await server.stop();
+      }
+    },
+    { timeout: 90_000 },
+  );
+  report.test(
+    'lro output over gRPC and HTTP/JSON (plain, --json, --verbose, errors) never contains an authorization header sent with -H',
+    async () => {
+      const server = await FakeOperationsServer.start({ http: true });
+      const proxy = await keyRecordingProxy(server.httpUrl);
+      try {
+        const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
+        const running = server.create();
+        const header = ['-H', `authorization: ${authorization}`];
+        const transports: [string, string[]][] = [
+          ['gRPC', ['--target', server.address, '--insecure']],
+          ['HTTP/JSON', ['--rest', proxy.url]],
+        ];
+        const rows: string[][] = [];
+        let bytes = 0;
+        for (const [transport, target] of transports) {
+          const runs: [string, string[], number][] = [
+            ['get', ['get', done.name, ...target, ...header], 0],
+            ['get --json', ['get', done.name, ...target, ...header, '--json'], 0],
+            ['get NOT_FOUND --verbose', ['get', 'operations/missing', ...target, ...header, '--verbose'], 3],
+            ['wait --timeout 200ms', ['wait', running.name, ...target, ...header, '--timeout', '200ms'], 4],
           ];
-          const rows: string[][] = [];
-          let bytes = 0;
-          for (const [label, args, env, wantExit] of runs) {
-            const { code, stdout, stderr } = await cli(args, env);
+          for (const [label, args, wantExit] of runs) {
+            const { code, stdout, stderr } = await cli(args, {});
             bytes += stdout.length + stderr.length;
             const found = [...leaks(stdout), ...leaks(stderr)];
-            rows.push([label, String(code), String(stdout.length + stderr.length), String(found.length)]);
-            assert.equal(code, wantExit, `${label}: exit code (stderr: ${stderr.slice(0, 300)})`);
-            assert.deepEqual(found, [], `${label}: no secret in the output`);
+            rows.push([
+              `${transport}: ${label}`,
+              String(code),
+              String(stdout.length + stderr.length),
+              String(found.length),
+            ]);
+            assert.equal(
+              code,
+              wantExit,
+              `${transport} ${label}: exit code (stderr: ${stderr.slice(0, 300)})`,
+            );
+            assert.deepEqual(found, [], `${transport} ${label}: no secret in the output`);
           }
-          const sent = proxy.keys.filter((k) => k === apiKey).length;
-          assert.ok(sent >= runs.length, `the key was really sent (${sent} requests carried it)`);
-          report.table(['lro run (HTTP/JSON)', 'exit', 'output bytes', 'secret occurrences'], rows);
-          report.outcome(
-            `lro CLI: ${runs.length} runs over HTTP/JSON with the API key (flag or LRO_API_KEY), ${bytes.toLocaleString('en')} bytes of output, 0 secret occurrences; ${sent} requests carried the key`,
-          );
-        } finally {
-          await proxy.close();
-          await server.stop();
         }
-      },
-      { timeout: 90_000 },
-    );
-    report.test(
-      'lro output over gRPC and HTTP/JSON (plain, --json, --verbose, errors) never contains an authorization header sent with -H',
-      async () => {
-        const server = await FakeOperationsServer.start({ http: true });
-        const proxy = await keyRecordingProxy(server.httpUrl);
-        try {
-          const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
-          const running = server.create();
-          const header = ['-H', `authorization: ${authorization}`];
-          const transports: [string, string[]][] = [
-            ['gRPC', ['--target', server.address, '--insecure']],
-            ['HTTP/JSON', ['--rest', proxy.url]],
-          ];
-          const rows: string[][] = [];
-          let bytes = 0;
-          for (const [transport, target] of transports) {
-            const runs: [string, string[], number][] = [
-              ['get', ['get', done.name, ...target, ...header], 0],
-              ['get --json', ['get', done.name, ...target, ...header, '--json'], 0],
-              [
-                'get NOT_FOUND --verbose',
-                ['get', 'operations/missing', ...target, ...header, '--verbose'],
-                3,
-              ],
-              ['wait --timeout 200ms', ['wait', running.name, ...target, ...header, '--timeout', '200ms'], 4],
-            ];
-            for (const [label, args, wantExit] of runs) {
-              const { code, stdout, stderr } = await cli(args, {});
-              bytes += stdout.length + stderr.length;
-              const found = [...leaks(stdout), ...leaks(stderr)];
-              rows.push([
-                `${transport}: ${label}`,
-                String(code),
-                String(stdout.length + stderr.length),
-                String(found.length),
-              ]);
-              assert.equal(
-                code,
-                wantExit,
-                `${transport} ${label}: exit code (stderr: ${stderr.slice(0, 300)})`,
-              );
-              assert.deepEqual(found, [], `${transport} ${label}: no secret in the output`);
-            }
-          }
-          const sent = proxy.authorizations.filter((a) => a === authorization).length;
-          assert.ok(sent >= 4, `the header was really sent over HTTP/JSON (${sent} requests carried it)`);
-          report.table(['lro run (-H authorization)', 'exit', 'output bytes', 'secret occurrences'], rows);
-          report.outcome(
-            `lro CLI: ${rows.length} runs with an authorization header over gRPC and HTTP/JSON, ${bytes.toLocaleString('en')} bytes of output, 0 secret occurrences; ${sent} HTTP requests carried the header`,
-          );
-        } finally {
-          await proxy.close();
-          await server.stop();
-        }
-      },
-      { timeout: 90_000 },
-    );
-  }
+        const sent = proxy.authorizations.filter((a) => a === authorization).length;
+        assert.ok(sent >= 4, `the header was really sent over HTTP/JSON (${sent} requests carried it)`);
+        report.table(['lro run (-H authorization)', 'exit', 'output bytes', 'secret occurrences'], rows);
+        report.outcome(
+          `lro CLI: ${rows.length} runs with an authorization header over gRPC and HTTP/JSON, ${bytes.toLocaleString('en')} bytes of output, 0 secret occurrences; ${sent} HTTP requests carried the header`,
+        );
+      } finally {
+        await proxy.close();
+        await server.stop();
+      }
+    },
+    { timeout: 90_000 },
+  );
 });
