@@ -4,6 +4,9 @@
  * argv, the result as the last JSON line on stdout).
  */
 import { createRequire } from 'node:module';
+import { seededRandom } from '../src/testing/seeded-random.ts';
+
+export { seededRandom };
 
 /** The metadata every benchmark operation carries while running. */
 export const METADATA_TYPE = 'longrunning.demo.v1.ExportMetadata';
@@ -62,18 +65,6 @@ export function percentile(xs: readonly number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] ?? Number.NaN;
-}
-
-/** A seeded PRNG (mulberry32) in [0, 1), so every variant sees the same completion schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Where a worker finds the server. */

@@ -13,18 +13,7 @@ import {
   resolvePolling,
 } from '../src/backoff.ts';
 import { MAX_TIMER_MS } from '../src/clock.ts';
-
-/** A seeded PRNG (mulberry32) returning numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/testing/seeded-random.ts';
 
 const take = (b: Backoff, n: number): number[] => Array.from({ length: n }, () => b.next());
 
@@ -104,7 +93,7 @@ describe('Backoff', () => {
   it('keeps every jittered delay within [0.8, 1.2] × its step and never above the cap', () => {
     const b = new Backoff(
       { initialDelayMs: 1000, multiplier: 1.5, maxDelayMs: 60_000, jitter: 0.2 },
-      seeded(42),
+      seededRandom(42),
     );
     let reachedCap = false;
     for (let i = 0; i < 10_000; i++) {
@@ -157,7 +146,7 @@ describe('Backoff', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer(),
         (initialDelayMs, multiplier, maxDelayMs, jitter, seed) => {
-          const b = new Backoff({ initialDelayMs, multiplier, maxDelayMs, jitter }, seeded(seed));
+          const b = new Backoff({ initialDelayMs, multiplier, maxDelayMs, jitter }, seededRandom(seed));
           for (let n = 0; n < 60; n++) {
             const step = Math.min(initialDelayMs * multiplier ** n, maxDelayMs);
             const d = b.next();

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { codeName } from '../code.js';
 import { builtinRoot, encodeMessage } from '../protos.js';
 import type { Any } from '../types.js';
+import { seededRandom } from './seeded-random.js';
 
 /** The RPCs of google.longrunning.Operations. */
 export type OperationsMethod =
@@ -90,18 +91,6 @@ export class RpcFailure extends Error {
 interface Pending {
   readonly failure: RpcFailure;
   remaining: number;
-}
-
-/** mulberry32: a small, fast, seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 class RateRule implements FaultRateCounts {

@@ -25,3 +25,4 @@ export {
   type StatusInput,
   type StorePage,
 } from './operation-store.js';
+export { seededRandom } from './seeded-random.js';

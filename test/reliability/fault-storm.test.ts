@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client.ts';
 import { OperationError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import {
   attemptCounter,
   bounded,
@@ -25,17 +26,6 @@ const SEED = 20_240_801;
 const WINDOW_MS = 1500;
 const report = new Scenario(2, 'Fault storm');
 
-/** A small seeded generator (mulberry32, as the fake server uses) for completion times. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 describe('fault storm', () => {
   report.test(
     `${WAITS} waits all settle with their own result while ${RATE * 100}% of all RPCs fail UNAVAILABLE (seed ${SEED})`,
@@ -51,7 +41,7 @@ describe('fault storm', () => {
       });
       const timers = new Set<ReturnType<typeof setTimeout>>();
       try {
-        const next = random(SEED);
+        const next = seededRandom(SEED);
         const handles = Array.from({ length: WAITS }, (_, i) =>
           server.create({ name: `operations/storm-${i}` }),
         );
