@@ -63,6 +63,8 @@ export class SharedPoll<S> {
   readonly #stop = new AbortController();
   #polls = 0;
   #started = false;
+  /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
+  #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
   #latest: S | undefined;
 
   /** `onIdle` runs once, when the loop stops for good (no waiters left, or done, or failed). */
@@ -86,6 +88,10 @@ export class SharedPoll<S> {
       this.#started = true;
       void this.#run();
     }
+    // A waiter whose deadline comes before the planned wake-up must get its final poll then.
+    const sleeping = this.#sleeping;
+    if (sleeping !== undefined && waiter.deadline.remainingMs() < sleeping.wakeAt - this.#clock.now())
+      sleeping.replan();
     return () => this.#leave(waiter);
   }
 
@@ -152,16 +158,36 @@ export class SharedPoll<S> {
     }
   }
 
-  /** Sleeps `ms`, ending early when the loop stops (rejects) or the source wakes it (resolves). */
+  /**
+   * Sleeps `ms`, or until the earliest waiter's deadline if a waiter with an earlier one
+   * joins meanwhile. Ends early when the loop stops (rejects) or the source wakes it.
+   */
   async #sleep(ms: number): Promise<void> {
-    const { wakeUp } = this.#source;
-    if (wakeUp === undefined) return this.#clock.sleep(ms, this.#stop.signal);
+    const wakeAt = this.#clock.now() + ms;
+    let replanned = true;
+    while (replanned) {
+      const wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#budgetMs()));
+      replanned = await this.#sleepOnce(wait, this.#clock.now() + wait);
+    }
+  }
+
+  /** One uninterrupted stretch of a sleep. Resolves true when a joining waiter asked to plan again. */
+  async #sleepOnce(ms: number, wakeAt: number): Promise<boolean> {
     const local = new AbortController();
     const onStop = (): void => local.abort(this.#stop.signal.reason);
     this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    const replan = new Promise<boolean>((resolve) => {
+      this.#sleeping = { wakeAt, replan: () => resolve(true) };
+    });
+    const { wakeUp } = this.#source;
     try {
-      await Promise.race([this.#clock.sleep(ms, local.signal), wakeUp.call(this.#source, local.signal)]);
+      return await Promise.race([
+        this.#clock.sleep(ms, local.signal).then(() => false),
+        ...(wakeUp === undefined ? [] : [wakeUp.call(this.#source, local.signal).then(() => false)]),
+        replan,
+      ]);
     } finally {
+      this.#sleeping = undefined;
       this.#stop.signal.removeEventListener('abort', onStop);
       local.abort(STOPPED);
     }

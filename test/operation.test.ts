@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient, type OperationsClientOptions } from '../src/client.ts';
-import { OperationStateError, UnknownTypeError } from '../src/errors.ts';
+import { OperationStateError, TimeoutError, UnknownTypeError } from '../src/errors.ts';
 import { operationTypesFromMethod } from '../src/gapic.ts';
 import type { Operation } from '../src/operation.ts';
 import { builtinRoot, serviceDefinition } from '../src/protos.ts';
@@ -173,6 +173,32 @@ describe('Operation over gRPC', () => {
     } finally {
       exporter.close();
     }
+  });
+
+  it('a waiter joining a sleeping loop with an earlier deadline times out at its own deadline, not after the sleep', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock });
+    const h = server.create();
+    const polling = { initialDelayMs: 10_000, multiplier: 1, maxDelayMs: 10_000, jitter: 0 };
+    const first = client.operation(h.name).wait({ strategy: 'poll', polling });
+    assert.equal(await clock.untilSleeping(), 10_000, 'the loop sleeps 10 s after its first poll');
+    const late = client.operation(h.name).wait({ strategy: 'poll', timeoutMs: 3000 });
+    const outcome = late.then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setImmediate(r)); // the loop withdraws its 10 s sleep and plans again
+    assert.equal(clock.nextDueAt(), 3000, 'the loop now wakes at the new deadline');
+    await drive(clock, 1);
+    const error = await outcome;
+    assert.ok(TimeoutError.is(error));
+    assert.equal(clock.now(), 3000, 'timed out at its own deadline');
+    assert.equal(error.elapsedMs, 3000);
+    assert.equal(error.polls, 1, 'one final poll at its deadline');
+    assert.equal(server.calls.GetOperation, 2);
+    h.succeed('google.protobuf.Empty', {});
+    await drive(clock, 1);
+    assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
   });
 
   it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
