@@ -15,6 +15,9 @@ import type { Deadline } from './deadline.js';
  */
 const STOPPED = new Error('poll loop stopped');
 
+/** The reason a poll in flight is cancelled with when a joining waiter needs it bounded sooner. */
+const REPLAN = new Error('poll replaced by one bounded by an earlier deadline');
+
 /** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
 export interface PollResult<S> {
   readonly snapshot?: S;
@@ -65,6 +68,8 @@ export class SharedPoll<S> {
   #started = false;
   /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
   #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
+  /** While a poll is in flight: the Clock time its budget ends, and how to cancel it for a new one. */
+  #inFlight: { readonly endsAt: number; readonly replan: () => void } | undefined;
   #latest: S | undefined;
 
   /** `onIdle` runs once, when the loop stops for good (no waiters left, or done, or failed). */
@@ -88,10 +93,12 @@ export class SharedPoll<S> {
       this.#started = true;
       void this.#run();
     }
-    // A waiter whose deadline comes before the planned wake-up must get its final poll then.
-    const sleeping = this.#sleeping;
-    if (sleeping !== undefined && waiter.deadline.remainingMs() < sleeping.wakeAt - this.#clock.now())
-      sleeping.replan();
+    // A waiter whose deadline comes before the planned wake-up, or before the end of a poll
+    // that may hold (WaitOperation), must get its final poll at its deadline.
+    const remaining = waiter.deadline.remainingMs();
+    const now = this.#clock.now();
+    if (this.#sleeping !== undefined && remaining < this.#sleeping.wakeAt - now) this.#sleeping.replan();
+    if (this.#inFlight !== undefined && remaining < this.#inFlight.endsAt - now) this.#inFlight.replan();
     return () => this.#leave(waiter);
   }
 
@@ -119,13 +126,22 @@ export class SharedPoll<S> {
         let result: PollResult<S>;
         // At most one backoff delay per round: the pace of a holding poll, reused as the sleep.
         let delay = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
+        const poll = new AbortController();
+        const onStop = (): void => poll.abort(signal.reason);
+        signal.addEventListener('abort', onStop, { once: true });
+        const budget = this.#budgetMs();
+        this.#inFlight = { endsAt: this.#clock.now() + budget, replan: () => poll.abort(REPLAN) };
         try {
-          result = await this.#source.poll(this.#budgetMs(), signal, delay);
+          result = await this.#source.poll(budget, poll.signal, delay);
         } catch (error) {
           if (signal.aborted) return;
+          if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
           this.#polls++;
           for (const w of [...this.#waiters.keys()]) w.fail(error);
           return;
+        } finally {
+          this.#inFlight = undefined;
+          signal.removeEventListener('abort', onStop);
         }
         if (signal.aborted) return;
         this.#polls++;

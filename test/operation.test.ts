@@ -201,6 +201,29 @@ describe('Operation over gRPC', () => {
     assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
   });
 
+  it('a waiter joining during a held WaitOperation with an earlier deadline replaces that call with one bounded by its deadline', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, polling: { waitChunkMs: 5000, jitter: 0 } });
+    const h = server.create();
+    const first = client.operation(h.name).wait();
+    await eventually(() => server.openWaits === 1, 'the first WaitOperation to be held');
+    const late = client.operation(h.name).wait({ timeoutMs: 50 });
+    const outcome = late.then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    // The held 5 s call is cancelled and a WaitOperation of at most 50 ms takes its place.
+    await eventually(() => server.calls.WaitOperation === 2, 'a second WaitOperation');
+    await drive(clock, 1); // it came back early (on the fake clock): a backoff sleep, clamped to the deadline
+    const error = await outcome;
+    assert.ok(TimeoutError.is(error));
+    assert.equal(clock.now(), 50);
+    assert.equal(clock.sleeps[0], 50, 'the sleep before the final poll ends at the deadline');
+    h.succeed('google.protobuf.Empty', {});
+    await drive(clock, 1); // the first waiter's loop wakes from its backoff and polls
+    assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
+  });
+
   it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
     const client = makeClient({ maxWaitCalls: 4 });
     const handles = Array.from({ length: 10 }, () => server.create());
