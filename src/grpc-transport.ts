@@ -128,20 +128,29 @@ export class GrpcTransport implements OperationsTransport {
       : Number.POSITIVE_INFINITY;
     return new Promise<T>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
-      const call = this.#client.makeUnaryRequest<object, T>(
-        def.path,
-        def.requestSerialize,
-        def.responseDeserialize as (bytes: Buffer) => T,
-        request,
-        metadata,
-        { deadline },
-        (error, value) => {
-          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          if (error !== null) reject(this.#rpcError(error, method));
-          else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
-          else resolve(value);
-        },
-      );
+      let call: grpc.ClientUnaryCall;
+      try {
+        call = this.#client.makeUnaryRequest<object, T>(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize as (bytes: Buffer) => T,
+          request,
+          metadata,
+          { deadline },
+          (error, value) => {
+            if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+            if (error !== null) reject(this.#rpcError(error, method));
+            else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
+            else resolve(value);
+          },
+        );
+      } catch (error) {
+        // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
+        // something a retry or another poll can change.
+        const message = error instanceof Error ? error.message : String(error);
+        reject(new RpcError(Code.FAILED_PRECONDITION, message, [], method, error));
+        return;
+      }
       if (signal !== undefined) {
         onAbort = (): void => {
           call.cancel();

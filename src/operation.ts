@@ -127,6 +127,7 @@ export class Operation<R = unknown, M = unknown> {
 
   /** Fetches the latest state with one GetOperation, unless done. On failure the handle is unchanged. */
   async poll(options: CallOptions = {}): Promise<this> {
+    this.#ctx.hub.assertOpen();
     checkCallOptions(options);
     if (this.done) return this;
     this.#raw = await this.#ctx.transport.get(this.name, options);
@@ -200,11 +201,13 @@ export class Operation<R = unknown, M = unknown> {
 
   /** CancelOperation. Waits go on until the server reports the operation done (CANCELLED). */
   async cancel(options: CallOptions = {}): Promise<void> {
+    this.#ctx.hub.assertOpen();
     await this.#ctx.transport.cancel(this.name, checkCallOptions(options));
   }
 
   /** DeleteOperation: the server forgets the operation. */
   async delete(options: CallOptions = {}): Promise<void> {
+    this.#ctx.hub.assertOpen();
     await this.#ctx.transport.delete(this.name, checkCallOptions(options));
   }
 

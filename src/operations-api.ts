@@ -6,6 +6,8 @@
 import { debuglog } from 'node:util';
 import { type PollingOptions, resolvePolling } from './backoff.js';
 import type { Clock } from './clock.js';
+import { Code } from './code.js';
+import { RpcError } from './errors.js';
 import { callStartMethod, type StartMethod } from './gapic.js';
 import { Operation, type OperationContext, type OperationTypes } from './operation.js';
 import { PollHub } from './poll-loop.js';
@@ -210,10 +212,15 @@ export class OperationsApi {
     return this.transport.delete(checkName(name), this.#call(options));
   }
 
-  /** Refuses further RPC methods and releases what the client opened (`onClose`). Idempotent. */
+  /**
+   * Ends every wait of this client's handles at once with RpcError CANCELLED ("… is
+   * closed"), which every later call of the client or its handles also rejects with, and
+   * releases what the client opened (`onClose`). Idempotent.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#context.hub.close(new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close'));
     this.onClose();
   }
 
@@ -226,7 +233,7 @@ export class OperationsApi {
   protected onClose(): void {}
 
   #call(options: CallOptions | undefined): CallOptions {
-    if (this.#closed) throw new Error(`${this.constructor.name} is closed`);
+    this.#context.hub.assertOpen();
     return checkCallOptions(options);
   }
 }

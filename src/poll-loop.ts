@@ -102,6 +102,14 @@ export class SharedPoll<S> {
     return () => this.#leave(waiter);
   }
 
+  /** Fails every waiter with `error` and stops the loop (cancelling its poll or sleep). */
+  close(error: unknown): void {
+    const waiters = [...this.#waiters.keys()];
+    this.#waiters.clear();
+    for (const w of waiters) w.fail(error);
+    this.#end();
+  }
+
   #leave(waiter: Waiter<S>): void {
     if (this.#waiters.delete(waiter) && this.#waiters.size === 0) this.#end();
   }
@@ -180,10 +188,10 @@ export class SharedPoll<S> {
    */
   async #sleep(ms: number): Promise<void> {
     const wakeAt = this.#clock.now() + ms;
-    let replanned = true;
-    while (replanned) {
-      const wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#budgetMs()));
-      replanned = await this.#sleepOnce(wait, this.#clock.now() + wait);
+    // The first stretch is exactly `ms` (recomputing it from wakeAt would add float error).
+    let wait = ms;
+    while (await this.#sleepOnce(wait, this.#clock.now() + wait)) {
+      wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#budgetMs()));
     }
   }
 
@@ -213,9 +221,15 @@ export class SharedPoll<S> {
 /** The loops of one client, one per key: waiters of the same key share a loop. */
 export class PollHub<S> {
   readonly #loops = new Map<string, SharedPoll<S>>();
+  /** Set by `close()`: what every later join throws. */
+  #closed: { readonly error: unknown } | undefined;
 
-  /** Joins the running loop of `key`, or starts one with `create()`. Returns the leave function. */
+  /**
+   * Joins the running loop of `key`, or starts one with `create()`. Returns the leave
+   * function. Throws the `close()` error once the hub is closed.
+   */
   join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => SharedPoll<S>): () => void {
+    if (this.#closed !== undefined) throw this.#closed.error;
     let loop = this.#loops.get(key);
     if (loop === undefined || loop.stopped) {
       const fresh = create(() => {
@@ -230,5 +244,18 @@ export class PollHub<S> {
   /** How many loops are running. */
   get size(): number {
     return this.#loops.size;
+  }
+
+  /** Throws the `close()` error once the hub is closed. */
+  assertOpen(): void {
+    if (this.#closed !== undefined) throw this.#closed.error;
+  }
+
+  /** Ends every loop, failing its waiters with `error`; later joins throw it. Idempotent. */
+  close(error: unknown): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = { error };
+    for (const loop of [...this.#loops.values()]) loop.close(error);
+    this.#loops.clear();
   }
 }

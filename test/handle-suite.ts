@@ -397,6 +397,50 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       });
     });
 
+    it('close() ends every wait of the client at once with RpcError CANCELLED, and later calls fail the same way', async () => {
+      const client = makeClient({ polling: { initialDelayMs: 20, maxDelayMs: 20 } });
+      const held = server.create();
+      const polled = server.create();
+      const waits = [
+        client.operation(held.name).wait(),
+        client.operation(polled.name).wait({ strategy: 'poll' }),
+      ].map((p) =>
+        p.then(
+          () => assert.fail('a closed client must not resolve a wait'),
+          (e: unknown) => e,
+        ),
+      );
+      await eventually(
+        () => server.calls.GetOperation + server.calls.WaitOperation >= 2,
+        'both waits polling',
+      );
+      const before = timerCount();
+      client.close();
+      const errors = await Promise.all(waits);
+      for (const e of errors) {
+        assert.ok(RpcError.is(e), String(e));
+        assert.equal(e.code, grpc.status.CANCELLED);
+        assert.match(e.message, /is closed/);
+      }
+      assert.ok(timerCount() <= before, 'no timer left by the closed waits');
+      await assert.rejects(
+        client.operation(held.name).wait(),
+        (e: unknown) => RpcError.is(e) && e.code === 1,
+      );
+      for (const call of [
+        () => client.operation(held.name).poll(),
+        () => client.operation(held.name).cancel(),
+        () => client.getOperation(held.name),
+        () => client.cancelOperation(held.name),
+      ]) {
+        await assert.rejects(
+          call(),
+          (e: unknown) => RpcError.is(e) && e.code === 1 && /is closed/.test(e.message),
+        );
+      }
+      assert.equal(held.done, false, 'nothing reached the server after close');
+    });
+
     it('rejects an empty or non-string name with TypeError and sends nothing', async () => {
       const client = makeClient();
       for (const name of ['', undefined, 42]) {
