@@ -16,7 +16,7 @@ import type { Deadline } from './deadline.js';
 const STOPPED = new Error('poll loop stopped');
 
 /** The reason a poll in flight is cancelled with when a joining waiter needs it bounded sooner. */
-const REPLAN = new Error('poll replaced by one bounded by an earlier deadline');
+const REPLAN = new Error('poll replaced by one that suits a joining waiter');
 
 /** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
 export interface PollResult<S> {
@@ -68,8 +68,11 @@ export class SharedPoll<S> {
   #started = false;
   /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
   #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
-  /** While a poll is in flight: the Clock time its budget ends, and how to cancel it for a new one. */
-  #inFlight: { readonly endsAt: number; readonly replan: () => void } | undefined;
+  /**
+   * While a poll is in flight: the Clock time its budget ends, whether it was paced for
+   * updates, and how to cancel it for a new one.
+   */
+  #inFlight: { readonly endsAt: number; readonly paced: boolean; readonly replan: () => void } | undefined;
   #latest: S | undefined;
 
   /** `onIdle` runs once, when the loop stops for good (no waiters left, or done, or failed). */
@@ -98,7 +101,14 @@ export class SharedPoll<S> {
     const remaining = waiter.deadline.remainingMs();
     const now = this.#clock.now();
     if (this.#sleeping !== undefined && remaining < this.#sleeping.wakeAt - now) this.#sleeping.replan();
-    if (this.#inFlight !== undefined && remaining < this.#inFlight.endsAt - now) this.#inFlight.replan();
+    // Likewise a waiter that wants updates, joining while an unpaced poll may hold until done.
+    const inFlight = this.#inFlight;
+    if (
+      inFlight !== undefined &&
+      (remaining < inFlight.endsAt - now || (waiter.wantsUpdates && !inFlight.paced))
+    ) {
+      inFlight.replan();
+    }
     return () => this.#leave(waiter);
   }
 
@@ -138,7 +148,11 @@ export class SharedPoll<S> {
         const onStop = (): void => poll.abort(signal.reason);
         signal.addEventListener('abort', onStop, { once: true });
         const budget = this.#budgetMs();
-        this.#inFlight = { endsAt: this.#clock.now() + budget, replan: () => poll.abort(REPLAN) };
+        this.#inFlight = {
+          endsAt: this.#clock.now() + budget,
+          paced: delay !== undefined,
+          replan: () => poll.abort(REPLAN),
+        };
         try {
           result = await this.#source.poll(budget, poll.signal, delay);
         } catch (error) {

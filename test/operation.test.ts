@@ -224,6 +224,26 @@ describe('Operation over gRPC', () => {
     assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
   });
 
+  it('a watcher joining while its loop holds an unpaced WaitOperation gets progress without waiting for that call', async () => {
+    const client = makeClient({
+      polling: { initialDelayMs: 20, multiplier: 1, maxDelayMs: 20, waitChunkMs: 10_000 },
+    });
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 0 } });
+    const plain = client.operation(h.name).wait(); // wants no updates: one WaitOperation of 10 s
+    await eventually(() => server.openWaits === 1, 'the plain wait to hold a WaitOperation');
+    const seen: number[] = [];
+    const watching = (async () => {
+      for await (const s of client.operation<ExportResult, ExportMetadata>(h.name, types).watch()) {
+        if (!s.done && s.metadata !== undefined) seen.push(s.metadata.progressPercent);
+      }
+    })();
+    await eventually(() => server.calls.WaitOperation >= 2, 'the held call to be replaced by a paced one');
+    h.setMetadata({ progressPercent: 50 });
+    await eventually(() => seen.includes(50), 'the watcher to see 50% long before the 10 s call would end');
+    h.succeed(RESULT, { uri: 'export://paced', rowCount: 1 });
+    await Promise.all([plain, watching]);
+  });
+
   it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
     const client = makeClient({ maxWaitCalls: 4 });
     const handles = Array.from({ length: 10 }, () => server.create());

@@ -349,7 +349,11 @@ describe('hostile responses', () => {
             ...(done ? { done: true, response: registry.pack(RESULT, { uri: 'x' }) } : {}),
           });
           const outcome = await bounded(
-            settle(client.operation(h.name).wait({ strategy, timeoutMs: 2000 })),
+            // A 500 ms WaitOperation chunk: the oversized answer comes well before the 2 s
+            // deadline, instead of racing it at the deadline (where a late answer is a timeout).
+            settle(
+              client.operation(h.name).wait({ strategy, timeoutMs: 2000, polling: { waitChunkMs: 500 } }),
+            ),
             HANG_MS,
             `wait on a 5 MB operation (${strategy})`,
           );
