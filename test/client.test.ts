@@ -7,6 +7,7 @@ import { builtinRoot, serviceDefinition } from '../src/protos.ts';
 import { createRegistry } from '../src/registry.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../src/testing/fake-server.ts';
+import { eventually } from './handle-suite.ts';
 
 const insecure = grpc.credentials.createInsecure();
 const registry = createRegistry();
@@ -224,7 +225,7 @@ describe('OperationsClient', () => {
       server.latencyMs = 500;
       const controller = new AbortController();
       const pending = client.getOperation(h.name, { signal: controller.signal });
-      await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => server.calls.GetOperation === 1, 'the call to reach the server');
       const reason = new Error('user gave up');
       const started = performance.now();
       controller.abort(reason);
@@ -247,7 +248,7 @@ describe('OperationsClient', () => {
     it('returns as soon as the operation completes', async () => {
       const h = server.create();
       const pending = client.waitOperation(h.name, { timeoutMs: 10_000 });
-      await new Promise((r) => setTimeout(r, 30));
+      await eventually(() => server.openWaits === 1, 'the WaitOperation call to be held');
       const completed = performance.now();
       h.succeed('google.protobuf.Empty', {});
       const op = await pending;

@@ -10,6 +10,7 @@ import { createRegistry } from '../src/registry.ts';
 import { DEFAULT_HTTP_RULES, RestTransport, type RestTransportOptions } from '../src/rest-transport.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../src/testing/fake-server.ts';
+import { eventually } from './handle-suite.ts';
 
 const registry = createRegistry();
 
@@ -387,7 +388,7 @@ describe('RestTransport', () => {
       server.latencyMs = 500;
       const controller = new AbortController();
       const pending = transport(server.httpUrl).get(h.name, { signal: controller.signal });
-      await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => server.calls.GetOperation === 1, 'the request to reach the server');
       const reason = new Error('user gave up');
       const started = performance.now();
       controller.abort(reason);
