@@ -82,6 +82,27 @@ async function keyRecordingProxy(
   };
 }
 
+/** One lro run to check: a label, its arguments and environment, and the exit code it must give. */
+type CliRun = readonly [label: string, args: string[], env: NodeJS.ProcessEnv, exit: number];
+
+/**
+ * Runs each CLI case, asserting its exit code and that no secret appears in its output;
+ * returns the report rows (label, exit, output bytes, secret occurrences) and the bytes read.
+ */
+async function checkCliRuns(runs: readonly CliRun[]): Promise<{ rows: string[][]; bytes: number }> {
+  const rows: string[][] = [];
+  let bytes = 0;
+  for (const [label, args, env, wantExit] of runs) {
+    const { code, stdout, stderr } = await cli(args, env);
+    bytes += stdout.length + stderr.length;
+    const found = [...leaks(stdout), ...leaks(stderr)];
+    rows.push([label, String(code), String(stdout.length + stderr.length), String(found.length)]);
+    assert.equal(code, wantExit, `${label}: exit code (stderr: ${stderr.slice(0, 300)})`);
+    assert.deepEqual(found, [], `${label}: no secret in the output`);
+  }
+  return { rows, bytes };
+}
+
 describe('secrets', () => {
   report.test(
     'authorization and x-goog-api-key values never appear in error messages, stacks, inspect output, toJSON() or the NODE_DEBUG=longrunning log',
@@ -126,7 +147,7 @@ describe('secrets', () => {
         const done = server.create().succeed('google.protobuf.StringValue', { value: 'ok' });
         const running = server.create();
         const rest = ['--rest', proxy.url];
-        const runs: [string, string[], NodeJS.ProcessEnv, number][] = [
+        const runs: CliRun[] = [
           ['get --api-key', ['get', done.name, ...rest, '--api-key', apiKey], {}, 0],
           ['get --json (LRO_API_KEY)', ['get', done.name, ...rest, '--json'], { LRO_API_KEY: apiKey }, 0],
           [
@@ -142,16 +163,7 @@ describe('secrets', () => {
             4,
           ],
         ];
-        const rows: string[][] = [];
-        let bytes = 0;
-        for (const [label, args, env, wantExit] of runs) {
-          const { code, stdout, stderr } = await cli(args, env);
-          bytes += stdout.length + stderr.length;
-          const found = [...leaks(stdout), ...leaks(stderr)];
-          rows.push([label, String(code), String(stdout.length + stderr.length), String(found.length)]);
-          assert.equal(code, wantExit, `${label}: exit code (stderr: ${stderr.slice(0, 300)})`);
-          assert.deepEqual(found, [], `${label}: no secret in the output`);
-        }
+        const { rows, bytes } = await checkCliRuns(runs);
         const sent = proxy.keys.filter((k) => k === apiKey).length;
         assert.ok(sent >= runs.length, `the key was really sent (${sent} requests carried it)`);
         report.table(['lro run (HTTP/JSON)', 'exit', 'output bytes', 'secret occurrences'], rows);
@@ -178,33 +190,24 @@ describe('secrets', () => {
           ['gRPC', ['--target', server.address, '--insecure']],
           ['HTTP/JSON', ['--rest', proxy.url]],
         ];
-        const rows: string[][] = [];
-        let bytes = 0;
-        for (const [transport, target] of transports) {
-          const runs: [string, string[], number][] = [
-            ['get', ['get', done.name, ...target, ...header], 0],
-            ['get --json', ['get', done.name, ...target, ...header, '--json'], 0],
-            ['get NOT_FOUND --verbose', ['get', 'operations/missing', ...target, ...header, '--verbose'], 3],
-            ['wait --timeout 200ms', ['wait', running.name, ...target, ...header, '--timeout', '200ms'], 4],
-          ];
-          for (const [label, args, wantExit] of runs) {
-            const { code, stdout, stderr } = await cli(args, {});
-            bytes += stdout.length + stderr.length;
-            const found = [...leaks(stdout), ...leaks(stderr)];
-            rows.push([
-              `${transport}: ${label}`,
-              String(code),
-              String(stdout.length + stderr.length),
-              String(found.length),
-            ]);
-            assert.equal(
-              code,
-              wantExit,
-              `${transport} ${label}: exit code (stderr: ${stderr.slice(0, 300)})`,
-            );
-            assert.deepEqual(found, [], `${transport} ${label}: no secret in the output`);
-          }
-        }
+        const { rows, bytes } = await checkCliRuns(
+          transports.flatMap(([transport, target]): CliRun[] => [
+            [`${transport}: get`, ['get', done.name, ...target, ...header], {}, 0],
+            [`${transport}: get --json`, ['get', done.name, ...target, ...header, '--json'], {}, 0],
+            [
+              `${transport}: get NOT_FOUND --verbose`,
+              ['get', 'operations/missing', ...target, ...header, '--verbose'],
+              {},
+              3,
+            ],
+            [
+              `${transport}: wait --timeout 200ms`,
+              ['wait', running.name, ...target, ...header, '--timeout', '200ms'],
+              {},
+              4,
+            ],
+          ]),
+        );
         const sent = proxy.authorizations.filter((a) => a === authorization).length;
         assert.ok(sent >= 4, `the header was really sent over HTTP/JSON (${sent} requests carried it)`);
         report.table(['lro run (-H authorization)', 'exit', 'output bytes', 'secret occurrences'], rows);
