@@ -2,7 +2,7 @@
  * The results of one run and the goals of issue 7 judged against them. Each judgement
  * carries the measured value and, when a goal is not met, why, computed from the numbers.
  */
-import { DEFAULT_MAX_WAIT_CALLS } from '../src/index.ts';
+import { DEFAULT_MAX_WAIT_CALLS } from '../src/transport/index.ts';
 import type { ColdStartResult } from './cold-start.ts';
 import type { InstallResult } from './install.ts';
 import type { NoticeResult } from './notice.ts';

@@ -11,7 +11,8 @@
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { descriptor } from '../src/generated/descriptor.ts';
-import { createRegistry, OperationsClient, type RawOperation, TO_OBJECT_OPTIONS } from '../src/index.ts';
+import { createRegistry, OperationsClient, type RawOperation } from '../src/index.ts';
+import { TO_OBJECT_OPTIONS } from '../src/transport/index.ts';
 import { createGaxClient } from './gax.mjs';
 import {
   Control,

@@ -7,8 +7,8 @@
  * Usage: npm run bench:unpack [-- --quick]
  */
 import { performance } from 'node:perf_hooks';
-import { TO_OBJECT_OPTIONS } from '../src/protos.ts';
-import { createRegistry } from '../src/registry.ts';
+import { TO_OBJECT_OPTIONS } from '../src/proto/builtin.ts';
+import { createRegistry } from '../src/proto/registry.ts';
 
 const GOAL = 1.1;
 const quick = process.argv.includes('--quick');

@@ -5,8 +5,8 @@
  * prototype chain).
  */
 import type * as grpc from '@grpc/grpc-js';
-import { codeName } from './code.js';
-import type { Any, RawOperation, RawStatus } from './types.js';
+import { codeName } from './proto/code.js';
+import type { Any, RawOperation, RawStatus } from './proto/types.js';
 
 const KINDS = Symbol.for('longrunning.error.kinds');
 

@@ -11,9 +11,9 @@ import {
   TimeoutError,
   UnknownTypeError,
 } from '../src/errors.ts';
-import { builtinRoot, encodeMessage, serviceDefinition } from '../src/protos.ts';
-import { createRegistry } from '../src/registry.ts';
-import type { RawOperation } from '../src/types.ts';
+import { builtinRoot, encodeMessage, serviceDefinition } from '../src/proto/builtin.ts';
+import { createRegistry } from '../src/proto/registry.ts';
+import type { RawOperation } from '../src/proto/types.ts';
 
 const registry = createRegistry();
 const unknownDetail = { type_url: 'type.googleapis.com/acme.v1.Secret', value: Buffer.from([8, 1]) };

@@ -1,9 +1,9 @@
 /** The operation commands of `lro`: get, list, wait, cancel, delete. Each returns its exit code. */
 
+import type { OperationsApi } from '../client/client-core.js';
+import type { Operation } from '../client/operation.js';
 import { OperationError, OperationStateError } from '../errors.js';
-import type { Operation } from '../operation.js';
-import { STRATEGIES, type WaitStrategy } from '../operation-source.js';
-import type { OperationsApi } from '../operations-api.js';
+import { STRATEGIES, type WaitStrategy } from '../wait/operation-poller.js';
 import { type CommonFlags, connect } from './connect.js';
 import { parseDuration } from './duration.js';
 import { EXIT, Interrupted, UsageError } from './exit.js';

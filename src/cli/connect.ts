@@ -1,9 +1,9 @@
 /** Builds the client the commands use from the common flags. */
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient } from '../client.js';
-import type { OperationsApi } from '../operations-api.js';
-import { createRegistry, type Registry } from '../registry.js';
-import { OperationsRestClient } from '../rest-client.js';
+import type { OperationsApi } from '../client/client-core.js';
+import { OperationsClient } from '../client/grpc-client.js';
+import { OperationsRestClient } from '../client/rest-client.js';
+import { createRegistry, type Registry } from '../proto/registry.js';
 import { UsageError } from './exit.js';
 
 /** The flags every command shares. */

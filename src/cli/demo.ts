@@ -4,13 +4,13 @@
  * client would), followed with a progress bar, and its typed result printed.
  */
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient } from '../client.js';
+import { operationTypesFromMethod } from '../client/gapic.js';
+import { OperationsClient } from '../client/grpc-client.js';
 import { OperationError } from '../errors.js';
-import { operationTypesFromMethod } from '../gapic.js';
 import type { ExportMetadata__Output } from '../generated/longrunning/demo/v1/ExportMetadata.js';
 import type { ExportResult__Output } from '../generated/longrunning/demo/v1/ExportResult.js';
 import type { StartExportRequest } from '../generated/longrunning/demo/v1/StartExportRequest.js';
-import { builtinRoot, serviceDefinition } from '../protos.js';
+import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { FakeOperationsServer } from '../testing/fake-server.js';
 import { follow, type Io, processIo, waitAndReport } from './commands.js';
 import { parseDuration } from './duration.js';

@@ -1,5 +1,5 @@
 /** Text and JSON renderings of operations for `lro` output. Never throws on undecodable values. */
-import type { Operation } from '../operation.js';
+import type { Operation } from '../client/operation.js';
 import { formatDuration } from './duration.js';
 
 /** What the renderers read of an operation handle, whatever its response and metadata types. */

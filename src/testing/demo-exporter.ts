@@ -1,9 +1,10 @@
 /**
  * The simulated job behind the demo `longrunning.demo.v1.Exporter.StartExport` RPC.
  */
-import { Code } from '../code.js';
+
 import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
-import type { Registry } from '../registry.js';
+import { Code } from '../proto/code.js';
+import type { Registry } from '../proto/registry.js';
 import type { SimulateOptions } from './fake-operation.js';
 
 /** How many metadata updates an export job makes. */

@@ -2,8 +2,8 @@
  * A Clock whose time moves only when a test says so, for asserting exact delays without
  * waiting on the wall clock.
  */
-import { type Clock, normalizeDelayMs } from '../clock.js';
-import { abortReason } from '../signals.js';
+import { type Clock, normalizeDelayMs } from '../wait/clock.js';
+import { abortReason } from '../wait/signals.js';
 
 interface PendingSleep {
   readonly dueAt: number;

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { Code } from '../code.js';
 import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
-import { builtinRoot, serviceDefinition } from '../protos.js';
-import { createRegistry, type Registry } from '../registry.js';
-import type { RawOperation } from '../types.js';
+import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
+import { Code } from '../proto/code.js';
+import { createRegistry, type Registry } from '../proto/registry.js';
+import type { RawOperation } from '../proto/types.js';
 import { exportJob } from './demo-exporter.js';
 import {
   FakeOperationHandle,

@@ -3,9 +3,9 @@
  * test injects, sent with a `grpc-status-details-bin` trailer when they carry details.
  */
 import * as grpc from '@grpc/grpc-js';
-import { codeName } from '../code.js';
-import { builtinRoot, encodeMessage } from '../protos.js';
-import type { Any } from '../types.js';
+import { builtinRoot, encodeMessage } from '../proto/builtin.js';
+import { codeName } from '../proto/code.js';
+import type { Any } from '../proto/types.js';
 import { seededRandom } from './seeded-random.js';
 
 /** The RPCs of google.longrunning.Operations. */

@@ -3,9 +3,9 @@
  * tokens over an OperationStore.
  */
 import { createHash } from 'node:crypto';
-import { Code } from '../code.js';
 import type { ListOperationsRequest__Output } from '../generated/google/longrunning/ListOperationsRequest.js';
-import type { RawListResponse } from '../types.js';
+import { Code } from '../proto/code.js';
+import type { RawListResponse } from '../proto/types.js';
 import { RpcFailure } from './faults.js';
 import type { OperationFilter, OperationStore } from './operation-store.js';
 

@@ -3,7 +3,7 @@
  * server can be stopped and another started (on the same port) over the same operations.
  */
 import type { Any__Output } from '../generated/google/protobuf/Any.js';
-import type { Any, RawOperation, RawStatus } from '../types.js';
+import type { Any, RawOperation, RawStatus } from '../proto/types.js';
 
 /** A `google.rpc.Status` as the store accepts it: details may hold any byte container. */
 export interface StatusInput {

@@ -2,13 +2,14 @@
  * What the fake google.longrunning.Operations RPCs do to an OperationStore, apart from
  * how the server runs calls (counting, faults, latency, which live in the server).
  */
-import { Code } from '../code.js';
+
 import type { CancelOperationRequest__Output } from '../generated/google/longrunning/CancelOperationRequest.js';
 import type { DeleteOperationRequest__Output } from '../generated/google/longrunning/DeleteOperationRequest.js';
 import type { GetOperationRequest__Output } from '../generated/google/longrunning/GetOperationRequest.js';
 import type { ListOperationsRequest__Output } from '../generated/google/longrunning/ListOperationsRequest.js';
 import type { WaitOperationRequest__Output } from '../generated/google/longrunning/WaitOperationRequest.js';
-import type { RawListResponse, RawOperation } from '../types.js';
+import { Code } from '../proto/code.js';
+import type { RawListResponse, RawOperation } from '../proto/types.js';
 import { RpcFailure } from './faults.js';
 import { listPage } from './list-pages.js';
 import type { OperationStore } from './operation-store.js';

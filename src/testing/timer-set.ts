@@ -2,7 +2,7 @@
  * Real timers owned by one fake server, so that stopping it clears every one it started.
  * (The fake server runs on the wall clock by design: it stands in for a remote service.)
  */
-import { MAX_TIMER_MS } from '../clock.js';
+import { MAX_TIMER_MS } from '../wait/clock.js';
 
 /** A set of pending timers that can all be cleared at once. */
 export class TimerSet {

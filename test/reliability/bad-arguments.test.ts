@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import fc from 'fast-check';
-import { OperationsClient } from '../../src/client.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { bounded, insecure, totalCalls } from './helpers.ts';
 import { Scenario } from './report.ts';

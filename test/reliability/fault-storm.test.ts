@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient } from '../../src/client.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { OperationError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';

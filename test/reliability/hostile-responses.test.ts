@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { OperationsClient } from '../../src/client.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import type { Operation } from '../../src/client/operation.ts';
 import {
   DecodeError,
   LongrunningError,
@@ -12,12 +13,11 @@ import {
   TimeoutError,
   UnknownTypeError,
 } from '../../src/errors.ts';
-import type { Operation } from '../../src/operation.ts';
-import type { WaitStrategy } from '../../src/operation-source.ts';
-import { createRegistry } from '../../src/registry.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
+import type { Any } from '../../src/proto/types.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { OperationFields } from '../../src/testing/operation-store.ts';
-import type { Any } from '../../src/types.ts';
+import type { WaitStrategy } from '../../src/wait/operation-poller.ts';
 import { bounded, FAST_POLLING, insecure, META, RESULT, type Settled, settle } from './helpers.ts';
 import { Scenario } from './report.ts';
 

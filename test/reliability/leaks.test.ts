@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient } from '../../src/client.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import {
   bounded,

@@ -9,9 +9,9 @@
  */
 import { inspect } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient } from '../../src/client.ts';
-import type { OperationsApi } from '../../src/operations-api.ts';
-import { OperationsRestClient } from '../../src/rest-client.ts';
+import type { OperationsApi } from '../../src/client/client-core.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { OperationsRestClient } from '../../src/client/rest-client.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 
 const [authorization = '', apiKey = ''] = process.argv.slice(2);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { OperationsClient } from '../../src/client.ts';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { TimeoutError } from '../../src/errors.ts';
-import type { WaitStrategy } from '../../src/operation-source.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import type { WaitStrategy } from '../../src/wait/operation-poller.ts';
 import {
   attemptCounter,
   bounded,

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { OperationsClient, type OperationsClientOptions } from '../../src/client.ts';
+import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
 import { RpcError } from '../../src/errors.ts';
-import { PLAINTEXT_HINT } from '../../src/grpc-transport.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { FakeOperationHandle } from '../../src/testing/index.ts';
+import { PLAINTEXT_HINT } from '../../src/transport/grpc.ts';
 import { bounded, FAST_POLLING, insecure, RESULT, type Settled, settle, since } from './helpers.ts';
 import { Scenario } from './report.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Code } from '../../src/code.ts';
-import { createRegistry } from '../../src/registry.ts';
+import { Code } from '../../src/proto/code.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { httpStatusFromCode } from '../../src/testing/http-gateway.ts';
 import { until } from './raw-client.ts';

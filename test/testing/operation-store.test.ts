@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { builtinRoot, decodeMessage, encodeMessage } from '../../src/protos.ts';
-import { createRegistry } from '../../src/registry.ts';
+import { builtinRoot, decodeMessage, encodeMessage } from '../../src/proto/builtin.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
+import type { RawOperation } from '../../src/proto/types.ts';
 import { OperationStore } from '../../src/testing/operation-store.ts';
-import type { RawOperation } from '../../src/types.ts';
 
 const registry = createRegistry();
 const operationType = builtinRoot().lookupType('google.longrunning.Operation');

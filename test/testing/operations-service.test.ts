@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import type { RawOperation } from '../../src/types.ts';
 import { RawClient, since, until } from './raw-client.ts';
 
 const progress = 'google.protobuf.Int32Value';

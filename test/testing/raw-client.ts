@@ -3,7 +3,7 @@
  * (not from the library's OperationsClient), for tests of the server itself.
  */
 import * as grpc from '@grpc/grpc-js';
-import { builtinRoot, serviceDefinition } from '../../src/protos.ts';
+import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 
 const root = builtinRoot();
 const operations = serviceDefinition(root.lookupService('google.longrunning.Operations'));

@@ -1,0 +1,239 @@
+/**
+ * `OperationsApi`: the google.longrunning.Operations methods and the Operation handles
+ * that wait on them, over any `OperationsTransport`. `OperationsClient` (gRPC) and
+ * `OperationsRestClient` (HTTP/JSON) are this class with a transport.
+ */
+import { debuglog } from 'node:util';
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
+import type { Registry } from '../proto/registry.js';
+import type { RawOperation } from '../proto/types.js';
+import type {
+  CallOptions,
+  ListOperationsPage,
+  ListOperationsRequest,
+  OperationsTransport,
+} from '../transport/operations-transport.js';
+import { checkCallOptions, checkMs, checkName } from '../transport/validate.js';
+import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
+import type { Clock } from '../wait/clock.js';
+import { PollHub } from '../wait/poll-loop.js';
+import { WaitSlots } from '../wait/wait-slots.js';
+import { callStartMethod, type StartMethod } from './gapic.js';
+import { Operation, type OperationContext, type OperationTypes } from './operation.js';
+import { decodeResumeToken } from './resume-token.js';
+
+/** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
+export const debug = debuglog('longrunning');
+
+/** Default number of WaitOperation calls a client keeps open at once. */
+export const DEFAULT_MAX_WAIT_CALLS = 64;
+
+/** How calls and waits behave by default, whatever the transport. */
+export interface OperationsApiOptions {
+  /** Per-RPC defaults: timeout, retry, headers. */
+  callDefaults?: CallOptions;
+  /** Defaults for `wait()` polling. */
+  polling?: PollingOptions;
+  /** WaitOperation calls open at once (default 64); waiters beyond poll with GetOperation. */
+  maxWaitCalls?: number;
+}
+
+/** The options every RPC method takes, checked (re-exported for the clients). */
+export { checkCallOptions };
+
+/** The shared state of a client's handles: one poll loop per name, one WaitOperation budget. */
+export function createContext(
+  transport: OperationsTransport,
+  registry: Registry,
+  clock: Clock,
+  options: OperationsApiOptions,
+): OperationContext {
+  return {
+    transport,
+    registry,
+    clock,
+    polling: resolvePolling(options.polling),
+    support: { slots: new WaitSlots(options.maxWaitCalls ?? DEFAULT_MAX_WAIT_CALLS), unsupported: false },
+    hub: new PollHub<RawOperation>(),
+    callDefaults: options.callDefaults ?? {},
+    debug,
+  };
+}
+
+/**
+ * A snapshot from a name (not done, nothing known), a decoded snapshot, or an Operation
+ * in proto3 JSON (its Anys converted through `registry`, see rest-json.ts), checked.
+ * Throws TypeError for anything else or an empty name.
+ */
+export function toRawOperation(
+  from: string | RawOperation | OperationJson,
+  registry?: Registry,
+): RawOperation {
+  if (typeof from === 'string') {
+    return { name: checkName(from), done: false, metadata: null, error: null, response: null };
+  }
+  if (typeof from !== 'object' || from === null) {
+    throw new TypeError('operation(from): expected an operation name or an Operation snapshot');
+  }
+  if (registry !== undefined && isJsonOperation(from)) {
+    const raw = operationFromJson(from, registry);
+    checkName(raw.name, 'operation name');
+    return raw;
+  }
+  const raw = from as RawOperation;
+  checkName(raw.name, 'operation name');
+  return { ...raw, done: raw.done === true, metadata: raw.metadata ?? null };
+}
+
+/** The Operations methods and handles over one transport. */
+export class OperationsApi {
+  /** The registry that unpacks responses, metadata and error details. */
+  readonly registry: Registry;
+  /** The transport handles use; exposed for custom handles and tests. */
+  readonly transport: OperationsTransport;
+  /** The injected clock (the system clock by default). */
+  readonly clock: Clock;
+  readonly #context: OperationContext;
+  #closed = false;
+
+  /** Checks `options` (TypeError / RangeError naming the option). */
+  constructor(
+    transport: OperationsTransport,
+    registry: Registry,
+    clock: Clock,
+    options: OperationsApiOptions,
+  ) {
+    checkCallOptions(options.callDefaults, 'callDefaults');
+    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    this.transport = transport;
+    this.registry = registry;
+    this.clock = clock;
+    this.#context = createContext(transport, registry, clock, options);
+  }
+
+  /**
+   * A handle on an operation, from its name or a snapshot (e.g. what a GAPIC method
+   * returned, decoded or in proto3 JSON). Makes no RPC. `types` declares the response and
+   * metadata types.
+   */
+  operation<R = unknown, M = unknown>(
+    from: string | RawOperation | OperationJson,
+    types?: OperationTypes<M>,
+  ): Operation<R, M> {
+    return new Operation<R, M>(this.#context, toRawOperation(from, this.registry), types);
+  }
+
+  /**
+   * Wraps a method that starts an operation (a grpc-js unary method, bound, or any
+   * `(req) => Promise<RawOperation>`), so that calling it returns a typed handle. Polls of
+   * the handle use this client's retry policy and headers, never the start call's.
+   */
+  wrap<Req, R = unknown, M = unknown>(
+    method: StartMethod<Req>,
+    types?: OperationTypes<M>,
+  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
+    if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
+    return async (request, options) => {
+      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry);
+      return this.operation<R, M>(raw, types);
+    };
+  }
+
+  /** A handle from a `serialize()` token: same name, same declared types. Throws TypeError for a bad token. */
+  resume<R = unknown, M = unknown>(token: string): Operation<R, M> {
+    const { name, responseType, metadataType } = decodeResumeToken(token);
+    return this.operation<R, M>(name, {
+      ...(responseType === undefined ? {} : { responseType }),
+      ...(metadataType === undefined ? {} : { metadataType }),
+    });
+  }
+
+  /** GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for an unknown name). */
+  async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
+    return this.transport.get(checkName(name), this.#call(options));
+  }
+
+  /**
+   * One WaitOperation call: returns when the operation is done or `timeoutMs` has passed
+   * (the server may return earlier). Rejects with RpcError UNIMPLEMENTED where the server
+   * lacks it, and with TypeError where the transport has no WaitOperation at all.
+   */
+  async waitOperation(
+    name: string,
+    request: { timeoutMs: number },
+    options?: CallOptions,
+  ): Promise<RawOperation> {
+    checkName(name);
+    const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
+    const { wait } = this.transport;
+    if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
+    return wait.call(this.transport, name, timeoutMs, this.#call(options));
+  }
+
+  /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
+  async listOperations(
+    request: ListOperationsRequest = {},
+    options?: CallOptions,
+  ): Promise<ListOperationsPage> {
+    if (request.pageSize !== undefined) checkMs(request.pageSize, 'pageSize');
+    return this.transport.list(request, this.#call(options));
+  }
+
+  /**
+   * Every operation of the collection, following page tokens. Stops with an Error if the
+   * server repeats a page token (which would otherwise loop forever).
+   */
+  async *listAllOperations(
+    request: ListOperationsRequest = {},
+    options?: CallOptions,
+  ): AsyncGenerator<RawOperation> {
+    const seen = new Set<string>();
+    let pageToken = request.pageToken ?? '';
+    do {
+      const page = await this.listOperations({ ...request, pageToken }, options);
+      yield* page.operations;
+      if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) {
+        throw new Error(`ListOperations returned page token ${JSON.stringify(page.nextPageToken)} twice`);
+      }
+      seen.add(page.nextPageToken);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+  }
+
+  /** CancelOperation: asks the server to cancel. The operation is done (CANCELLED) only once the server says so. */
+  async cancelOperation(name: string, options?: CallOptions): Promise<void> {
+    return this.transport.cancel(checkName(name), this.#call(options));
+  }
+
+  /** DeleteOperation: the server forgets the operation (it is not cancelled). */
+  async deleteOperation(name: string, options?: CallOptions): Promise<void> {
+    return this.transport.delete(checkName(name), this.#call(options));
+  }
+
+  /**
+   * Ends every wait of this client's handles at once with RpcError CANCELLED ("… is
+   * closed"), which every later call of the client or its handles also rejects with, and
+   * releases what the client opened (`onClose`). Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#context.hub.close(new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close'));
+    this.onClose();
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Releases the transport's resources; called once, by the first `close()`. */
+  protected onClose(): void {}
+
+  #call(options: CallOptions | undefined): CallOptions {
+    this.#context.hub.assertOpen();
+    return checkCallOptions(options);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The protos the library ships, loaded once from the generated JSON descriptor, and
+ * grpc-js service definitions built from any protobufjs service with proto-loader's
+ * conventions (so decoded messages match the generated `__Output` types).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { descriptor } from '../generated/descriptor.js';
+
+/**
+ * Options for `Type.toObject` that give proto-loader's `__Output` shapes: camelCase
+ * fields, 64-bit integers and enums as strings, defaults filled in, the name of the set
+ * field of each oneof, bytes as Buffer.
+ */
+export const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = Object.freeze({
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+
+let builtin: protobuf.Root | undefined;
+
+/**
+ * The root of every built-in file (google.longrunning, google.rpc, google.api, the
+ * well-known types and the demo protos). Parsed on first use and shared: callers must not
+ * add to it.
+ */
+export function builtinRoot(): protobuf.Root {
+  if (builtin === undefined) {
+    builtin = protobuf.Root.fromJSON(descriptor);
+    builtin.resolveAll();
+  }
+  return builtin;
+}
+
+/** Decodes `bytes` as `type` into the `__Output` shape. Throws what protobufjs throws. */
+export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array): T {
+  return type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS) as T;
+}
+
+/** Encodes a plain object (either field-name style) as `type`. */
+export function encodeMessage(type: protobuf.Type, value: object): Buffer {
+  const bytes = type.encode(type.fromObject(value)).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Builds the grpc-js definition of `service` (unary and streaming methods alike), for
+ * `new grpc.Client` / `grpc.makeGenericClientConstructor` and `server.addService`.
+ */
+export function serviceDefinition(service: protobuf.Service): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  const path = service.fullName.replace(/^\./, '');
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = method.resolvedRequestType;
+    const response = method.resolvedResponseType;
+    if (request === null || response === null) {
+      throw new Error(`method ${path}.${method.name} has unresolved types`);
+    }
+    definition[method.name] = {
+      path: `/${path}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: (value: object) => encodeMessage(request, value),
+      requestDeserialize: (bytes: Buffer) => decodeMessage(request, bytes),
+      responseSerialize: (value: object) => encodeMessage(response, value),
+      responseDeserialize: (bytes: Buffer) => decodeMessage(response, bytes),
+      originalName: method.name.charAt(0).toLowerCase() + method.name.slice(1),
+    };
+  }
+  return definition;
+}

@@ -1,0 +1,227 @@
+/**
+ * The type registry: resolves `google.protobuf.Any` type URLs to protobufjs types and
+ * packs / unpacks values with proto-loader's conventions, so unpacked values have the
+ * shape of the generated `__Output` types. Lookups return `undefined`; only malformed
+ * input throws.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import protobuf from 'protobufjs';
+import { DecodeError, UnknownTypeError } from '../errors.js';
+import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
+import { type HeldOutcome, heldOutcome } from './held-any.js';
+import type { Any, RawStatus } from './types.js';
+
+/** The prefix `pack` writes. */
+export const TYPE_URL_PREFIX = 'type.googleapis.com/';
+
+/** Most distinct type URLs the unpack cache holds before it starts over. */
+const URL_CACHE_LIMIT = 1024;
+
+/** The vendored protos shipped with the package, used to resolve imports of user files. */
+const BUILTIN_PROTO_DIR = join(import.meta.dirname, '..', '..', 'protos');
+
+/** Resolves Any type URLs to message types and converts between Any and plain objects. */
+export interface Registry {
+  /** Parses `.proto` files (synchronously) and adds their types. Imports resolve against `includeDirs`, then the built-in protos. */
+  addProtoFiles(files: readonly string[], options?: { includeDirs?: readonly string[] }): Registry;
+  /** Adds every type of a protobufjs root. Later additions win over earlier ones and the built-ins. */
+  addRoot(root: protobuf.Root): Registry;
+  /** Adds the types of a protobufjs JSON descriptor. */
+  addJSON(json: protobuf.INamespace): Registry;
+  /** True when `typeName` (fully qualified, no leading dot) names a message type. */
+  has(typeName: string): boolean;
+  /** The message type named `typeName`, or undefined. */
+  lookup(typeName: string): protobuf.Type | undefined;
+  /** The service named `serviceName`, or undefined. */
+  lookupService(serviceName: string): protobuf.Service | undefined;
+  /** Encodes `value` as `typeName` into an Any with a `type.googleapis.com/` URL. Throws UnknownTypeError. */
+  pack(typeName: string, value: object): Any & { value: Buffer };
+  /**
+   * Decodes an Any. Throws UnknownTypeError (unknown or malformed URL) or DecodeError (bad bytes).
+   * A held Any (held-any.ts: from the JSON mapping or a custom operation) gives its held value or error.
+   */
+  unpack<T = unknown>(any: Any): T;
+  /**
+   * Like `unpack`, but returns undefined when `any` is null or undefined, has an empty type
+   * URL, or names a type the registry lacks. Corrupt bytes still throw DecodeError.
+   */
+  tryUnpack<T = unknown>(any: Any | null | undefined): T | undefined;
+  /** The type name of an Any: what follows the last `/` of its URL. Throws UnknownTypeError when there is none. */
+  typeName(any: Any): string;
+  /** Decodes a `grpc-status-details-bin` trailer. Throws what protobufjs throws. */
+  decodeStatus(bytes: Uint8Array): RawStatus;
+}
+
+/** The type name in `typeUrl`, or an UnknownTypeError saying the URL is invalid. */
+export function typeNameOf(typeUrl: string): string {
+  const slash = typeof typeUrl === 'string' ? typeUrl.lastIndexOf('/') : -1;
+  const name = slash < 0 ? '' : typeUrl.slice(slash + 1);
+  if (name === '' || name.startsWith('.')) {
+    throw new UnknownTypeError(
+      String(typeUrl),
+      `invalid type url ${JSON.stringify(typeUrl)}: expected "<prefix>/<full.type.Name>"`,
+    );
+  }
+  return name;
+}
+
+/** The value of a held Any (see held-any.ts), or its recorded error thrown. */
+function readHeld<T>(held: HeldOutcome): T {
+  if (!held.ok) throw held.error;
+  return held.value as T;
+}
+
+class TypeRegistry implements Registry {
+  /** Searched first to last: user additions newest first, the built-in root last. */
+  private readonly roots: protobuf.Root[] = [builtinRoot()];
+  /** typeName → type, or null for a name known to be absent. Cleared when roots change. */
+  private readonly cache = new Map<string, protobuf.Type | null>();
+  /**
+   * Full type URL → type, for URLs seen by `unpack`: skips parsing the URL on the hot path.
+   * Holds found types only, at most URL_CACHE_LIMIT entries. Cleared when roots change.
+   */
+  private readonly byUrl = new Map<string, protobuf.Type>();
+
+  addProtoFiles(files: readonly string[], options: { includeDirs?: readonly string[] } = {}): Registry {
+    const dirs = [...(options.includeDirs ?? []), BUILTIN_PROTO_DIR];
+    const root = new protobuf.Root();
+    root.resolvePath = (origin, target) => {
+      if (isAbsolute(target) && existsSync(target)) return target;
+      for (const dir of dirs) {
+        if (existsSync(join(dir, target))) return join(dir, target);
+      }
+      const besideOrigin = origin === '' ? target : join(dirname(origin), target);
+      if (existsSync(besideOrigin)) return besideOrigin;
+      throw new Error(`cannot find ${JSON.stringify(target)} in include dirs ${JSON.stringify(dirs)}`);
+    };
+    root.loadSync([...files], { keepCase: false });
+    root.resolveAll();
+    return this.addRoot(root);
+  }
+
+  addRoot(root: protobuf.Root): Registry {
+    this.roots.unshift(root);
+    this.cache.clear();
+    this.byUrl.clear();
+    return this;
+  }
+
+  addJSON(json: protobuf.INamespace): Registry {
+    const root = protobuf.Root.fromJSON(json);
+    root.resolveAll();
+    return this.addRoot(root);
+  }
+
+  has(typeName: string): boolean {
+    return this.lookup(typeName) !== undefined;
+  }
+
+  lookup(typeName: string): protobuf.Type | undefined {
+    let type = this.cache.get(typeName);
+    if (type === undefined) {
+      type = null;
+      const path = typeName.startsWith('.') ? typeName : `.${typeName}`;
+      for (const root of this.roots) {
+        const found = root.lookup(path, [protobuf.Type]);
+        if (found instanceof protobuf.Type) {
+          type = found;
+          break;
+        }
+      }
+      this.cache.set(typeName, type);
+    }
+    return type ?? undefined;
+  }
+
+  lookupService(serviceName: string): protobuf.Service | undefined {
+    const path = serviceName.startsWith('.') ? serviceName : `.${serviceName}`;
+    for (const root of this.roots) {
+      const found = root.lookup(path, [protobuf.Service]);
+      if (found instanceof protobuf.Service) return found;
+    }
+    return undefined;
+  }
+
+  pack(typeName: string, value: object): Any & { value: Buffer } {
+    const type_url = TYPE_URL_PREFIX + typeName;
+    const type = this.lookup(typeName);
+    if (type === undefined) throw new UnknownTypeError(type_url);
+    return { type_url, value: encodeMessage(type, value) };
+  }
+
+  unpack<T = unknown>(any: Any): T {
+    const held = heldOutcome(any);
+    if (held !== undefined) return readHeld<T>(held);
+    const type = this.typeOfUrl(any.type_url);
+    if (type === undefined) throw new UnknownTypeError(any.type_url);
+    return this.decode<T>(type, any);
+  }
+
+  tryUnpack<T = unknown>(any: Any | null | undefined): T | undefined {
+    if (any === null || any === undefined || any.type_url === '') return undefined;
+    const held = heldOutcome(any);
+    if (held !== undefined) {
+      return !held.ok && UnknownTypeError.is(held.error) ? undefined : readHeld<T>(held);
+    }
+    const type = this.typeOfUrl(any.type_url);
+    return type === undefined ? undefined : this.decode<T>(type, any);
+  }
+
+  typeName(any: Any): string {
+    return typeNameOf(any.type_url);
+  }
+
+  decodeStatus(bytes: Uint8Array): RawStatus {
+    const type = this.lookup('google.rpc.Status');
+    if (type === undefined) throw new UnknownTypeError(`${TYPE_URL_PREFIX}google.rpc.Status`);
+    return decodeMessage<RawStatus>(type, bytes);
+  }
+
+  /** The type a URL names, through the URL cache. Throws UnknownTypeError for a malformed URL. */
+  private typeOfUrl(typeUrl: string): protobuf.Type | undefined {
+    let type = this.byUrl.get(typeUrl);
+    if (type === undefined) {
+      type = this.lookup(typeNameOf(typeUrl));
+      if (type !== undefined) {
+        if (this.byUrl.size >= URL_CACHE_LIMIT) this.byUrl.clear();
+        this.byUrl.set(typeUrl, type);
+      }
+    }
+    return type;
+  }
+
+  private decode<T>(type: protobuf.Type, any: Any): T {
+    try {
+      return decodeMessage<T>(type, any.value);
+    } catch (cause) {
+      throw new DecodeError(any.type_url, cause);
+    }
+  }
+}
+
+/**
+ * A registry preloaded with the well-known types, `google.rpc.*` (status, code, error
+ * details), `google.longrunning.*`, `google.api.*` and the demo protos.
+ */
+export function createRegistry(): Registry {
+  return new TypeRegistry();
+}
+
+/**
+ * Unpacks `any`, first checking that its type is `expectedType` when one is given. A
+ * mismatch is an UnknownTypeError naming both types.
+ */
+export function unpackAs<T>(registry: Registry, any: Any, expectedType: string | undefined): T {
+  if (expectedType !== undefined) {
+    const actual = typeNameOf(any.type_url);
+    if (actual !== expectedType) {
+      throw new UnknownTypeError(
+        any.type_url,
+        `type mismatch: expected ${expectedType} but the Any holds ${actual} (${any.type_url})`,
+        expectedType,
+      );
+    }
+  }
+  return registry.unpack<T>(any);
+}

@@ -1,0 +1,77 @@
+/**
+ * The narrow interface the Operation handle and clients talk to, and the per-call options
+ * every transport accepts. gRPC (`GrpcTransport`) is one implementation; others (HTTP/JSON,
+ * custom operations) implement the same methods.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { Code } from '../proto/code.js';
+import type { RawOperation } from '../proto/types.js';
+
+/**
+ * Retries of one RPC. Separate from the polling policy (how often a wait asks) and from
+ * the per-call timeout (how long one call may take, retries included).
+ */
+export interface RetryPolicy {
+  /** Codes that are retried. RESOURCE_EXHAUSTED is also retried when the error carries `google.rpc.RetryInfo`. */
+  readonly codes: readonly number[];
+  /** Attempts in all, the first included (1 = no retry). */
+  readonly maxAttempts: number;
+  /** The delay before the first retry; later ones grow by `multiplier` up to `maxDelayMs`, with ±20% jitter. */
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+}
+
+/** The retry policy of the Operations RPCs (all five are idempotent). */
+export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
+  codes: Object.freeze([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]),
+  maxAttempts: 5,
+  initialDelayMs: 100,
+  maxDelayMs: 5_000,
+  multiplier: 2,
+});
+
+/** The deadline of one call (retries included) when none is given: 60 s. WaitOperation is bounded by its own timeout instead. */
+export const DEFAULT_RPC_TIMEOUT_MS = 60_000;
+
+/** Per-call options accepted by every RPC method. */
+export interface CallOptions {
+  /** How long the call may take in all, retries included. A number of ms ≥ 0. */
+  timeoutMs?: number;
+  /** Aborting rejects the call at once with `signal.reason` and cancels the RPC in flight. */
+  signal?: AbortSignal;
+  /** Request headers, added to the client's defaults. */
+  metadata?: grpc.Metadata | Record<string, string>;
+  /** The retry policy of this call, or `false` for a single attempt. */
+  retry?: RetryPolicy | false;
+}
+
+/** A ListOperations request. `name` is the collection, e.g. `'operations'` or `'projects/p/locations/l'`. */
+export interface ListOperationsRequest {
+  name?: string;
+  filter?: string;
+  pageSize?: number;
+  pageToken?: string;
+  returnPartialSuccess?: boolean;
+}
+
+/** One page of ListOperations. */
+export interface ListOperationsPage {
+  operations: RawOperation[];
+  nextPageToken: string;
+  unreachable: string[];
+}
+
+/** What the Operation handle needs of a service. Every method rejects with RpcError (or the abort reason). */
+export interface OperationsTransport {
+  /** GetOperation. */
+  get(name: string, options: CallOptions): Promise<RawOperation>;
+  /** WaitOperation: returns when the operation is done or `timeoutMs` has passed. Absent: poll only. */
+  wait?(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation>;
+  /** CancelOperation: asks the server to cancel; the operation becomes done later, if at all. */
+  cancel(name: string, options: CallOptions): Promise<void>;
+  /** DeleteOperation: forgets the operation; does not cancel it. */
+  delete(name: string, options: CallOptions): Promise<void>;
+  /** ListOperations, one page. */
+  list(request: ListOperationsRequest, options: CallOptions): Promise<ListOperationsPage>;
+}

@@ -1,0 +1,63 @@
+/**
+ * The retry loop of one RPC, independent of the transport: attempts run until one
+ * succeeds, fails with a code the policy does not retry, runs out of attempts, or the
+ * call's deadline or signal ends it. Time comes only from the injected Clock.
+ */
+
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import { Backoff } from '../wait/backoff.js';
+import type { Clock } from '../wait/clock.js';
+import type { Deadline } from '../wait/deadline.js';
+import type { RetryPolicy } from './operations-transport.js';
+
+/** What one attempt gets: the call's deadline and the signal to stop on. */
+export interface Attempt {
+  readonly deadline: Deadline;
+  readonly signal: AbortSignal | undefined;
+}
+
+interface DurationLike {
+  seconds?: string | number;
+  nanos?: number;
+}
+
+/** The delay a RESOURCE_EXHAUSTED error asks for through google.rpc.RetryInfo, in ms, or undefined. */
+export function retryInfoDelayMs(error: RpcError): number | undefined {
+  const info = error.findDetails<{ retryDelay?: DurationLike | null }>('google.rpc.RetryInfo')[0];
+  const delay = info?.retryDelay;
+  if (delay === undefined || delay === null) return undefined;
+  const ms = Number(delay.seconds ?? 0) * 1000 + (delay.nanos ?? 0) / 1e6;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * Runs `attempt` under `policy`. Rejects with the last RpcError when retries end, with
+ * any non-RpcError at once, and with the signal's reason when it aborts (also during a
+ * backoff sleep). A retry that could not start before the deadline is not made.
+ */
+export async function withRetry<T>(
+  attempt: (a: Attempt) => Promise<T>,
+  policy: RetryPolicy | false,
+  clock: Clock,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const maxAttempts = policy === false ? 1 : Math.max(1, policy.maxAttempts);
+  /** Made on the first retry: most calls never need one. */
+  let backoff: Backoff | undefined;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt({ deadline, signal });
+    } catch (error) {
+      if (policy === false || n >= maxAttempts || !RpcError.is(error)) throw error;
+      let delay: number | undefined;
+      if (policy.codes.includes(error.code)) {
+        backoff ??= new Backoff({ ...policy, jitter: 0.2 });
+        delay = backoff.next();
+      } else if (error.code === Code.RESOURCE_EXHAUSTED) delay = retryInfoDelayMs(error);
+      if (delay === undefined || delay >= deadline.remainingMs()) throw error;
+      await clock.sleep(delay, signal);
+    }
+  }
+}

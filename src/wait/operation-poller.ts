@@ -1,0 +1,159 @@
+/**
+ * The LRO side of a polling loop: which RPC each poll makes and which failures polling
+ * survives. `auto` uses WaitOperation while the client has a free slot and the server
+ * supports it (an UNIMPLEMENTED answer is remembered for the whole client), GetOperation
+ * otherwise; `wait` insists on WaitOperation; `poll` uses GetOperation only.
+ */
+
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import type { RawOperation } from '../proto/types.js';
+import {
+  type CallOptions,
+  DEFAULT_RETRY,
+  DEFAULT_RPC_TIMEOUT_MS,
+  type OperationsTransport,
+} from '../transport/operations-transport.js';
+import { retryInfoDelayMs } from '../transport/retry.js';
+import type { ResolvedPollingOptions } from './backoff.js';
+import type { Clock } from './clock.js';
+import type { PollResult, PollSource } from './poll-loop.js';
+import type { WaitSlots } from './wait-slots.js';
+
+/** How a wait reaches the server. */
+export type WaitStrategy = 'auto' | 'wait' | 'poll';
+
+/** The strategies, for validation. */
+export const STRATEGIES: readonly WaitStrategy[] = ['auto', 'wait', 'poll'];
+
+/**
+ * The RPC timeout of a poll made when no time is left before the wait's deadline (the
+ * final poll at the deadline): short, so the deadline is honoured to within about this.
+ */
+export const FINAL_POLL_TIMEOUT_MS = 25;
+
+/** A WaitOperation that comes back not done before this share of its timeout counts as early (then back off). */
+const EARLY_WAIT_SHARE = 0.9;
+
+/** What a client shares among its loops: the slot budget and whether the server lacks WaitOperation. */
+export interface WaitSupport {
+  readonly slots: WaitSlots;
+  unsupported: boolean;
+}
+
+/** Everything a source needs, fixed when its loop starts. */
+export interface SourceOptions {
+  readonly name: string;
+  readonly transport: OperationsTransport;
+  readonly clock: Clock;
+  readonly polling: ResolvedPollingOptions;
+  readonly strategy: WaitStrategy;
+  readonly support: WaitSupport;
+  /** Headers and retry of each poll RPC (the client's, never those of the call that started the operation). */
+  readonly call: CallOptions;
+}
+
+/**
+ * True for a call the connection ended rather than the server answered, and that the loop
+ * did not cancel itself (`signal` not aborted): CANCELLED (a server shutting down, e.g.
+ * grpc-js `forceShutdown`, or a proxy), and the INTERNAL that grpc-js reports as "Received
+ * RST_STREAM with code N" (e.g. every call of a connection the server closed with a GOAWAY,
+ * as HTTP/2 servers do after a burst of cancellations).
+ */
+function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  return (
+    error.code === Code.CANCELLED ||
+    (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
+  );
+}
+
+/**
+ * True for poll failures that polling survives: the retry policy's codes, RESOURCE_EXHAUSTED
+ * with RetryInfo, and calls ended by the connection (a poll is an idempotent read).
+ */
+export function isRetryablePollError(error: unknown, call: CallOptions, signal: AbortSignal): boolean {
+  if (!RpcError.is(error)) return false;
+  const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
+  return (
+    codes.includes(error.code) ||
+    endedByConnection(error, signal) ||
+    (error.code === Code.RESOURCE_EXHAUSTED && retryInfoDelayMs(error) !== undefined)
+  );
+}
+
+/** Builds the PollSource of one operation's loop. */
+export function operationSource(o: SourceOptions): PollSource<RawOperation> {
+  /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
+  let starved = false;
+  const never = new Promise<void>(() => {});
+
+  /**
+   * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
+   * deadline) ended the call: not an RPC failure, so the loop goes on to time the waiter out.
+   */
+  const endedByWaitDeadline = (error: unknown, byBudget: boolean): boolean =>
+    byBudget && RpcError.is(error) && error.code === Code.DEADLINE_EXCEEDED;
+
+  async function viaGet(budgetMs: number, signal: AbortSignal): Promise<PollResult<RawOperation>> {
+    const rpcTimeoutMs = o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
+    try {
+      const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
+      return { snapshot, backOff: true };
+    } catch (error) {
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
+      throw error;
+    }
+  }
+
+  async function viaWait(
+    budgetMs: number,
+    signal: AbortSignal,
+    paceMs: number | undefined,
+  ): Promise<PollResult<RawOperation>> {
+    const wait = o.transport.wait;
+    if (wait === undefined) return viaGet(budgetMs, signal);
+    const chunk = Math.max(1, Math.min(o.polling.waitChunkMs, budgetMs, paceMs ?? Number.POSITIVE_INFINITY));
+    // The call may outlast the wait's deadline by FINAL_POLL_TIMEOUT_MS at most (time for
+    // the server's answer at the end of `chunk`), or a slow server would hold it past timeoutMs.
+    const byBudget = budgetMs + FINAL_POLL_TIMEOUT_MS < (o.call.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const call = byBudget
+      ? { ...o.call, signal, timeoutMs: budgetMs + FINAL_POLL_TIMEOUT_MS }
+      : { ...o.call, signal };
+    const started = o.clock.now();
+    try {
+      const snapshot = await wait.call(o.transport, o.name, chunk, call);
+      const early = o.clock.now() - started < chunk * EARLY_WAIT_SHARE;
+      return { snapshot, backOff: !snapshot.done && early };
+    } catch (error) {
+      if (o.strategy === 'auto' && RpcError.is(error) && error.code === Code.UNIMPLEMENTED) {
+        o.support.unsupported = true;
+        return { backOff: false };
+      }
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (endedByWaitDeadline(error, byBudget)) return { backOff: true };
+      throw error;
+    } finally {
+      o.support.slots.release();
+    }
+  }
+
+  return {
+    poll(budgetMs, signal, paceMs) {
+      starved = false;
+      const wantsWait =
+        o.strategy !== 'poll' &&
+        o.transport.wait !== undefined &&
+        !(o.strategy === 'auto' && o.support.unsupported) &&
+        budgetMs > 0;
+      if (!wantsWait) return viaGet(budgetMs, signal);
+      if (o.support.slots.tryAcquire()) return viaWait(budgetMs, signal, paceMs);
+      starved = true;
+      return viaGet(budgetMs, signal);
+    },
+    isDone: (snapshot) => snapshot.done,
+    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : never),
+  };
+}

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
+
+const repo = join(import.meta.dirname, '../..');
+const cli = join(repo, 'dist', 'cli', 'main.js');
+const insecure = grpc.credentials.createInsecure();
+/** Control characters other than newline and tab: what a terminal UI would print. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to completion (bounded by 20 s). */
+function lro(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { cwd: repo, timeout: 20_000, env: { ...process.env, LRO_TARGET: '', ...env } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts the CLI without waiting for it; resolves once `stream` printed a line matching `ready`. */
+function start(
+  args: string[],
+  ready: RegExp,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 10_000);
+    child[stream]?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    });
+    child.on('exit', () => clearTimeout(timer));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+describe('lro (built CLI)', () => {
+  let serve: ChildProcess;
+  let target: string;
+  let httpUrl = '';
+  let jobs: string[];
+  let client: OperationsClient;
+  let startExport: (req: object) => Promise<string>;
+  let exporter: InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
+
+  before(async () => {
+    assert.ok(existsSync(cli), 'run `npm run build` first (npm test does)');
+    const started = await start(
+      ['serve', '--http', '--demo-jobs', '2', '--demo-duration', '1500ms'],
+      /listening on \S+\nhttp on \S+\n(\S+\n){2}/,
+    );
+    serve = started.child;
+    const lines = started.output().trim().split('\n');
+    target = lines[0]?.replace('listening on ', '') ?? '';
+    httpUrl = lines[1]?.replace('http on ', '') ?? '';
+    jobs = lines.slice(2);
+    client = new OperationsClient({ address: target, credentials: insecure });
+    const Exporter = grpc.makeGenericClientConstructor(
+      serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter')),
+      'Exporter',
+    );
+    exporter = new Exporter(target, insecure);
+    const method = exporter.startExport?.bind(exporter);
+    assert.ok(method);
+    startExport = (req) =>
+      new Promise((resolve, reject) =>
+        method(req, (e: grpc.ServiceError | null, op: { name: string }) =>
+          e ? reject(e) : resolve(op.name),
+        ),
+      );
+  });
+
+  after(async () => {
+    exporter.close();
+    client.close();
+    serve.kill('SIGTERM');
+    assert.equal(await exited(serve), 0, 'serve exits 0 on SIGTERM');
+  });
+
+  const common = () => ['--target', target, '--insecure'];
+
+  it('waits to completion with exit 0, one plain line per change without a TTY', async () => {
+    const r = await lro(['wait', jobs[0] ?? '', ...common(), '--interval', '100ms']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /state:\s+DONE/);
+    assert.match(r.stdout, /"uri":"export:\/\/demo-1"/);
+    assert.ok(r.stderr.split('\n').filter((l) => /RUNNING/.test(l)).length >= 2, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, CONTROL);
+  });
+
+  it('prints the final snapshot as JSON with the response unpacked', async () => {
+    const r = await lro(['wait', jobs[1] ?? '', ...common(), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.done, true);
+    assert.deepEqual(json.response, { uri: 'export://demo-2', rowCount: '2000' });
+    assert.equal(json.metadata.state, 'DONE');
+  });
+
+  it('waits over HTTP/JSON with --rest against serve --http', async () => {
+    const name = await startExport({ source: 'over-rest', rows: 3, durationMs: 300 });
+    const r = await lro(['wait', name, '--rest', httpUrl, '--json', '--interval', '100ms'], {
+      LRO_API_KEY: 'k',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).response, { uri: 'export://over-rest', rowCount: '3' });
+    const missing = await lro(['get', 'operations/absent', '--rest', httpUrl]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /^lro: NOT_FOUND/);
+  });
+
+  it('exits 1 for a failed operation and shows its decoded error', async () => {
+    const name = await startExport({ source: 'broken', rows: 1, durationMs: 100, fail: true });
+    const r = await lro(['wait', name, ...common()]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /error:\s+FAILED_PRECONDITION: export of broken failed/);
+    assert.match(r.stdout, /google\.rpc\.ErrorInfo .*EXPORT_FAILED/);
+  });
+
+  it('exits 3 for an RPC error, with one line and no stack trace', async () => {
+    const r = await lro(['get', 'operations/missing', ...common()]);
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^lro: NOT_FOUND: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const verbose = await lro(['get', 'operations/missing', ...common(), '--verbose']);
+    assert.match(verbose.stderr, /\n\s+at /, '--verbose adds the stack');
+  });
+
+  it('exits 4 when --timeout passes first', async () => {
+    const name = await startExport({ source: 'slow', rows: 1, durationMs: 60_000 });
+    const r = await lro(['wait', name, ...common(), '--timeout', '300ms']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /not done after timeoutMs 300/);
+  });
+
+  it('gets, lists, cancels and deletes', async () => {
+    const name = await startExport({ source: 'misc', rows: 5, durationMs: 60_000 });
+    const got = await lro(['get', name, ...common(), '--json']);
+    assert.equal(got.code, 0);
+    assert.equal(JSON.parse(got.stdout).name, name);
+
+    const listed = await lro(['list', ...common(), '--all']);
+    assert.equal(listed.code, 0);
+    assert.ok(
+      listed.stdout.split('\n').some((l) => l.startsWith(`${name}  RUNNING`)),
+      listed.stdout,
+    );
+
+    const cancelled = await lro(['cancel', name, ...common()]);
+    assert.equal(cancelled.code, 0);
+    assert.equal((await client.getOperation(name)).error?.code, grpc.status.CANCELLED);
+
+    const deleted = await lro(['delete', name, ...common()]);
+    assert.equal(deleted.code, 0);
+    assert.equal((await lro(['get', name, ...common()])).code, 3);
+  });
+
+  it('draws an advancing progress bar under a pseudo-terminal', async () => {
+    const name = await startExport({ source: 'tty', rows: 10, durationMs: 1000 });
+    const command = [cli, 'wait', name, ...common(), '--interval', '100ms'].join(' ');
+    const r = await new Promise<Result>((resolve) =>
+      execFile(
+        'script',
+        ['-qec', `${process.execPath} ${command}`, '/dev/null'],
+        { timeout: 20_000 },
+        (e, stdout, stderr) => resolve({ code: e === null ? 0 : Number(e.code), stdout, stderr }),
+      ),
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, CONTROL, 'the bar redraws with terminal control sequences');
+    const percents = new Set([...r.stdout.matchAll(/ (\d+)% \| /g)].map((m) => m[1]));
+    assert.ok(percents.size >= 3, `the bar advanced through ${[...percents].join(', ')}`);
+    assert.ok(percents.has('100'));
+  });
+
+  it('exits 130 within 200 ms of SIGINT, and with --cancel-on-interrupt the server records the cancel', async () => {
+    for (const cancel of [false, true]) {
+      const name = await startExport({ source: `interrupt-${cancel}`, rows: 1, durationMs: 60_000 });
+      const args = [
+        'wait',
+        name,
+        ...common(),
+        '--interval',
+        '100ms',
+        ...(cancel ? ['--cancel-on-interrupt'] : []),
+      ];
+      const { child } = await start(args, /RUNNING/, 'stderr');
+      const sent = performance.now();
+      child.kill('SIGINT');
+      const code = await exited(child);
+      const elapsed = performance.now() - sent;
+      assert.equal(code, 130);
+      assert.ok(elapsed < 200, `exited ${elapsed.toFixed(0)} ms after SIGINT`);
+      const op = await client.getOperation(name);
+      assert.equal(op.done, cancel, cancel ? 'cancelled on the server' : 'left running on the server');
+      if (cancel) assert.equal(op.error?.code, grpc.status.CANCELLED);
+    }
+  });
+
+  it('exits 2 with one clear line for a bad target, an unknown subcommand or a missing name', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['get', 'operations/x', '--target', 'no-port-here', '--insecure'],
+        /--target: invalid address "no-port-here"/,
+      ],
+      [['get', 'operations/x'], /no target: pass --target/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['wait', '--target', '127.0.0.1:1'], /missing required argument 'name'/],
+      [
+        ['wait', 'operations/x', '--target', '127.0.0.1:1', '--timeout', 'soon'],
+        /--timeout: invalid duration "soon"/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await lro(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.split('\n')[0] ?? '', pattern);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+
+  it('runs the demo: a typed ExportResult, and with --fail a decoded error', async () => {
+    const ok = await lro(['demo', '--duration', '600ms', '--rows', '42']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /uri:\s+export:\/\/warehouse\.orders/);
+    assert.match(ok.stdout, /row_count: 42/);
+    const failed = await lro(['demo', '--duration', '300ms', '--fail']);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /Export failed: FAILED_PRECONDITION/);
+    assert.match(failed.stdout, /google\.rpc\.ErrorInfo: .*EXPORT_FAILED/);
+  });
+});

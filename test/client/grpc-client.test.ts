@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { RpcError } from '../../src/errors.ts';
+import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { eventually } from './handle-suite.ts';
+
+const insecure = grpc.credentials.createInsecure();
+const registry = createRegistry();
+
+describe('OperationsClient', () => {
+  let server: FakeOperationsServer;
+  let client: OperationsClient;
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+    client = new OperationsClient({ address: server.address, credentials: insecure });
+  });
+  after(async () => {
+    client.close();
+    await server.stop();
+  });
+  beforeEach(() => {
+    server.latencyMs = 0;
+    server.resetCounters();
+  });
+
+  describe('the five RPCs', () => {
+    it('gets an operation with its packed metadata', async () => {
+      const h = server.create({
+        metadataType: 'longrunning.demo.v1.ExportMetadata',
+        metadata: { progressPercent: 5 },
+      });
+      const op = await client.getOperation(h.name);
+      assert.equal(op.name, h.name);
+      assert.equal(op.done, false);
+      assert.ok(op.metadata);
+      assert.deepEqual(registry.unpack(op.metadata), { progressPercent: 5, rowsProcessed: '0', state: '' });
+    });
+
+    it('cancels a running operation, which becomes done with CANCELLED', async () => {
+      const h = server.create();
+      await client.cancelOperation(h.name);
+      const op = await client.getOperation(h.name);
+      assert.equal(op.done, true);
+      assert.equal(op.error?.code, grpc.status.CANCELLED);
+    });
+
+    it('deletes an operation, after which it is NOT_FOUND', async () => {
+      const h = server.create();
+      await client.deleteOperation(h.name);
+      await assert.rejects(client.getOperation(h.name), (e: unknown) => RpcError.is(e) && e.code === 5);
+    });
+
+    it('waits with WaitOperation and returns the done snapshot', async () => {
+      const h = server.create();
+      const pending = client.waitOperation(h.name, { timeoutMs: 5000 });
+      h.succeed('longrunning.demo.v1.ExportResult', { uri: 'export://x', rowCount: 1 });
+      const op = await pending;
+      assert.equal(op.done, true);
+      assert.equal(op.response?.type_url, 'type.googleapis.com/longrunning.demo.v1.ExportResult');
+    });
+
+    it('lists one page', async () => {
+      const h = server.create({ name: 'jobs/list-one/operations/a' });
+      const page = await client.listOperations({ name: 'jobs/list-one' });
+      assert.deepEqual(
+        page.operations.map((o) => o.name),
+        [h.name],
+      );
+      assert.equal(page.nextPageToken, '');
+      assert.deepEqual(page.unreachable, []);
+    });
+
+    it('rejects an unknown name with RpcError NOT_FOUND', async () => {
+      for (const call of [
+        () => client.getOperation('operations/missing'),
+        () => client.cancelOperation('operations/missing'),
+        () => client.deleteOperation('operations/missing'),
+        () => client.waitOperation('operations/missing', { timeoutMs: 100 }),
+      ]) {
+        await assert.rejects(call(), (e: unknown) => {
+          assert.ok(RpcError.is(e));
+          assert.equal(e.code, 5);
+          assert.equal(e.codeName, 'NOT_FOUND');
+          assert.match(e.message, /^NOT_FOUND: /);
+          return true;
+        });
+      }
+    });
+
+    it('rejects an empty or non-string name with TypeError and sends no RPC', async () => {
+      const bad: unknown[] = ['', undefined, null, 42, {}];
+      for (const name of bad) {
+        await assert.rejects(client.getOperation(name as string), TypeError);
+        await assert.rejects(client.cancelOperation(name as string), TypeError);
+        await assert.rejects(client.deleteOperation(name as string), TypeError);
+        await assert.rejects(client.waitOperation(name as string, { timeoutMs: 1 }), TypeError);
+        assert.throws(() => client.operation(name as string), TypeError);
+      }
+      assert.deepEqual(
+        [
+          server.calls.GetOperation,
+          server.calls.CancelOperation,
+          server.calls.DeleteOperation,
+          server.calls.WaitOperation,
+        ],
+        [0, 0, 0, 0],
+      );
+    });
+  });
+
+  describe('listAllOperations', () => {
+    const prefix = 'projects/paging/operations';
+    before(() => {
+      for (let i = 0; i < 1000; i++) {
+        const h = server.create({ name: `${prefix}/op-${String(i).padStart(4, '0')}` });
+        if (i % 3 === 0) h.succeed('google.protobuf.Empty', {});
+      }
+    });
+
+    it('yields all 1,000 operations in order in 10 ListOperations calls of 100', async () => {
+      const names: string[] = [];
+      for await (const op of client.listAllOperations({ name: prefix, pageSize: 100 })) names.push(op.name);
+      assert.equal(names.length, 1000);
+      assert.deepEqual(names, [...names].sort());
+      assert.equal(names[0], `${prefix}/op-0000`);
+      assert.equal(server.calls.ListOperations, 10);
+    });
+
+    it('yields only done operations with filter done=true', async () => {
+      const ops = [];
+      for await (const op of client.listAllOperations({ name: prefix, pageSize: 100, filter: 'done=true' }))
+        ops.push(op);
+      assert.equal(ops.length, 334);
+      assert.ok(ops.every((o) => o.done));
+    });
+
+    it('rejects a bad page token with RpcError INVALID_ARGUMENT', async () => {
+      await assert.rejects(
+        client.listOperations({ name: prefix, pageToken: 'not-a-token' }),
+        (e: unknown) => RpcError.is(e) && e.code === grpc.status.INVALID_ARGUMENT,
+      );
+    });
+  });
+
+  describe('retries', () => {
+    it('succeeds on the 3rd attempt after UNAVAILABLE twice', async () => {
+      const h = server.create();
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      const op = await client.getOperation(h.name);
+      assert.equal(op.name, h.name);
+      assert.equal(server.calls.GetOperation, 3);
+    });
+
+    it('makes one attempt with retry: false', async () => {
+      const h = server.create();
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      await assert.rejects(
+        client.getOperation(h.name, { retry: false }),
+        (e: unknown) => RpcError.is(e) && e.code === grpc.status.UNAVAILABLE,
+      );
+      assert.equal(server.calls.GetOperation, 1);
+      await client.getOperation(h.name); // drains the second fault
+    });
+
+    it('never retries INVALID_ARGUMENT', async () => {
+      const h = server.create();
+      server.inject({ method: 'GetOperation', code: grpc.status.INVALID_ARGUMENT, times: 1 });
+      await assert.rejects(client.getOperation(h.name), (e: unknown) => RpcError.is(e) && e.code === 3);
+      assert.equal(server.calls.GetOperation, 1);
+    });
+
+    it('retries RESOURCE_EXHAUSTED carrying RetryInfo after exactly its delay', async () => {
+      const clock = new FakeClock();
+      const timed = new OperationsClient({ address: server.address, credentials: insecure, clock });
+      try {
+        const h = server.create();
+        server.inject({
+          method: 'GetOperation',
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          details: [registry.pack('google.rpc.RetryInfo', { retryDelay: { nanos: 300_000_000 } })],
+        });
+        const pending = timed.getOperation(h.name);
+        assert.equal(await clock.untilSleeping(), 300);
+        assert.equal(server.calls.GetOperation, 1, 'no second attempt before the delay');
+        await clock.advance(299);
+        assert.equal(server.calls.GetOperation, 1, 'still none 1 ms before');
+        await clock.advance(1);
+        assert.equal((await pending).name, h.name);
+        assert.deepEqual(clock.sleeps, [300]);
+        assert.equal(server.calls.GetOperation, 2);
+      } finally {
+        timed.close();
+      }
+    });
+
+    it('does not retry RESOURCE_EXHAUSTED without RetryInfo', async () => {
+      const h = server.create();
+      server.inject({ method: 'GetOperation', code: grpc.status.RESOURCE_EXHAUSTED });
+      await assert.rejects(client.getOperation(h.name), (e: unknown) => RpcError.is(e) && e.code === 8);
+      assert.equal(server.calls.GetOperation, 1);
+    });
+  });
+
+  describe('deadlines and abort', () => {
+    it('fails with DEADLINE_EXCEEDED within 50 ms of timeoutMs against a slow server', async () => {
+      const h = server.create();
+      server.latencyMs = 500;
+      const started = performance.now();
+      await assert.rejects(
+        client.getOperation(h.name, { timeoutMs: 100 }),
+        (e: unknown) => RpcError.is(e) && e.code === grpc.status.DEADLINE_EXCEEDED,
+      );
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 95 && elapsed < 150, `settled after ${elapsed.toFixed(1)} ms`);
+    });
+
+    it('rejects at once with the signal reason when aborted mid-call', async () => {
+      const h = server.create();
+      server.latencyMs = 500;
+      const controller = new AbortController();
+      const pending = client.getOperation(h.name, { signal: controller.signal });
+      await eventually(() => server.calls.GetOperation === 1, 'the call to reach the server');
+      const reason = new Error('user gave up');
+      const started = performance.now();
+      controller.abort(reason);
+      await assert.rejects(pending, (e: unknown) => e === reason);
+      assert.ok(performance.now() - started < 20);
+    });
+
+    it('rejects with the reason of an already-aborted signal and sends nothing', async () => {
+      const h = server.create();
+      const reason = new Error('already');
+      await assert.rejects(
+        client.getOperation(h.name, { signal: AbortSignal.abort(reason) }),
+        (e: unknown) => e === reason,
+      );
+      assert.equal(server.calls.GetOperation, 0);
+    });
+  });
+
+  describe('WaitOperation timing', () => {
+    it('returns as soon as the operation completes', async () => {
+      const h = server.create();
+      const pending = client.waitOperation(h.name, { timeoutMs: 10_000 });
+      await eventually(() => server.openWaits === 1, 'the WaitOperation call to be held');
+      const completed = performance.now();
+      h.succeed('google.protobuf.Empty', {});
+      const op = await pending;
+      const latency = performance.now() - completed;
+      assert.equal(op.done, true);
+      assert.ok(latency < 50, `returned ${latency.toFixed(1)} ms after succeed()`);
+    });
+
+    it('returns the running snapshot after its timeout when the operation is not done', async () => {
+      const h = server.create();
+      const started = performance.now();
+      const op = await client.waitOperation(h.name, { timeoutMs: 150 });
+      const elapsed = performance.now() - started;
+      assert.equal(op.done, false);
+      assert.ok(elapsed >= 140 && elapsed < 400, `returned after ${elapsed.toFixed(1)} ms`);
+    });
+  });
+
+  describe('channels', () => {
+    it('shares another grpc-js client channel, and closing either leaves the other working', async () => {
+      const definition = serviceDefinition(builtinRoot().lookupService('google.longrunning.Operations'));
+      const Generic = grpc.makeGenericClientConstructor(definition, 'Operations');
+      const gapic = new Generic(server.address, insecure);
+      const shared = new OperationsClient({ channel: gapic.getChannel() });
+      const h = server.create();
+      assert.equal((await shared.getOperation(h.name)).name, h.name);
+      shared.close();
+      const getOperation = gapic.getOperation;
+      assert.ok(getOperation);
+      const viaGapic = await new Promise<{ name: string }>((resolve, reject) =>
+        getOperation.call(gapic, { name: h.name }, (e: grpc.ServiceError | null, v: { name: string }) =>
+          e ? reject(e) : resolve(v),
+        ),
+      );
+      assert.equal(viaGapic.name, h.name, 'the GAPIC client still works after the shared client closed');
+
+      const second = new OperationsClient({ channel: gapic.getChannel() });
+      gapic.close();
+      await assert.rejects(second.getOperation(h.name), 'a channel closed by its owner is closed for all');
+      second.close();
+    });
+
+    it('uses TLS unless told otherwise, so a plaintext server fails clearly', async () => {
+      const tls = new OperationsClient({
+        address: server.address,
+        callDefaults: { retry: false, timeoutMs: 2000 },
+      });
+      try {
+        await assert.rejects(
+          tls.getOperation('operations/x'),
+          (e: unknown) => RpcError.is(e) && e.code === 14,
+        );
+      } finally {
+        tls.close();
+      }
+    });
+
+    it('refuses calls after close()', async () => {
+      const c = new OperationsClient({ address: server.address, credentials: insecure });
+      c.close();
+      await assert.rejects(c.getOperation('operations/x'), /closed/);
+    });
+  });
+});

@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { operationTypesFromMethod } from '../../src/client/gapic.ts';
+import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
+import type { Operation } from '../../src/client/operation.ts';
+import { OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
+import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { drive, eventually, handleSuite, TARGETS } from './handle-suite.ts';
+
+const insecure = grpc.credentials.createInsecure();
+const META = 'longrunning.demo.v1.ExportMetadata';
+const RESULT = 'longrunning.demo.v1.ExportResult';
+type ExportResult = { uri: string; rowCount: string };
+type ExportMetadata = { progressPercent: number; rowsProcessed: string; state: string };
+const types = { responseType: RESULT, metadataType: META };
+
+// The behaviour every transport shares (issue 5's acceptance tests 1, 2, 3a, 4-11, 13),
+// run over gRPC, HTTP/JSON without WaitOperation and HTTP/JSON with a wait rule.
+for (const target of TARGETS) handleSuite(target, () => new FakeClock());
+
+// What only the gRPC client has: UNIMPLEMENTED memory, GAPIC wrapping, the WaitOperation cap.
+describe('Operation over gRPC', () => {
+  let server: FakeOperationsServer;
+  const clients: OperationsClient[] = [];
+  function makeClient(options: Partial<OperationsClientOptions> = {}, target = server): OperationsClient {
+    const c = new OperationsClient({ address: target.address, credentials: insecure, ...options });
+    clients.push(c);
+    return c;
+  }
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server.stop();
+  });
+  beforeEach(() => server.resetCounters());
+
+  it('3b. auto falls back to GetOperation after one UNIMPLEMENTED and remembers it for the client', async () => {
+    const noWait = await FakeOperationsServer.start({ supportsWait: false });
+    try {
+      const clock = new FakeClock();
+      const client = makeClient({ clock, polling: { jitter: 0 } }, noWait);
+      const first = noWait.create();
+      const waiting = client.operation(first.name).wait();
+      await drive(clock, 2);
+      first.succeed('google.protobuf.Empty', {});
+      await drive(clock, 1);
+      await waiting;
+      assert.equal(noWait.calls.WaitOperation, 1);
+      assert.equal(noWait.calls.GetOperation, 4);
+
+      const second = noWait.create();
+      second.succeed('google.protobuf.Empty', {});
+      await client.operation(second.name).wait();
+      assert.equal(noWait.calls.WaitOperation, 1, 'no further WaitOperation from this client');
+      assert.equal(noWait.calls.GetOperation, 5);
+    } finally {
+      await noWait.stop();
+    }
+  });
+
+  it('5b. done with neither response nor error, or with an error of code 0, is an OperationStateError', async () => {
+    const client = makeClient();
+    const neither = server.create();
+    neither.setRaw({ done: true });
+    await assert.rejects(client.operation(neither.name).wait(), (e: unknown) => {
+      assert.ok(OperationStateError.is(e));
+      assert.match(e.message, /neither a response nor an error/);
+      return true;
+    });
+    const okError = server.create();
+    okError.setRaw({ done: true, error: { code: 0, message: 'fine?', details: [] } });
+    const op = client.operation(okError.name);
+    await assert.rejects(op.wait(), (e: unknown) => OperationStateError.is(e) && /code is 0/.test(e.message));
+    assert.equal(op.error, undefined);
+  });
+
+  it('6b. a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, callDefaults: { retry: false } });
+    const h = server.create();
+    server.inject({ method: 'WaitOperation', code: grpc.status.CANCELLED, times: 2 });
+    const waiting = client.operation(h.name).wait();
+    await drive(clock, 2);
+    h.succeed('google.protobuf.Empty', {});
+    assert.deepEqual(await waiting, {});
+    assert.equal(server.calls.WaitOperation, 3);
+  });
+
+  it('9b. a throwing onProgress rejects the wait instead of hanging it', async () => {
+    const client = makeClient();
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 1 } });
+    const boom = new Error('progress bar broke');
+    await assert.rejects(
+      client.operation(h.name).wait({
+        onProgress: () => {
+          throw boom;
+        },
+      }),
+      (e: unknown) => e === boom,
+    );
+  });
+
+  it('12. wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {
+    const client = makeClient();
+    const definition = serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter'));
+    const Exporter = grpc.makeGenericClientConstructor(definition, 'Exporter');
+    const exporter = new Exporter(server.address, insecure);
+    try {
+      const startExport = exporter.startExport?.bind(exporter);
+      assert.ok(startExport);
+      const typesFromProto = operationTypesFromMethod(
+        client.registry,
+        'longrunning.demo.v1.Exporter.StartExport',
+      );
+      assert.deepEqual(typesFromProto, { responseType: RESULT, metadataType: META });
+      const start = client.wrap<object, ExportResult, ExportMetadata>(startExport, typesFromProto);
+      const op = await start({ source: 'gapic', rows: 250, durationMs: 300 });
+      const progress: number[] = [];
+      for await (const s of op.watch({ polling: { initialDelayMs: 20, multiplier: 1 } })) {
+        if (!s.done && s.metadata !== undefined) progress.push(s.metadata.progressPercent);
+      }
+      assert.ok(progress.length >= 1, 'progress was read while the export ran');
+      assert.ok(progress.every((p) => p >= 0 && p < 100));
+      assert.deepEqual(await op.wait(), { uri: 'export://gapic', rowCount: '250' });
+      assert.equal(op.progress, 100);
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it('polls use the client retry policy and headers, never those of the call that started the operation', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, callDefaults: { metadata: { 'x-client': 'operations-client' } } });
+    const definition = serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter'));
+    const Exporter = grpc.makeGenericClientConstructor(definition, 'Exporter');
+    const exporter = new Exporter(server.address, insecure);
+    try {
+      const startExport = exporter.startExport?.bind(exporter);
+      assert.ok(startExport);
+      const start = client.wrap(startExport, { responseType: RESULT, metadataType: META });
+      // The start call: no retries at all, and a routing header meant for the Exporter only.
+      const op = await start(
+        { source: 'routed', rows: 1, durationMs: 60_000 },
+        { retry: false, metadata: { 'x-goog-request-params': 'source=routed' } },
+      );
+      assert.equal(server.lastHeaders.StartExport?.['x-goog-request-params'], 'source=routed');
+      server.inject({ method: 'WaitOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      const waiting = op.wait({ polling: { jitter: 0 } });
+      await drive(clock, 2); // the client's retry backoff after each UNAVAILABLE
+      await eventually(
+        () => server.calls.WaitOperation === 3 && server.openWaits === 1,
+        'the third attempt, held',
+      );
+      assert.equal(clock.sleeps.length, 2, 'both UNAVAILABLE answers were retried by the client policy');
+      assert.ok(
+        (clock.sleeps[0] ?? 0) <= 120 && (clock.sleeps[1] ?? 0) <= 240,
+        `retry delays ${clock.sleeps}`,
+      );
+      const pollHeaders = server.lastHeaders.WaitOperation ?? {};
+      assert.equal(pollHeaders['x-client'], 'operations-client', 'the client headers');
+      assert.equal(pollHeaders['x-goog-request-params'], undefined, 'not the start call routing header');
+      server.store.update(op.name, {
+        done: true,
+        response: server.registry.pack(RESULT, { uri: 'export://routed', rowCount: 1 }),
+      });
+      assert.deepEqual(await waiting, { uri: 'export://routed', rowCount: '1' });
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it('a waiter joining a sleeping loop with an earlier deadline times out at its own deadline, not after the sleep', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock });
+    const h = server.create();
+    const polling = { initialDelayMs: 10_000, multiplier: 1, maxDelayMs: 10_000, jitter: 0 };
+    const first = client.operation(h.name).wait({ strategy: 'poll', polling });
+    assert.equal(await clock.untilSleeping(), 10_000, 'the loop sleeps 10 s after its first poll');
+    const late = client.operation(h.name).wait({ strategy: 'poll', timeoutMs: 3000 });
+    const outcome = late.then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setImmediate(r)); // the loop withdraws its 10 s sleep and plans again
+    assert.equal(clock.nextDueAt(), 3000, 'the loop now wakes at the new deadline');
+    await drive(clock, 1);
+    const error = await outcome;
+    assert.ok(TimeoutError.is(error));
+    assert.equal(clock.now(), 3000, 'timed out at its own deadline');
+    assert.equal(error.elapsedMs, 3000);
+    assert.equal(error.polls, 1, 'one final poll at its deadline');
+    assert.equal(server.calls.GetOperation, 2);
+    h.succeed('google.protobuf.Empty', {});
+    await drive(clock, 1);
+    assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
+  });
+
+  it('a waiter joining during a held WaitOperation with an earlier deadline replaces that call with one bounded by its deadline', async () => {
+    const clock = new FakeClock();
+    const client = makeClient({ clock, polling: { waitChunkMs: 5000, jitter: 0 } });
+    const h = server.create();
+    const first = client.operation(h.name).wait();
+    await eventually(() => server.openWaits === 1, 'the first WaitOperation to be held');
+    const late = client.operation(h.name).wait({ timeoutMs: 50 });
+    const outcome = late.then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    // The held 5 s call is cancelled and a WaitOperation of at most 50 ms takes its place.
+    await eventually(() => server.calls.WaitOperation === 2, 'a second WaitOperation');
+    await drive(clock, 1); // it came back early (on the fake clock): a backoff sleep, clamped to the deadline
+    const error = await outcome;
+    assert.ok(TimeoutError.is(error));
+    assert.equal(clock.now(), 50);
+    assert.equal(clock.sleeps[0], 50, 'the sleep before the final poll ends at the deadline');
+    h.succeed('google.protobuf.Empty', {});
+    await drive(clock, 1); // the first waiter's loop wakes from its backoff and polls
+    assert.deepEqual(await first, {}, 'the first waiter goes on to the result');
+  });
+
+  it('a watcher joining while its loop holds an unpaced WaitOperation gets progress without waiting for that call', async () => {
+    const client = makeClient({
+      polling: { initialDelayMs: 20, multiplier: 1, maxDelayMs: 20, waitChunkMs: 10_000 },
+    });
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 0 } });
+    const plain = client.operation(h.name).wait(); // wants no updates: one WaitOperation of 10 s
+    await eventually(() => server.openWaits === 1, 'the plain wait to hold a WaitOperation');
+    const seen: number[] = [];
+    const watching = (async () => {
+      for await (const s of client.operation<ExportResult, ExportMetadata>(h.name, types).watch()) {
+        if (!s.done && s.metadata !== undefined) seen.push(s.metadata.progressPercent);
+      }
+    })();
+    await eventually(() => server.calls.WaitOperation >= 2, 'the held call to be replaced by a paced one');
+    h.setMetadata({ progressPercent: 50 });
+    await eventually(() => seen.includes(50), 'the watcher to see 50% long before the 10 s call would end');
+    h.succeed(RESULT, { uri: 'export://paced', rowCount: 1 });
+    await Promise.all([plain, watching]);
+  });
+
+  it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
+    const client = makeClient({ maxWaitCalls: 4 });
+    const handles = Array.from({ length: 10 }, () => server.create());
+    const settled: number[] = [];
+    const waits = handles.map((h, i) =>
+      client
+        .operation(h.name)
+        .wait()
+        .then(() => {
+          settled[i] = performance.now();
+        }),
+    );
+    await eventually(() => server.openWaits === 4, '4 open waits');
+    const completed: number[] = [];
+    for (const [i, h] of handles.entries()) {
+      completed[i] = performance.now();
+      h.succeed('google.protobuf.Empty', {});
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(waits);
+    assert.ok(server.peakOpenWaits <= 4, `peak ${server.peakOpenWaits}`);
+    for (const [i, at] of settled.entries()) {
+      const lag = at - (completed[i] ?? 0);
+      assert.ok(lag < 200, `wait ${i} settled ${lag.toFixed(0)} ms after completion`);
+    }
+  });
+
+  it('derives progress and id from the snapshot, never throwing', async () => {
+    const client = makeClient();
+    const h = server.create({
+      name: 'projects/p/operations/abc123',
+      metadataType: META,
+      metadata: { progressPercent: 140 },
+    });
+    const op = await client.operation<ExportResult, ExportMetadata>(h.name, types).poll();
+    assert.equal(op.id, 'abc123');
+    assert.equal(op.progress, 100);
+    h.setRaw({ metadata: { type_url: 'type.googleapis.com/acme.Unknown', value: Buffer.from([1]) } });
+    await op.poll();
+    assert.equal(op.progress, undefined);
+    assert.throws(() => op.metadata, UnknownTypeError);
+    const json = op.toJSON().metadata as Record<string, string>;
+    assert.equal(json['@type'], 'type.googleapis.com/acme.Unknown');
+    assert.match(json['@error'] ?? '', /expected longrunning\.demo\.v1\.ExportMetadata .*acme\.Unknown/);
+  });
+
+  it('rejects bad wait options with errors naming the option, before any RPC', async () => {
+    const client = makeClient();
+    const op = client.operation(server.create().name);
+    const cases: [object, RegExp][] = [
+      [{ timeoutMs: -1 }, /timeoutMs/],
+      [{ timeoutMs: Number.NaN }, /timeoutMs/],
+      [{ polling: { multiplier: 0.5 } }, /multiplier/],
+      [{ polling: { jitter: 2 } }, /jitter/],
+      [{ strategy: 'sometimes' }, /strategy/],
+      [{ strategy: null }, /strategy/],
+      [
+        { retry: { codes: [14], maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, multiplier: 0.5 } },
+        /retry\.multiplier/,
+      ],
+      [
+        {
+          retry: {
+            codes: [14],
+            maxAttempts: Number.POSITIVE_INFINITY,
+            initialDelayMs: 1,
+            maxDelayMs: 1,
+            multiplier: 1,
+          },
+        },
+        /retry\.maxAttempts/,
+      ],
+      [{ signal: 'stop' }, /signal/],
+    ];
+    const isNamed = (pattern: RegExp) => (e: unknown) =>
+      (e instanceof RangeError || e instanceof TypeError) && pattern.test(e.message);
+    for (const [options, pattern] of cases) {
+      await assert.rejects(op.wait(options), isNamed(pattern));
+    }
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(op.poll({ timeoutMs: bad }), isNamed(/timeoutMs/));
+      await assert.rejects(op.cancel({ timeoutMs: bad }), isNamed(/timeoutMs/));
+      await assert.rejects(op.delete({ timeoutMs: bad }), isNamed(/timeoutMs/));
+    }
+    const total = Object.values(server.calls).reduce((a, b) => a + b, 0);
+    assert.equal(total, 0, 'no RPC of any kind');
+  });
+});
+
+export type { Operation };

@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import protobuf from 'protobufjs';
+import { DecodeError, UnknownTypeError } from '../../src/errors.ts';
+import { createRegistry, unpackAs } from '../../src/proto/registry.ts';
+
+const registry = createRegistry();
+
+/** A representative value of every google.rpc error detail type, in __Output shape. */
+const ERROR_DETAILS: Record<string, object> = {
+  'google.rpc.ErrorInfo': { reason: 'QUOTA', domain: 'example.com', metadata: { k: 'v' } },
+  'google.rpc.RetryInfo': { retryDelay: { seconds: '1', nanos: 500 } },
+  'google.rpc.DebugInfo': { stackEntries: ['a', 'b'], detail: 'd' },
+  'google.rpc.QuotaFailure': {
+    violations: [
+      {
+        subject: 's',
+        description: 'd',
+        apiService: 'api',
+        quotaMetric: 'm',
+        quotaId: 'q',
+        quotaDimensions: { region: 'eu' },
+        quotaValue: '10',
+        futureQuotaValue: '20',
+        _futureQuotaValue: 'futureQuotaValue',
+      },
+    ],
+  },
+  'google.rpc.PreconditionFailure': { violations: [{ type: 'TOS', subject: 's', description: 'd' }] },
+  'google.rpc.BadRequest': {
+    fieldViolations: [
+      {
+        field: 'f',
+        description: 'd',
+        reason: 'R',
+        localizedMessage: { locale: 'en', message: 'm' },
+      },
+    ],
+  },
+  'google.rpc.RequestInfo': { requestId: 'r', servingData: 's' },
+  'google.rpc.ResourceInfo': { resourceType: 't', resourceName: 'n', owner: 'o', description: 'd' },
+  'google.rpc.Help': { links: [{ description: 'd', url: 'https://example.com' }] },
+  'google.rpc.LocalizedMessage': { locale: 'en-US', message: 'm' },
+};
+
+describe('createRegistry', () => {
+  for (const [typeName, value] of Object.entries(ERROR_DETAILS)) {
+    it(`round-trips ${typeName} through pack and unpack`, () => {
+      const any = registry.pack(typeName, value);
+      assert.equal(any.type_url, `type.googleapis.com/${typeName}`);
+      assert.ok(Buffer.isBuffer(any.value));
+      assert.deepEqual(registry.unpack(any), value);
+    });
+  }
+
+  it('round-trips the demo types with longs as strings and defaults filled in', () => {
+    const meta = registry.pack('longrunning.demo.v1.ExportMetadata', {
+      progressPercent: 40,
+      rowsProcessed: '4000',
+    });
+    assert.deepEqual(registry.unpack(meta), { progressPercent: 40, rowsProcessed: '4000', state: '' });
+    const result = registry.pack('longrunning.demo.v1.ExportResult', { uri: 'export://t', rowCount: 9 });
+    assert.deepEqual(registry.unpack(result), { uri: 'export://t', rowCount: '9' });
+  });
+
+  it('preloads the well-known types, google.rpc and google.longrunning', () => {
+    for (const name of [
+      'google.protobuf.Timestamp',
+      'google.protobuf.Struct',
+      'google.protobuf.Duration',
+      'google.protobuf.Empty',
+      'google.rpc.Status',
+      'google.longrunning.Operation',
+      'google.longrunning.OperationInfo',
+    ]) {
+      assert.ok(registry.has(name), name);
+    }
+    assert.equal(registry.lookup('no.such.Type'), undefined);
+    assert.equal(registry.has('google.rpc'), false, 'a package is not a message type');
+  });
+
+  it('accepts any type URL prefix', () => {
+    const any = registry.pack('google.rpc.LocalizedMessage', { locale: 'fr', message: 'x' });
+    const custom = { type_url: 'example.com/a/b/google.rpc.LocalizedMessage', value: any.value };
+    assert.deepEqual(registry.unpack(custom), { locale: 'fr', message: 'x' });
+    assert.equal(registry.typeName(custom), 'google.rpc.LocalizedMessage');
+  });
+
+  it('rejects a type URL without a slash as an invalid type url', () => {
+    const any = { type_url: 'google.rpc.ErrorInfo', value: Buffer.alloc(0) };
+    assert.throws(
+      () => registry.unpack(any),
+      (e: unknown) => {
+        assert.ok(UnknownTypeError.is(e));
+        assert.match(e.message, /^invalid type url "google\.rpc\.ErrorInfo"/);
+        return true;
+      },
+    );
+  });
+
+  it('names the URL of an unknown type', () => {
+    const any = { type_url: 'type.googleapis.com/acme.v1.Missing', value: Buffer.alloc(0) };
+    assert.throws(
+      () => registry.unpack(any),
+      (e: unknown) => {
+        assert.ok(UnknownTypeError.is(e));
+        assert.equal(e.typeUrl, 'type.googleapis.com/acme.v1.Missing');
+        assert.match(e.message, /acme\.v1\.Missing/);
+        return true;
+      },
+    );
+    assert.equal(registry.tryUnpack(any), undefined);
+    assert.equal(registry.tryUnpack(null), undefined);
+    assert.equal(registry.tryUnpack(undefined), undefined);
+  });
+
+  it('names the type whose bytes are corrupt', () => {
+    const any = { type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from([0x0a, 0xff]) };
+    assert.throws(
+      () => registry.unpack(any),
+      (e: unknown) => {
+        assert.ok(DecodeError.is(e));
+        assert.equal(e.typeUrl, 'type.googleapis.com/google.rpc.ErrorInfo');
+        assert.match(e.message, /google\.rpc\.ErrorInfo/);
+        assert.ok(e.cause instanceof Error);
+        return true;
+      },
+    );
+  });
+
+  it('names both types when an Any is not the expected type', () => {
+    const any = registry.pack('longrunning.demo.v1.ExportMetadata', {});
+    assert.throws(
+      () => unpackAs(registry, any, 'longrunning.demo.v1.ExportResult'),
+      (e: unknown) => {
+        assert.ok(UnknownTypeError.is(e));
+        assert.equal(e.expectedType, 'longrunning.demo.v1.ExportResult');
+        assert.match(
+          e.message,
+          /expected longrunning\.demo\.v1\.ExportResult .*longrunning\.demo\.v1\.ExportMetadata/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(unpackAs(registry, any, 'longrunning.demo.v1.ExportMetadata'), {
+      progressPercent: 0,
+      rowsProcessed: '0',
+      state: '',
+    });
+  });
+
+  it('adds types from .proto files, resolving imports against the built-in protos', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lro-registry-'));
+    writeFileSync(
+      join(dir, 'job.proto'),
+      `syntax = "proto3";
+package acme.v1;
+import "google/protobuf/timestamp.proto";
+import "google/longrunning/operations.proto";
+message JobMetadata { int32 percent_done = 1; google.protobuf.Timestamp start_time = 2; }`,
+    );
+    const own = createRegistry().addProtoFiles(['job.proto'], { includeDirs: [dir] });
+    const any = own.pack('acme.v1.JobMetadata', { percentDone: 7, startTime: { seconds: 5 } });
+    assert.deepEqual(own.unpack(any), { percentDone: 7, startTime: { seconds: '5', nanos: 0 } });
+    assert.equal(registry.has('acme.v1.JobMetadata'), false, 'registries do not share additions');
+  });
+
+  it('adds types from a protobufjs root and from JSON, later additions winning', () => {
+    const json = { nested: { acme: { nested: { Thing: { fields: { id: { type: 'string', id: 1 } } } } } } };
+    const own = createRegistry().addJSON(json);
+    assert.deepEqual(own.unpack(own.pack('acme.Thing', { id: 'x' })), { id: 'x' });
+    const replacement = protobuf.Root.fromJSON({
+      nested: { acme: { nested: { Thing: { fields: { name: { type: 'string', id: 1 } } } } } },
+    });
+    own.addRoot(replacement);
+    assert.deepEqual(own.unpack(own.pack('acme.Thing', { name: 'y' })), { name: 'y' });
+  });
+
+  it('throws only its typed errors for 10,000 random type URLs and byte strings', () => {
+    const knownNames = ['google.rpc.ErrorInfo', 'google.rpc.Status', 'longrunning.demo.v1.ExportMetadata'];
+    const typeUrl = fc.oneof(
+      fc.string(),
+      fc.constantFrom(...knownNames).map((n) => `type.googleapis.com/${n}`),
+      fc
+        .tuple(fc.string(), fc.constantFrom('constructor', '__proto__', 'toString', 'a..b', '.x', ''))
+        .map(([p, n]) => `${p}/${n}`),
+    );
+    fc.assert(
+      fc.property(typeUrl, fc.uint8Array({ maxLength: 64 }), (url, bytes) => {
+        const any = { type_url: url, value: Buffer.from(bytes) };
+        for (const attempt of [() => registry.unpack(any), () => registry.tryUnpack(any)]) {
+          try {
+            attempt();
+          } catch (e) {
+            if (!UnknownTypeError.is(e) && !DecodeError.is(e)) throw e;
+          }
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});

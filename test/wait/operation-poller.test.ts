@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RpcError } from '../../src/errors.ts';
+import { Code } from '../../src/proto/code.ts';
+import type { RawOperation } from '../../src/proto/types.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
+import type { CallOptions, OperationsTransport } from '../../src/transport/operations-transport.ts';
+import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
+import {
+  FINAL_POLL_TIMEOUT_MS,
+  operationSource,
+  type WaitStrategy,
+} from '../../src/wait/operation-poller.ts';
+import { WaitSlots } from '../../src/wait/wait-slots.ts';
+
+const running: RawOperation = { name: 'operations/x', done: false, metadata: null };
+
+/** A transport whose get and wait fail with `error` (or answer `running`), recording the options of each call. */
+function transport(error?: unknown): OperationsTransport & { seen: CallOptions[] } {
+  const seen: CallOptions[] = [];
+  const answer = async (options: CallOptions): Promise<RawOperation> => {
+    seen.push(options);
+    if (error !== undefined) throw error;
+    return running;
+  };
+  return {
+    seen,
+    get: (_name, options) => answer(options),
+    wait: (_name, _timeoutMs, options) => answer(options),
+    cancel: async () => {},
+    delete: async () => {},
+    list: async () => ({ operations: [], nextPageToken: '', unreachable: [] }),
+  };
+}
+
+function source(t: OperationsTransport, strategy: WaitStrategy, call: CallOptions = {}) {
+  return operationSource({
+    name: running.name,
+    transport: t,
+    clock: new FakeClock(),
+    polling: DEFAULT_POLLING,
+    strategy,
+    support: { slots: new WaitSlots(64), unsupported: false },
+    call,
+  });
+}
+
+describe('operationSource', () => {
+  it('survives a poll the connection ended (CANCELLED it did not ask for, INTERNAL "Received RST_STREAM")', async () => {
+    const ended = [
+      new RpcError(Code.CANCELLED, 'Call cancelled', [], 'WaitOperation'),
+      new RpcError(
+        Code.INTERNAL,
+        'Received RST_STREAM with code 2 triggered by internal client error: Session closed with error code 2',
+        [],
+        'WaitOperation',
+      ),
+    ];
+    for (const error of ended) {
+      for (const strategy of ['wait', 'poll'] as const) {
+        const result = await source(transport(error), strategy).poll(
+          1000,
+          new AbortController().signal,
+          undefined,
+        );
+        assert.deepEqual(result, { backOff: true }, `${error.codeName} via ${strategy}`);
+      }
+    }
+  });
+
+  it('rejects with CANCELLED once its own signal aborted, and with an INTERNAL the server sent', async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const cancelled = new RpcError(Code.CANCELLED, 'Call cancelled', [], 'GetOperation');
+    await assert.rejects(
+      source(transport(cancelled), 'poll').poll(1000, aborted.signal, undefined),
+      (e) => e === cancelled,
+    );
+    const internal = new RpcError(Code.INTERNAL, 'database on fire', [], 'GetOperation');
+    await assert.rejects(
+      source(transport(internal), 'poll').poll(1000, new AbortController().signal, undefined),
+      (e) => e === internal,
+    );
+  });
+
+  it('bounds the WaitOperation call by the time left plus FINAL_POLL_TIMEOUT_MS, or by the per-RPC timeout when shorter', async () => {
+    const signal = new AbortController().signal;
+    const t = transport();
+    await source(t, 'wait').poll(1000, signal, undefined);
+    assert.equal(t.seen[0]?.timeoutMs, 1000 + FINAL_POLL_TIMEOUT_MS);
+    await source(t, 'wait').poll(Number.POSITIVE_INFINITY, signal, undefined);
+    assert.equal(
+      t.seen[1]?.timeoutMs,
+      undefined,
+      'no deadline of its own: the transport bounds it by its timeout',
+    );
+    await source(t, 'wait', { timeoutMs: 100 }).poll(1000, signal, undefined);
+    assert.equal(t.seen[2]?.timeoutMs, 100);
+  });
+
+  it('treats DEADLINE_EXCEEDED of a call the wait deadline cut short as no answer, whatever the retry codes', async () => {
+    const signal = new AbortController().signal;
+    const late = new RpcError(Code.DEADLINE_EXCEEDED, 'Deadline exceeded', [], 'GetOperation');
+    const retry = {
+      codes: [Code.UNAVAILABLE],
+      maxAttempts: 1,
+      initialDelayMs: 1,
+      maxDelayMs: 1,
+      multiplier: 1,
+    };
+    for (const strategy of ['wait', 'poll'] as const) {
+      const cutByWait = await source(transport(late), strategy, { retry, timeoutMs: 5000 }).poll(
+        10,
+        signal,
+        undefined,
+      );
+      assert.deepEqual(cutByWait, { backOff: true }, strategy);
+      await assert.rejects(
+        source(transport(late), strategy, { retry, timeoutMs: 100 }).poll(10_000, signal, undefined),
+        (e) => e === late,
+        `${strategy}: the per-RPC timeout cut it: an RPC failure`,
+      );
+    }
+  });
+});
