@@ -22,6 +22,7 @@ import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
+import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
 import type { Any, RawOperation, RawStatus } from './types.js';
 import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
@@ -65,10 +66,6 @@ export const JSON_OPTIONS: protobuf.IConversionOptions = Object.freeze({
 
 function fullName(type: protobuf.Type): string {
   return type.fullName.replace(/^\./, '');
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function builtinType(name: string): protobuf.Type {

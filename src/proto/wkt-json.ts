@@ -9,6 +9,7 @@
  */
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
+import { isObject } from './is-object.js';
 import type { Registry } from './registry.js';
 import { typeNameOf } from './registry.js';
 
@@ -20,10 +21,6 @@ const WRAPPERS = new Set(
 
 function nameOf(type: protobuf.Type): string {
   return type.fullName.replace(/^\./, '');
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function bad(type: string, value: unknown): TypeError {
