@@ -6,6 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+// Values from the default import, types from named type-only imports: see builtin.ts.
+import type { INamespace, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
@@ -26,15 +28,15 @@ export interface Registry {
   /** Parses `.proto` files (synchronously) and adds their types. Imports resolve against `includeDirs`, then the built-in protos. */
   addProtoFiles(files: readonly string[], options?: { includeDirs?: readonly string[] }): Registry;
   /** Adds every type of a protobufjs root. Later additions win over earlier ones and the built-ins. */
-  addRoot(root: protobuf.Root): Registry;
+  addRoot(root: Root): Registry;
   /** Adds the types of a protobufjs JSON descriptor. */
-  addJSON(json: protobuf.INamespace): Registry;
+  addJSON(json: INamespace): Registry;
   /** True when `typeName` (fully qualified, no leading dot) names a message type. */
   has(typeName: string): boolean;
   /** The message type named `typeName`, or undefined. */
-  lookup(typeName: string): protobuf.Type | undefined;
+  lookup(typeName: string): Type | undefined;
   /** The service named `serviceName`, or undefined. */
-  lookupService(serviceName: string): protobuf.Service | undefined;
+  lookupService(serviceName: string): Service | undefined;
   /** Encodes `value` as `typeName` into an Any with a `type.googleapis.com/` URL. Throws UnknownTypeError. */
   pack(typeName: string, value: object): Any & { value: Buffer };
   /**
@@ -74,14 +76,14 @@ function readHeld<T>(held: HeldOutcome): T {
 
 class TypeRegistry implements Registry {
   /** Searched first to last: user additions newest first, the built-in root last. */
-  private readonly roots: protobuf.Root[] = [builtinRoot()];
+  private readonly roots: Root[] = [builtinRoot()];
   /** typeName → type, or null for a name known to be absent. Cleared when roots change. */
-  private readonly cache = new Map<string, protobuf.Type | null>();
+  private readonly cache = new Map<string, Type | null>();
   /**
    * Full type URL → type, for URLs seen by `unpack`: skips parsing the URL on the hot path.
    * Holds found types only, at most URL_CACHE_LIMIT entries. Cleared when roots change.
    */
-  private readonly byUrl = new Map<string, protobuf.Type>();
+  private readonly byUrl = new Map<string, Type>();
 
   addProtoFiles(files: readonly string[], options: { includeDirs?: readonly string[] } = {}): Registry {
     const dirs = [...(options.includeDirs ?? []), BUILTIN_PROTO_DIR];
@@ -100,14 +102,14 @@ class TypeRegistry implements Registry {
     return this.addRoot(root);
   }
 
-  addRoot(root: protobuf.Root): Registry {
+  addRoot(root: Root): Registry {
     this.roots.unshift(root);
     this.cache.clear();
     this.byUrl.clear();
     return this;
   }
 
-  addJSON(json: protobuf.INamespace): Registry {
+  addJSON(json: INamespace): Registry {
     const root = protobuf.Root.fromJSON(json);
     root.resolveAll();
     return this.addRoot(root);
@@ -117,7 +119,7 @@ class TypeRegistry implements Registry {
     return this.lookup(typeName) !== undefined;
   }
 
-  lookup(typeName: string): protobuf.Type | undefined {
+  lookup(typeName: string): Type | undefined {
     let type = this.cache.get(typeName);
     if (type === undefined) {
       type = null;
@@ -134,7 +136,7 @@ class TypeRegistry implements Registry {
     return type ?? undefined;
   }
 
-  lookupService(serviceName: string): protobuf.Service | undefined {
+  lookupService(serviceName: string): Service | undefined {
     const path = serviceName.startsWith('.') ? serviceName : `.${serviceName}`;
     for (const root of this.roots) {
       const found = root.lookup(path, [protobuf.Service]);
@@ -179,7 +181,7 @@ class TypeRegistry implements Registry {
   }
 
   /** The type a URL names, through the URL cache. Throws UnknownTypeError for a malformed URL. */
-  private typeOfUrl(typeUrl: string): protobuf.Type | undefined {
+  private typeOfUrl(typeUrl: string): Type | undefined {
     let type = this.byUrl.get(typeUrl);
     if (type === undefined) {
       type = this.lookup(typeNameOf(typeUrl));
@@ -191,7 +193,7 @@ class TypeRegistry implements Registry {
     return type;
   }
 
-  private decode<T>(type: protobuf.Type, any: Any): T {
+  private decode<T>(type: Type, any: Any): T {
     try {
       return decodeMessage<T>(type, any.value);
     } catch (cause) {
