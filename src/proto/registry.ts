@@ -210,12 +210,17 @@ export function createRegistry(): Registry {
   return new TypeRegistry();
 }
 
+/** The declared type that means "any type" (22 googleapis LRO methods declare it as metadata_type). */
+const ANY_TYPE = 'google.protobuf.Any';
+
 /**
  * Unpacks `any`, first checking that its type is `expectedType` when one is given. A
- * mismatch is an UnknownTypeError naming both types.
+ * mismatch is an UnknownTypeError naming both types. A declared `google.protobuf.Any`
+ * (with or without a leading dot) means "any type": no check, and the value is unpacked
+ * by the Any's own type URL, so it throws only what `unpack` throws.
  */
 export function unpackAs<T>(registry: Registry, any: Any, expectedType: string | undefined): T {
-  if (expectedType !== undefined) {
+  if (expectedType !== undefined && !isAnyType(expectedType)) {
     const actual = typeNameOf(any.type_url);
     if (actual !== expectedType) {
       throw new UnknownTypeError(
@@ -226,4 +231,8 @@ export function unpackAs<T>(registry: Registry, any: Any, expectedType: string |
     }
   }
   return registry.unpack<T>(any);
+}
+
+function isAnyType(typeName: string): boolean {
+  return typeName === ANY_TYPE || typeName === `.${ANY_TYPE}`;
 }
