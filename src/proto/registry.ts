@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 // Values from the default import, types from named type-only imports: see builtin.ts.
-import type { INamespace, Root, Service, Type } from 'protobufjs';
+import type { INamespace, ReflectionObject, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
@@ -74,11 +74,34 @@ function readHeld<T>(held: HeldOutcome): T {
   return held.value as T;
 }
 
+/**
+ * The object named `fullName` (fully qualified, leading dot optional) in `root`, found by
+ * walking the nested namespaces one name segment at a time; undefined when absent.
+ * protobufjs's own `lookup` is not used: it also searches relative names (`rpc.Status`
+ * would find `google.rpc.Status`), and on a miss it records the name in a cache on every
+ * namespace it searched, which grew the shared built-in root by about 7 KB per distinct
+ * unknown type URL, for good.
+ */
+function findExact(root: Root, fullName: string): ReflectionObject | undefined {
+  let current: ReflectionObject = root;
+  for (const segment of (fullName.startsWith('.') ? fullName.slice(1) : fullName).split('.')) {
+    const nested = current instanceof protobuf.Namespace ? current.nested : undefined;
+    const next = nested !== undefined && Object.hasOwn(nested, segment) ? nested[segment] : undefined;
+    if (next === undefined) return undefined;
+    current = next;
+  }
+  return current;
+}
+
 class TypeRegistry implements Registry {
   /** Searched first to last: user additions newest first, the built-in root last. */
   private readonly roots: Root[] = [builtinRoot()];
-  /** typeName → type, or null for a name known to be absent. Cleared when roots change. */
-  private readonly cache = new Map<string, Type | null>();
+  /**
+   * typeName to type, for names found. Misses are not recorded, so whatever names a server
+   * sends, the cache holds at most one entry per type of the roots (two with a leading-dot
+   * spelling). Cleared when roots change.
+   */
+  private readonly cache = new Map<string, Type>();
   /**
    * Full type URL → type, for URLs seen by `unpack`: skips parsing the URL on the hot path.
    * Holds found types only, at most URL_CACHE_LIMIT entries. Cleared when roots change.
@@ -120,26 +143,21 @@ class TypeRegistry implements Registry {
   }
 
   lookup(typeName: string): Type | undefined {
-    let type = this.cache.get(typeName);
-    if (type === undefined) {
-      type = null;
-      const path = typeName.startsWith('.') ? typeName : `.${typeName}`;
-      for (const root of this.roots) {
-        const found = root.lookup(path, [protobuf.Type]);
-        if (found instanceof protobuf.Type) {
-          type = found;
-          break;
-        }
+    const cached = this.cache.get(typeName);
+    if (cached !== undefined) return cached;
+    for (const root of this.roots) {
+      const found = findExact(root, typeName);
+      if (found instanceof protobuf.Type) {
+        this.cache.set(typeName, found);
+        return found;
       }
-      this.cache.set(typeName, type);
     }
-    return type ?? undefined;
+    return undefined;
   }
 
   lookupService(serviceName: string): Service | undefined {
-    const path = serviceName.startsWith('.') ? serviceName : `.${serviceName}`;
     for (const root of this.roots) {
-      const found = root.lookup(path, [protobuf.Service]);
+      const found = findExact(root, serviceName);
       if (found instanceof protobuf.Service) return found;
     }
     return undefined;

@@ -156,6 +156,41 @@ describe('createRegistry', () => {
     });
   });
 
+  it('finds types by their fully-qualified name only, with or without a leading dot', () => {
+    const own = createRegistry();
+    assert.equal(own.lookup('google.rpc.Status')?.fullName, '.google.rpc.Status');
+    assert.equal(own.lookup('.google.rpc.Status')?.fullName, '.google.rpc.Status');
+    for (const name of [
+      'rpc.Status',
+      'Status',
+      'google.rpc',
+      'google..rpc.Status',
+      'google.rpc.Status.',
+      '',
+    ]) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    for (const name of ['__proto__', 'constructor', 'google.__proto__', 'google.rpc.Status.toString']) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    assert.equal(own.lookupService('google.longrunning.Operations')?.name, 'Operations');
+    assert.equal(own.lookupService('longrunning.Operations'), undefined);
+    assert.equal(own.lookupService('google.longrunning.Operation'), undefined, 'a message is not a service');
+  });
+
+  it('finds a type added to a user root after the same name was looked up and missed', () => {
+    const own = createRegistry();
+    const root = new protobuf.Root();
+    own.addRoot(root);
+    assert.equal(own.has('acme.Late'), false);
+    root.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.equal(own.has('acme.Late'), false, 'still absent: Late sits at the top level');
+    const acme = new protobuf.Namespace('acme');
+    root.add(acme);
+    acme.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.deepEqual(own.unpack(own.pack('acme.Late', { n: 3 })), { n: 3 });
+  });
+
   it("unpacks by the Any's own type URL when the declared type is google.protobuf.Any", () => {
     const any = registry.pack('longrunning.demo.v1.ExportMetadata', { progressPercent: 7 });
     const expected = { progressPercent: 7, rowsProcessed: '0', state: '' };
