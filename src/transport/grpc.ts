@@ -11,7 +11,7 @@ import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
 import { Deadline } from '../wait/deadline.js';
-import { abortReason } from '../wait/signals.js';
+import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import {
   type CallOptions,
   DEFAULT_RETRY,
@@ -118,46 +118,33 @@ export class GrpcTransport implements OperationsTransport {
 
   /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
   #attempt<T>(method: MethodName, request: object, metadata: grpc.Metadata, attempt: Attempt): Promise<T> {
-    const { signal } = attempt;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
     const def = operationsDefinition()[method];
     if (def === undefined) return Promise.reject(new Error(`unknown method ${method}`));
-    const remaining = attempt.deadline.remainingMs();
-    const deadline = Number.isFinite(remaining)
-      ? Date.now() + Math.max(0, remaining)
-      : Number.POSITIVE_INFINITY;
-    return new Promise<T>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      let call: grpc.ClientUnaryCall;
-      try {
-        call = this.#client.makeUnaryRequest<object, T>(
+    const deadline = grpcDeadline(attempt.deadline.remainingMs());
+    return grpcUnaryCall<T>({
+      method,
+      signal: attempt.signal,
+      start: (callback) =>
+        this.#client.makeUnaryRequest<object, T>(
           def.path,
           def.requestSerialize,
           def.responseDeserialize as (bytes: Buffer) => T,
           request,
           metadata,
           { deadline },
-          (error, value) => {
-            if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-            if (error !== null) reject(this.#rpcError(error, method));
-            else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
-            else resolve(value);
-          },
-        );
-      } catch (error) {
-        // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
-        // something a retry or another poll can change.
-        const message = error instanceof Error ? error.message : String(error);
-        reject(new RpcError(Code.FAILED_PRECONDITION, message, [], method, error));
-        return;
-      }
-      if (signal !== undefined) {
-        onAbort = (): void => {
-          call.cancel();
-          reject(abortReason(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
+          callback,
+        ),
+      toError: (error) => this.#rpcError(error, method),
+      // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
+      // something a retry or another poll can change.
+      onThrow: (error) =>
+        new RpcError(
+          Code.FAILED_PRECONDITION,
+          error instanceof Error ? error.message : String(error),
+          [],
+          method,
+          error,
+        ),
     });
   }
 
