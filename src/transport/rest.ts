@@ -1,30 +1,39 @@
 /**
  * `OperationsTransport` over HTTP/JSON with Node's built-in `fetch`: the Operations RPCs
- * mapped by HTTP rules (operations.proto's `google.api.http` annotations by default), with
- * the same retry policy, deadlines and abort as the gRPC transport. Bodies are proto3 JSON
- * (see rest-json.ts); error bodies in Google's JSON error format become RpcError with
- * their details decoded.
+ * mapped by HTTP rules (operations.proto's `google.api.http` annotations by default),
+ * through the same call pipeline (retry policy, deadlines, abort) as the gRPC transport.
+ * Bodies are proto3 JSON (see proto/json.ts); error bodies in Google's JSON error format
+ * become RpcError with their details decoded (http-error.ts).
+ *
+ * Safety: names are checked against each rule's pattern (no `.`/`..` segments) before any
+ * request; headers are checked up front and their values never appear in errors;
+ * redirects are not followed unless asked for, and then only within the base URL's
+ * origin; bodies are read up to `maxResponseBytes`.
  */
 
-import { decodeDetails, RpcError } from '../errors.js';
-import { Code, codeFromHttpStatus } from '../proto/code.js';
-import { anyFromJson, durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import { isObject } from '../proto/is-object.js';
+import { durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
-import { Deadline } from '../wait/deadline.js';
-import { abortReason, raceAbort } from '../wait/signals.js';
-import { attemptSignal } from './attempt-signal.js';
+import { raceAbort } from '../wait/signals.js';
+import { runAttempt } from './attempt-signal.js';
+import { CallPipeline, waitCallOptions } from './call-pipeline.js';
+import { checkHeader, checkHeaders, headerEntries } from './headers.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readBodyText } from './http-body.js';
+import { redirectError, rpcErrorFromHttp } from './http-error.js';
 import { expandPath, type HttpRule, literalName, parseHttpRule } from './http-rule.js';
-import {
-  type CallOptions,
-  DEFAULT_RETRY,
-  DEFAULT_RPC_TIMEOUT_MS,
-  type ListOperationsPage,
-  type ListOperationsRequest,
-  type OperationsTransport,
+import type {
+  CallOptions,
+  ListOperationsPage,
+  ListOperationsRequest,
+  MethodName,
+  OperationsTransport,
 } from './operations-transport.js';
-import { type Attempt, withRetry } from './retry.js';
+import type { Attempt } from './retry.js';
+import { checkCount, checkPageSize } from './validate.js';
 
 /** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
 export interface HttpRules {
@@ -44,8 +53,8 @@ export const DEFAULT_HTTP_RULES = Object.freeze({
   delete: 'DELETE /v1/{name=operations/**}',
 } as const);
 
-/** How much longer than its `timeout` a waiting HTTP call may take before the client gives up on it. */
-export const HTTP_WAIT_DEADLINE_SLACK_MS = 10_000;
+/** Redirects followed in a row at most, when following is enabled. */
+export const MAX_REDIRECTS = 5;
 
 /** Where and how to reach an Operations service over HTTP/JSON. */
 export interface RestTransportOptions {
@@ -64,9 +73,17 @@ export interface RestTransportOptions {
   readonly callDefaults?: CallOptions;
   /** The fetch implementation (default the global one). */
   readonly fetch?: typeof fetch;
+  /**
+   * Redirects (3xx): `'error'` (default) fails the call with RpcError FAILED_PRECONDITION
+   * naming the status and the target's host, and sends nothing there; `'same-origin'`
+   * follows up to 5 redirects within the base URL's origin (so never https → http), a
+   * 307/308 with the same method and body, a 301/302/303 only for GET. A redirect to
+   * another origin fails as with `'error'`.
+   */
+  readonly redirects?: 'error' | 'same-origin';
+  /** The largest response body read, in bytes (default 16 MB); a larger one fails with RpcError RESOURCE_EXHAUSTED, not retried. */
+  readonly maxResponseBytes?: number;
 }
-
-type MethodName = 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
 
 /** One request, before auth and per-call headers. */
 interface Request {
@@ -75,62 +92,6 @@ interface Request {
   readonly path: string;
   readonly query?: URLSearchParams;
   readonly body?: object;
-}
-
-interface HeaderSource {
-  getMap(): Record<string, unknown>;
-}
-
-/** Headers from a plain object or from grpc Metadata (binary values are left out). */
-function headerEntries(headers: CallOptions['metadata']): [string, string][] {
-  if (headers === undefined) return [];
-  const source: object = headers;
-  const map: Record<string, unknown> =
-    'getMap' in source && typeof source.getMap === 'function'
-      ? (source as HeaderSource).getMap()
-      : (headers as Record<string, string>);
-  return Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string');
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** The code named `name` ('NOT_FOUND'), or undefined. */
-function codeOfName(name: unknown): number | undefined {
-  if (typeof name !== 'string' || !Object.hasOwn(Code, name)) return undefined;
-  return (Code as Readonly<Record<string, number>>)[name];
-}
-
-/**
- * The RpcError of a non-2xx response. The body `{ error: { code, status, message, details } }`
- * gives the code (from `status`, else the HTTP status by the standard table), the message
- * and the details (decoded through `registry`; undecodable ones kept as bytes). Any other
- * body gives the code of the HTTP status and a message quoting the start of the body.
- */
-export function rpcErrorFromHttp(
-  httpStatus: number,
-  statusText: string,
-  bodyText: string,
-  registry: Registry,
-  method: string,
-): RpcError {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = undefined;
-  }
-  const wrapped = Array.isArray(body) ? body[0] : body;
-  const error = isObject(wrapped) && isObject(wrapped.error) ? wrapped.error : undefined;
-  const code = codeOfName(error?.status) ?? codeFromHttpStatus(httpStatus);
-  const snippet = bodyText.trim().slice(0, 200);
-  const message =
-    typeof error?.message === 'string'
-      ? error.message
-      : `HTTP ${httpStatus} ${statusText}${snippet === '' ? '' : `: ${snippet}`}`;
-  const anys = Array.isArray(error?.details) ? error.details.map((d) => anyFromJson(d, registry)) : [];
-  return new RpcError(code, message, decodeDetails(anys, registry), method, new Error(`HTTP ${httpStatus}`));
 }
 
 /** The google.longrunning.Operations service over HTTP/JSON. */
@@ -144,14 +105,20 @@ export class RestTransport implements OperationsTransport {
     readonly cancel: HttpRule;
     readonly delete: HttpRule;
   };
+  readonly #origin: string;
   readonly #registry: Registry;
-  readonly #clock: Clock;
-  readonly #defaults: CallOptions;
+  readonly #pipeline: CallPipeline;
   readonly #headers: readonly [string, string][];
   readonly #token: (() => Promise<string>) | undefined;
   readonly #fetch: typeof fetch;
+  readonly #followRedirects: boolean;
+  readonly #maxResponseBytes: number;
 
-  /** Throws TypeError for a base URL that is not http(s) or a malformed rule. */
+  /**
+   * Throws TypeError for a base URL that is not http(s), a malformed rule, a header
+   * (`headers`, `apiKey`, `callDefaults.metadata`) a request cannot carry (naming it,
+   * never its value) or a bad `redirects`; RangeError for a bad `maxResponseBytes`.
+   */
   constructor(options: RestTransportOptions) {
     let url: URL;
     try {
@@ -165,6 +132,24 @@ export class RestTransport implements OperationsTransport {
     if (options.token !== undefined && typeof options.token !== 'function') {
       throw new TypeError('token must be a function returning a Promise of the bearer token');
     }
+    checkHeaders(options.headers, 'headers');
+    if (options.apiKey !== undefined) checkHeader('x-goog-api-key', options.apiKey, 'apiKey');
+    checkHeaders(options.callDefaults?.metadata, 'callDefaults.metadata');
+    if (
+      options.redirects !== undefined &&
+      options.redirects !== 'error' &&
+      options.redirects !== 'same-origin'
+    ) {
+      throw new TypeError(
+        `redirects must be 'error' or 'same-origin' (got ${JSON.stringify(options.redirects)})`,
+      );
+    }
+    this.#followRedirects = options.redirects === 'same-origin';
+    this.#maxResponseBytes =
+      options.maxResponseBytes === undefined
+        ? DEFAULT_MAX_RESPONSE_BYTES
+        : checkCount(options.maxResponseBytes, 'maxResponseBytes', 1);
+    this.#origin = url.origin;
     this.#baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     const rules = options.rules ?? {};
     this.#rules = {
@@ -174,8 +159,7 @@ export class RestTransport implements OperationsTransport {
       delete: parseHttpRule(rules.delete ?? DEFAULT_HTTP_RULES.delete, 'rules.delete'),
     };
     this.#registry = options.registry;
-    this.#clock = options.clock;
-    this.#defaults = options.callDefaults ?? {};
+    this.#pipeline = new CallPipeline(options.clock, options.callDefaults ?? {});
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
     const headers: [string, string][] = [['accept', 'application/json'], ...headerEntries(options.headers)];
@@ -214,7 +198,7 @@ export class RestTransport implements OperationsTransport {
     }
     const query = new URLSearchParams();
     if (request.filter !== undefined && request.filter !== '') query.set('filter', request.filter);
-    if (request.pageSize !== undefined && request.pageSize > 0)
+    if (request.pageSize !== undefined && checkPageSize(request.pageSize) > 0)
       query.set('pageSize', String(request.pageSize));
     if (request.pageToken !== undefined && request.pageToken !== '')
       query.set('pageToken', request.pageToken);
@@ -227,7 +211,6 @@ export class RestTransport implements OperationsTransport {
   }
 
   async #wait(rule: HttpRule, name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
-    const bound = timeoutMs + HTTP_WAIT_DEADLINE_SLACK_MS;
     const json = await this.#call(
       {
         method: 'WaitOperation',
@@ -235,81 +218,145 @@ export class RestTransport implements OperationsTransport {
         path: expandPath(rule, name),
         body: { timeout: durationToJson(timeoutMs) },
       },
-      { ...options, timeoutMs: Math.min(options.timeoutMs ?? bound, bound) },
+      waitCallOptions(options, timeoutMs),
     );
     return operationFromJson(json, this.#registry);
   }
 
-  /** One call with the merged options, retried by the policy; resolves the parsed JSON body. */
-  #call(request: Request, options: CallOptions): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? this.#defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    const retry = options.retry ?? this.#defaults.retry ?? DEFAULT_RETRY;
-    const signal = options.signal ?? this.#defaults.signal;
-    const extra = [...headerEntries(this.#defaults.metadata), ...headerEntries(options.metadata)];
-    return withRetry(
-      (attempt) => this.#attempt(request, extra, attempt),
-      retry,
-      this.#clock,
-      Deadline.after(this.#clock, timeoutMs),
-      signal,
+  /**
+   * One call through the call pipeline (defaults, deadline, retry); resolves the parsed
+   * JSON object. Rejects with TypeError, before any request, for a header the request
+   * cannot carry (naming it, never its value).
+   */
+  async #call(request: Request, options: CallOptions): Promise<Record<string, unknown>> {
+    const call = this.#pipeline.resolve(options);
+    const headers = new Headers([...this.#headers]);
+    for (const source of call.headers) {
+      for (const [key, value] of headerEntries(source)) {
+        checkHeader(key, value, 'metadata');
+        headers.set(key, value);
+      }
+    }
+    return this.#pipeline.run(options, (attempt) => this.#attempt(request, headers, attempt));
+  }
+
+  /**
+   * One HTTP exchange under the attempt's deadline (runAttempt). Rejects with the caller's
+   * abort reason, RpcError DEADLINE_EXCEEDED at the deadline, UNAVAILABLE when the request
+   * could not be made, UNAUTHENTICATED when the token provider fails, FAILED_PRECONDITION
+   * for a redirect not followed, RESOURCE_EXHAUSTED for a body over `maxResponseBytes`,
+   * the error body's RpcError (secrets redacted) for a non-2xx status, and INTERNAL for a
+   * 2xx body that is not a JSON object.
+   */
+  #attempt(request: Request, callHeaders: Headers, attempt: Attempt): Promise<Record<string, unknown>> {
+    const { method } = request;
+    return runAttempt(
+      method,
+      attempt,
+      async (signal) => {
+        const headers = new Headers(callHeaders);
+        if (this.#token !== undefined)
+          headers.set('authorization', `Bearer ${await this.#bearer(method, signal)}`);
+        if (request.body !== undefined) headers.set('content-type', 'application/json');
+        const query = request.query?.toString() ?? '';
+        const url = `${this.#baseUrl}${request.path}${query === '' ? '' : `?${query}`}`;
+        const response = await this.#fetchFollowing(url, request, headers, signal);
+        const text = await readBodyText(response, this.#maxResponseBytes, method);
+        if (response.status < 200 || response.status > 299) {
+          throw rpcErrorFromHttp(response.status, response.statusText, text, {
+            registry: this.#registry,
+            method,
+            retryAfter: response.headers.get('retry-after'),
+            secrets: [...headers.entries()]
+              .filter(([key]) => key !== 'accept' && key !== 'content-type')
+              .flatMap(([key, value]) =>
+                key === 'authorization' ? [value, value.replace(/^Bearer /, '')] : [value],
+              ),
+          });
+        }
+        if (text.trim() === '') return {};
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (cause) {
+          throw new RpcError(
+            Code.INTERNAL,
+            `HTTP ${response.status} response is not JSON`,
+            [],
+            method,
+            cause,
+          );
+        }
+        if (!isObject(json)) {
+          const kind = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
+          throw new RpcError(
+            Code.INTERNAL,
+            `HTTP ${response.status} response is ${kind}, not a JSON object`,
+            [],
+            method,
+          );
+        }
+        return json;
+      },
+      (error) => {
+        if (RpcError.is(error)) return error;
+        const reason =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
+        return new RpcError(Code.UNAVAILABLE, `HTTP request failed: ${reason}`, [], method, error);
+      },
     );
   }
 
   /**
-   * One HTTP exchange under the attempt's deadline (attemptSignal: a deadline linked with the
-   * caller's, both detached afterwards). Rejects with the caller's abort reason, RpcError
-   * DEADLINE_EXCEEDED at the deadline, UNAVAILABLE when the request could not be made,
-   * UNAUTHENTICATED when the token provider fails, the error body's RpcError for a
-   * non-2xx status, and INTERNAL for a 2xx body that is not JSON.
+   * The response to `url`, fetched without following redirects; a redirect is followed
+   * only when enabled, within the base URL's origin, at most MAX_REDIRECTS times, else it
+   * is RpcError FAILED_PRECONDITION (redirectError). Nothing is sent to another origin.
    */
-  async #attempt(request: Request, extra: readonly [string, string][], attempt: Attempt): Promise<unknown> {
-    const caller = attempt.signal;
-    if (caller?.aborted) throw abortReason(caller);
-    const linked = attemptSignal(caller, attempt.deadline.remainingMs());
-    const { method } = request;
-    let status: number;
-    let statusText: string;
-    let text: string;
-    try {
-      const headers = new Headers([...this.#headers]);
-      if (this.#token !== undefined)
-        headers.set('authorization', `Bearer ${await this.#bearer(method, linked.signal)}`);
-      for (const [key, value] of extra) headers.set(key, value);
-      if (request.body !== undefined) headers.set('content-type', 'application/json');
-      const query = request.query?.toString() ?? '';
-      const url = `${this.#baseUrl}${request.path}${query === '' ? '' : `?${query}`}`;
-      const response = await this.#fetch(url, {
-        method: request.rule.method,
+  async #fetchFollowing(
+    url: string,
+    request: Request,
+    headers: Headers,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    let target = new URL(url);
+    const httpMethod = request.rule.method;
+    for (let hops = 0; ; hops++) {
+      const response = await this.#fetch(target, {
+        method: httpMethod,
         headers,
-        signal: linked.signal,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal,
+        redirect: 'manual',
+        ...(request.body === undefined || httpMethod === 'GET' ? {} : { body: JSON.stringify(request.body) }),
       });
-      status = response.status;
-      statusText = response.statusText;
-      text = await response.text();
-    } catch (error) {
-      if (caller?.aborted) throw abortReason(caller);
-      if (linked.timedOut()) {
-        throw new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded', [], method, error);
+      if (response.status < 300 || response.status > 399 || response.status === 304) return response;
+      await response.body?.cancel().catch(() => {});
+      const location = response.headers.get('location');
+      const fail = (why: string): RpcError =>
+        redirectError(response.status, location, target, request.method, why);
+      if (!this.#followRedirects)
+        throw fail(
+          "redirects are not followed (RestTransport option redirects: 'same-origin' follows them within the base URL's origin)",
+        );
+      if (location === null) throw fail('the response has no Location');
+      let next: URL;
+      try {
+        next = new URL(location, target);
+      } catch {
+        throw fail('the Location is not a URL');
       }
-      if (RpcError.is(error)) throw error;
-      const reason =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      throw new RpcError(Code.UNAVAILABLE, `HTTP request failed: ${reason}`, [], method, error);
-    } finally {
-      linked.cleanup();
-    }
-    if (status < 200 || status > 299)
-      throw rpcErrorFromHttp(status, statusText, text, this.#registry, method);
-    if (text.trim() === '') return {};
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new RpcError(Code.INTERNAL, `HTTP ${status} response is not JSON`, [], method, cause);
+      if (next.origin !== this.#origin) throw fail(`only redirects within ${this.#origin} are followed`);
+      if (hops >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects in a row`);
+      const keepsMethod = response.status === 307 || response.status === 308;
+      if (!keepsMethod && httpMethod !== 'GET') {
+        throw fail(
+          `a ${response.status} would turn ${httpMethod} into GET; only 307 and 308 are followed for it`,
+        );
+      }
+      target = next;
     }
   }
 
@@ -327,6 +374,14 @@ export class RestTransport implements OperationsTransport {
     }
     if (typeof token !== 'string' || token === '') {
       throw new RpcError(Code.UNAUTHENTICATED, 'token provider returned no token', [], method);
+    }
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      throw new RpcError(
+        Code.UNAUTHENTICATED,
+        'token provider returned a token with characters a header cannot carry; the token is not shown',
+        [],
+        method,
+      );
     }
     return token;
   }
