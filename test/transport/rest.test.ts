@@ -26,6 +26,8 @@ interface Reply {
   readonly body?: unknown;
   /** Delay before answering, in real ms. */
   readonly delayMs?: number;
+  /** Response headers besides content-type. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A loopback HTTP server answering each request with the next scripted reply (the last one repeats). */
@@ -45,7 +47,7 @@ async function scripted(...replies: Reply[]): Promise<{ url: string; seen: Seen[
       const answer = (): void => {
         if (res.destroyed) return;
         const body = reply.body === undefined ? { name: 'operations/x', done: false } : reply.body;
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(typeof body === 'string' ? body : JSON.stringify(body));
       };
       if (reply.delayMs === undefined) answer();
@@ -408,6 +410,180 @@ describe('RestTransport', () => {
         (e: unknown) => e === reason,
       );
       assert.equal(server.calls.GetOperation, 0);
+    });
+  });
+  describe('redirects', () => {
+    it('follows no redirect by default: RpcError names the status and the target host, nothing reaches it', async () => {
+      const other = await scripted({ body: { name: 'operations/x', done: true } });
+      const stub = await scripted({
+        status: 302,
+        headers: { location: `${other.url}/v1/operations/x?key=abc` },
+      });
+      try {
+        const t = transport(stub.url, { apiKey: 'secret-key-1', callDefaults: { retry: false } });
+        await assert.rejects(t.get('operations/x', {}), (e: unknown) => {
+          assert.ok(RpcError.is(e));
+          assert.equal(e.code, Code.FAILED_PRECONDITION);
+          assert.match(e.message, /HTTP 302 redirect to http:\/\/127\.0\.0\.1:\d+ not followed/);
+          assert.doesNotMatch(e.message, /key=abc|secret-key-1/);
+          return true;
+        });
+        assert.equal(other.seen.length, 0, 'the other origin got no request');
+        assert.equal(stub.seen.length, 1, 'a redirect is not retried');
+      } finally {
+        await stub.close();
+        await other.close();
+      }
+    });
+
+    it("with redirects: 'same-origin', follows a 308 within the origin keeping method and body, refuses other origins", async () => {
+      const other = await scripted({});
+      const stub = await scripted(
+        { status: 308, headers: { location: '/v2/operations/x:cancel' } },
+        {},
+        { status: 307, headers: { location: `${other.url}/v1/operations/x` } },
+      );
+      try {
+        const t = transport(stub.url, {
+          redirects: 'same-origin',
+          apiKey: 'secret-key-2',
+          callDefaults: { retry: false },
+        });
+        await t.cancel('operations/x', {});
+        assert.deepEqual(
+          stub.seen.map((r) => `${r.method} ${r.url} ${r.body}`),
+          ['POST /v1/operations/x:cancel {}', 'POST /v2/operations/x:cancel {}'],
+        );
+        await assert.rejects(
+          t.get('operations/x', {}),
+          (e: unknown) =>
+            RpcError.is(e) && e.code === Code.FAILED_PRECONDITION && /only redirects within/.test(e.message),
+        );
+        assert.equal(other.seen.length, 0);
+      } finally {
+        await stub.close();
+        await other.close();
+      }
+    });
+
+    it('never turns a POST into a GET on a 303, and stops after 5 redirects in a row', async () => {
+      const stub = await scripted({ status: 303, headers: { location: '/v1/operations/x' } });
+      const loop = await scripted({ status: 307, headers: { location: '/v1/operations/loop' } });
+      try {
+        const options = { redirects: 'same-origin', callDefaults: { retry: false } } as const;
+        await assert.rejects(
+          transport(stub.url, options).cancel('operations/x', {}),
+          /303 would turn POST into GET/,
+        );
+        assert.equal(stub.seen.length, 1);
+        await assert.rejects(transport(loop.url, options).get('operations/x', {}), /more than 5 redirects/);
+        assert.equal(loop.seen.length, 6);
+      } finally {
+        await stub.close();
+        await loop.close();
+      }
+    });
+  });
+
+  describe('hostile responses', () => {
+    it('reports a 2xx body that is not a JSON object as RpcError INTERNAL (a server fault), not a TypeError', async () => {
+      const stub = await scripted({ body: '[1]' }, { body: 'null' }, { body: '"hi"' });
+      try {
+        const t = transport(stub.url, { callDefaults: { retry: false } });
+        const seen: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          await t.get('operations/x', {}).then(
+            () => assert.fail('resolved'),
+            (e: unknown) => {
+              assert.ok(RpcError.is(e), String(e));
+              assert.equal(e.code, Code.INTERNAL);
+              seen.push(e.rawMessage);
+            },
+          );
+        }
+        assert.deepEqual(seen, [
+          'HTTP 200 response is an array, not a JSON object',
+          'HTTP 200 response is null, not a JSON object',
+          'HTTP 200 response is a string, not a JSON object',
+        ]);
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it('refuses . and .. segments, raw or percent-encoded, with a TypeError before any request', async () => {
+      const stub = await scripted({});
+      try {
+        const t = transport(stub.url);
+        for (const name of [
+          'operations/../../../admin/x',
+          'operations/./x',
+          'operations/%2e%2e/admin',
+          'operations/%2E./admin',
+          'operations/.%2E',
+        ]) {
+          await assert.rejects(t.delete(name, {}), (e: unknown) => {
+            assert.ok(e instanceof TypeError, `${name}: ${String(e)}`);
+            assert.match(e.message, /segment/);
+            return true;
+          });
+        }
+        assert.equal(stub.seen.length, 0);
+        await t.get('operations/a.b/..c/...', {});
+        assert.equal(stub.seen[0]?.url, '/v1/operations/a.b/..c/...', 'dots inside a segment are ordinary');
+      } finally {
+        await stub.close();
+      }
+    });
+  });
+
+  describe('Retry-After', () => {
+    it('retries a 429 with Retry-After (no RetryInfo) after exactly its delay', async () => {
+      const stub = await scripted(
+        {
+          status: 429,
+          headers: { 'retry-after': '2' },
+          body: googleError(429, 'RESOURCE_EXHAUSTED', 'slow down'),
+        },
+        { body: { name: 'operations/x', done: true } },
+      );
+      try {
+        const clock = new FakeClock();
+        const pending = transport(stub.url, { clock }).get('operations/x', {});
+        assert.equal(await clock.untilSleeping(), 2000);
+        await clock.advance(1999);
+        assert.equal(stub.seen.length, 1, 'no second attempt before the delay');
+        await clock.advance(1);
+        assert.equal((await pending).done, true);
+        assert.equal(stub.seen.length, 2);
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it('puts the delay on RpcError.retryDelayMs, and waits at least that long before retrying a 503', async () => {
+      const stub = await scripted(
+        { status: 503, headers: { 'retry-after': '3' }, body: googleError(503, 'UNAVAILABLE', 'busy') },
+        { status: 503, headers: { 'retry-after': '3' }, body: googleError(503, 'UNAVAILABLE', 'busy') },
+        { body: { name: 'operations/x' } },
+      );
+      try {
+        const clock = new FakeClock();
+        await assert.rejects(
+          transport(stub.url, { clock }).get('operations/x', { retry: false }),
+          (e: unknown) => RpcError.is(e) && e.retryDelayMs === 3000,
+        );
+        const pending = transport(stub.url, { clock }).get('operations/x', {});
+        assert.equal(
+          await clock.untilSleeping(),
+          3000,
+          'the backoff (about 100 ms) is raised to Retry-After',
+        );
+        await clock.advance(3000);
+        await pending;
+      } finally {
+        await stub.close();
+      }
     });
   });
 });
