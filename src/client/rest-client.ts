@@ -5,7 +5,8 @@
  */
 
 import { createRegistry } from '../proto/registry.js';
-import { type HttpRules, RestTransport } from '../transport/rest.js';
+import type { HttpRules } from '../transport/http-rule.js';
+import { RestTransport } from '../transport/rest.js';
 import { checkClientOptions } from '../transport/validate.js';
 import { systemClock } from '../wait/clock.js';
 import { OperationsApi } from './client-core.js';

@@ -1,9 +1,10 @@
 /**
  * Reading an HTTP response body with a size limit, so a hostile or broken server cannot
- * make the client buffer without bound.
+ * make the client buffer without bound, and parsing it as the JSON object it must be.
  */
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
+import { isObject } from '../proto/is-object.js';
 
 /**
  * The largest response body read by default: 16 MB, far above any real operation. Like
@@ -47,4 +48,29 @@ export async function readBodyText(response: Response, maxBytes: number, method:
     chunks.push(value);
   }
   return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/**
+ * The JSON object of a 2xx body (`{}` for an empty body, as Empty responses come).
+ * Anything else is a server fault: RpcError INTERNAL saying what came instead (text that
+ * is not JSON, an array, null, a string, a number).
+ */
+export function jsonObjectOf(text: string, httpStatus: number, method: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new RpcError(Code.INTERNAL, `HTTP ${httpStatus} response is not JSON`, [], method, cause);
+  }
+  if (!isObject(json)) {
+    const kind = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
+    throw new RpcError(
+      Code.INTERNAL,
+      `HTTP ${httpStatus} response is ${kind}, not a JSON object`,
+      [],
+      method,
+    );
+  }
+  return json;
 }

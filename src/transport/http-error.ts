@@ -1,7 +1,7 @@
 /**
- * The RpcError of a failed HTTP exchange: a non-2xx status with Google's JSON error body
- * (`{ error: { code, status, message, details } }`), a redirect the client does not
- * follow, or a `Retry-After` the retry loop and polls honour.
+ * The RpcError of a non-2xx HTTP response: Google's JSON error body
+ * (`{ error: { code, status, message, details } }`) or any other body (quoted, secrets
+ * redacted), and the `Retry-After` the retry loop and polls honour.
  */
 import { decodeDetails, RpcError } from '../errors.js';
 import { Code, codeFromHttpStatus } from '../proto/code.js';
@@ -80,35 +80,5 @@ export function rpcErrorFromHttp(
     new Error(`HTTP ${httpStatus}`),
     undefined,
     retryAfterMs(context.retryAfter ?? null),
-  );
-}
-
-/**
- * The error of a redirect the client did not follow: FAILED_PRECONDITION (not retried),
- * naming the status and the host of `Location` (never its path or query, which may carry
- * tokens), and why it was not followed.
- */
-export function redirectError(
-  httpStatus: number,
-  location: string | null,
-  base: URL,
-  method: string,
-  why: string,
-): RpcError {
-  let host = 'no Location';
-  if (location !== null) {
-    try {
-      const target = new URL(location, base);
-      host = `${target.protocol}//${target.host}`;
-    } catch {
-      host = 'an invalid Location';
-    }
-  }
-  return new RpcError(
-    Code.FAILED_PRECONDITION,
-    `HTTP ${httpStatus} redirect to ${host} not followed: ${why}`,
-    [],
-    method,
-    new Error(`HTTP ${httpStatus}`),
   );
 }

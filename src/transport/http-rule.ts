@@ -11,6 +11,24 @@
  * it, which breaks multi-segment names) while every other reserved character is.
  */
 
+/** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
+export interface HttpRules {
+  readonly get?: string;
+  readonly list?: string;
+  readonly cancel?: string;
+  readonly delete?: string;
+  /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
+  readonly wait?: string;
+}
+
+/** The bindings of operations.proto. There is none for WaitOperation. */
+export const DEFAULT_HTTP_RULES = Object.freeze({
+  get: 'GET /v1/{name=operations/**}',
+  list: 'GET /v1/{name=operations}',
+  cancel: 'POST /v1/{name=operations/**}:cancel',
+  delete: 'DELETE /v1/{name=operations/**}',
+} as const);
+
 /** HTTP methods a rule may use. */
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 

@@ -5,6 +5,10 @@
  * Bodies are proto3 JSON (see proto/json.ts); error bodies in Google's JSON error format
  * become RpcError with their details decoded (http-error.ts).
  *
+ * (Near 300 lines: the five RPC mappings, the option checks and one exchange. The parts
+ * that stand alone live in http-rule, http-body, http-error, http-redirect, base-url,
+ * bearer-token and headers.)
+ *
  * Safety: names are checked against each rule's pattern (no `.`/`..` segments) before any
  * request; headers are checked up front and their values never appear in errors;
  * redirects are not followed unless asked for, and then only within the base URL's
@@ -13,18 +17,26 @@
 
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
-import { isObject } from '../proto/is-object.js';
 import { durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
-import { raceAbort } from '../wait/signals.js';
 import { runAttempt } from './attempt-signal.js';
+import { checkCleartext, isCredentialHeader, parseBaseUrl } from './base-url.js';
+import { bearerToken } from './bearer-token.js';
 import { CallPipeline, waitCallOptions } from './call-pipeline.js';
 import { checkHeader, checkHeaders, headerEntries } from './headers.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, readBodyText } from './http-body.js';
-import { redirectError, rpcErrorFromHttp } from './http-error.js';
-import { expandPath, type HttpRule, literalName, parseHttpRule } from './http-rule.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, jsonObjectOf, readBodyText } from './http-body.js';
+import { rpcErrorFromHttp } from './http-error.js';
+import { fetchWithRedirects } from './http-redirect.js';
+import {
+  DEFAULT_HTTP_RULES,
+  expandPath,
+  type HttpRule,
+  type HttpRules,
+  literalName,
+  parseHttpRule,
+} from './http-rule.js';
 import type {
   CallOptions,
   ListOperationsPage,
@@ -35,26 +47,7 @@ import type {
 import type { Attempt } from './retry.js';
 import { checkCount, checkPageSize } from './validate.js';
 
-/** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
-export interface HttpRules {
-  readonly get?: string;
-  readonly list?: string;
-  readonly cancel?: string;
-  readonly delete?: string;
-  /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
-  readonly wait?: string;
-}
-
-/** The bindings of operations.proto. There is none for WaitOperation. */
-export const DEFAULT_HTTP_RULES = Object.freeze({
-  get: 'GET /v1/{name=operations/**}',
-  list: 'GET /v1/{name=operations}',
-  cancel: 'POST /v1/{name=operations/**}:cancel',
-  delete: 'DELETE /v1/{name=operations/**}',
-} as const);
-
-/** Redirects followed in a row at most, when following is enabled. */
-export const MAX_REDIRECTS = 5;
+export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 
 /** Where and how to reach an Operations service over HTTP/JSON. */
 export interface RestTransportOptions {
@@ -105,7 +98,8 @@ export class RestTransport implements OperationsTransport {
     readonly cancel: HttpRule;
     readonly delete: HttpRule;
   };
-  readonly #origin: string;
+  /** The parsed base URL: its origin bounds redirects, its scheme and host the cleartext check. */
+  readonly #url: URL;
   readonly #registry: Registry;
   readonly #pipeline: CallPipeline;
   readonly #headers: readonly [string, string][];
@@ -117,24 +111,27 @@ export class RestTransport implements OperationsTransport {
   /**
    * Throws TypeError for a base URL that is not http(s), a malformed rule, a header
    * (`headers`, `apiKey`, `callDefaults.metadata`) a request cannot carry (naming it,
-   * never its value) or a bad `redirects`; RangeError for a bad `maxResponseBytes`.
+   * never its value), credentials (`apiKey`, `token`, an `authorization` or
+   * `x-goog-api-key` header) over plain http to a host that is not loopback, or a bad
+   * `redirects`; RangeError for a bad `maxResponseBytes`.
    */
   constructor(options: RestTransportOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError(`baseUrl must be an http(s) URL (got ${JSON.stringify(options.baseUrl)})`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`baseUrl must be an http(s) URL (got ${JSON.stringify(options.baseUrl)})`);
-    }
+    const url = parseBaseUrl(options.baseUrl);
     if (options.token !== undefined && typeof options.token !== 'function') {
       throw new TypeError('token must be a function returning a Promise of the bearer token');
     }
     checkHeaders(options.headers, 'headers');
     if (options.apiKey !== undefined) checkHeader('x-goog-api-key', options.apiKey, 'apiKey');
     checkHeaders(options.callDefaults?.metadata, 'callDefaults.metadata');
+    if (options.apiKey !== undefined) checkCleartext(url, 'apiKey');
+    if (options.token !== undefined) checkCleartext(url, 'token');
+    for (const [where, source] of [
+      ['headers', options.headers],
+      ['callDefaults.metadata', options.callDefaults?.metadata],
+    ] as const) {
+      const credential = headerEntries(source).find(([key]) => isCredentialHeader(key));
+      if (credential !== undefined) checkCleartext(url, `${where} ${JSON.stringify(credential[0])}`);
+    }
     if (
       options.redirects !== undefined &&
       options.redirects !== 'error' &&
@@ -149,7 +146,7 @@ export class RestTransport implements OperationsTransport {
       options.maxResponseBytes === undefined
         ? DEFAULT_MAX_RESPONSE_BYTES
         : checkCount(options.maxResponseBytes, 'maxResponseBytes', 1);
-    this.#origin = url.origin;
+    this.#url = url;
     this.#baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     const rules = options.rules ?? {};
     this.#rules = {
@@ -234,6 +231,7 @@ export class RestTransport implements OperationsTransport {
     for (const source of call.headers) {
       for (const [key, value] of headerEntries(source)) {
         checkHeader(key, value, 'metadata');
+        if (isCredentialHeader(key)) checkCleartext(this.#url, `metadata ${JSON.stringify(key)}`);
         headers.set(key, value);
       }
     }
@@ -256,11 +254,20 @@ export class RestTransport implements OperationsTransport {
       async (signal) => {
         const headers = new Headers(callHeaders);
         if (this.#token !== undefined)
-          headers.set('authorization', `Bearer ${await this.#bearer(method, signal)}`);
+          headers.set('authorization', `Bearer ${await bearerToken(this.#token, method, signal)}`);
         if (request.body !== undefined) headers.set('content-type', 'application/json');
         const query = request.query?.toString() ?? '';
         const url = `${this.#baseUrl}${request.path}${query === '' ? '' : `?${query}`}`;
-        const response = await this.#fetchFollowing(url, request, headers, signal);
+        const response = await fetchWithRedirects(
+          new URL(url),
+          {
+            method: request.rule.method,
+            headers,
+            signal,
+            ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+          },
+          { fetch: this.#fetch, follow: this.#followRedirects, origin: this.#url.origin, method },
+        );
         const text = await readBodyText(response, this.#maxResponseBytes, method);
         if (response.status < 200 || response.status > 299) {
           throw rpcErrorFromHttp(response.status, response.statusText, text, {
@@ -274,29 +281,7 @@ export class RestTransport implements OperationsTransport {
               ),
           });
         }
-        if (text.trim() === '') return {};
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch (cause) {
-          throw new RpcError(
-            Code.INTERNAL,
-            `HTTP ${response.status} response is not JSON`,
-            [],
-            method,
-            cause,
-          );
-        }
-        if (!isObject(json)) {
-          const kind = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
-          throw new RpcError(
-            Code.INTERNAL,
-            `HTTP ${response.status} response is ${kind}, not a JSON object`,
-            [],
-            method,
-          );
-        }
-        return json;
+        return jsonObjectOf(text, response.status, method);
       },
       (error) => {
         if (RpcError.is(error)) return error;
@@ -309,80 +294,5 @@ export class RestTransport implements OperationsTransport {
         return new RpcError(Code.UNAVAILABLE, `HTTP request failed: ${reason}`, [], method, error);
       },
     );
-  }
-
-  /**
-   * The response to `url`, fetched without following redirects; a redirect is followed
-   * only when enabled, within the base URL's origin, at most MAX_REDIRECTS times, else it
-   * is RpcError FAILED_PRECONDITION (redirectError). Nothing is sent to another origin.
-   */
-  async #fetchFollowing(
-    url: string,
-    request: Request,
-    headers: Headers,
-    signal: AbortSignal,
-  ): Promise<Response> {
-    let target = new URL(url);
-    const httpMethod = request.rule.method;
-    for (let hops = 0; ; hops++) {
-      const response = await this.#fetch(target, {
-        method: httpMethod,
-        headers,
-        signal,
-        redirect: 'manual',
-        ...(request.body === undefined || httpMethod === 'GET' ? {} : { body: JSON.stringify(request.body) }),
-      });
-      if (response.status < 300 || response.status > 399 || response.status === 304) return response;
-      await response.body?.cancel().catch(() => {});
-      const location = response.headers.get('location');
-      const fail = (why: string): RpcError =>
-        redirectError(response.status, location, target, request.method, why);
-      if (!this.#followRedirects)
-        throw fail(
-          "redirects are not followed (RestTransport option redirects: 'same-origin' follows them within the base URL's origin)",
-        );
-      if (location === null) throw fail('the response has no Location');
-      let next: URL;
-      try {
-        next = new URL(location, target);
-      } catch {
-        throw fail('the Location is not a URL');
-      }
-      if (next.origin !== this.#origin) throw fail(`only redirects within ${this.#origin} are followed`);
-      if (hops >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects in a row`);
-      const keepsMethod = response.status === 307 || response.status === 308;
-      if (!keepsMethod && httpMethod !== 'GET') {
-        throw fail(
-          `a ${response.status} would turn ${httpMethod} into GET; only 307 and 308 are followed for it`,
-        );
-      }
-      target = next;
-    }
-  }
-
-  /** The token from the provider, abandoned when `signal` aborts; a failure is RpcError UNAUTHENTICATED. */
-  async #bearer(method: string, signal: AbortSignal): Promise<string> {
-    const provider = this.#token;
-    if (provider === undefined) return '';
-    let token: unknown;
-    try {
-      token = await raceAbort(Promise.resolve().then(provider), signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RpcError(Code.UNAUTHENTICATED, `token provider failed: ${reason}`, [], method, error);
-    }
-    if (typeof token !== 'string' || token === '') {
-      throw new RpcError(Code.UNAUTHENTICATED, 'token provider returned no token', [], method);
-    }
-    if (!/^[\x21-\x7e]+$/.test(token)) {
-      throw new RpcError(
-        Code.UNAUTHENTICATED,
-        'token provider returned a token with characters a header cannot carry; the token is not shown',
-        [],
-        method,
-      );
-    }
-    return token;
   }
 }

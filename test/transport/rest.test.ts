@@ -373,29 +373,25 @@ describe('RestTransport', () => {
       server.resetCounters();
     });
 
-    it('fails with DEADLINE_EXCEEDED within 50 ms of timeoutMs against a slow server', async () => {
+    it('fails with DEADLINE_EXCEEDED at timeoutMs against a server that does not answer', async () => {
       const h = server.create();
-      server.latencyMs = 500;
-      const started = performance.now();
+      server.latencyMs = 600_000;
       await assert.rejects(
         transport(server.httpUrl).get(h.name, { timeoutMs: 100, retry: false }),
         (e: unknown) => RpcError.is(e) && e.code === Code.DEADLINE_EXCEEDED,
       );
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 95 && elapsed < 150, `settled after ${elapsed.toFixed(1)} ms`);
+      assert.equal(server.calls.GetOperation, 1, 'the request was made, and only the deadline ended it');
     });
 
-    it('rejects at once with the signal reason when aborted mid-call, and leaves no listener', async () => {
+    it('rejects with the signal reason when aborted mid-call, and leaves no listener', async () => {
       const h = server.create();
-      server.latencyMs = 500;
+      server.latencyMs = 600_000;
       const controller = new AbortController();
       const pending = transport(server.httpUrl).get(h.name, { signal: controller.signal });
       await eventually(() => server.calls.GetOperation === 1, 'the request to reach the server');
       const reason = new Error('user gave up');
-      const started = performance.now();
       controller.abort(reason);
       await assert.rejects(pending, (e: unknown) => e === reason);
-      assert.ok(performance.now() - started < 20);
 
       server.latencyMs = 0;
       const quiet = new AbortController();
