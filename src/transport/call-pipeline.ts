@@ -44,6 +44,23 @@ export function waitCallOptions(options: CallOptions, waitTimeoutMs: number): Ca
   return { ...options, timeoutMs: Math.min(options.timeoutMs ?? bound, bound) };
 }
 
+/**
+ * A call's `options` over the client's `defaults`: the call's own value of each option
+ * wins; then the default's; then the library's (a 60 s timeout, DEFAULT_RETRY). Headers
+ * are both, the defaults' first. The one place per-RPC defaults are resolved.
+ */
+export function resolveCall(defaults: CallOptions, options: CallOptions): ResolvedCall {
+  const headers: HeaderSource[] = [];
+  if (defaults.metadata !== undefined) headers.push(defaults.metadata);
+  if (options.metadata !== undefined) headers.push(options.metadata);
+  return {
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
+    retry: options.retry ?? defaults.retry ?? DEFAULT_RETRY,
+    signal: options.signal ?? defaults.signal,
+    headers,
+  };
+}
+
 /** One transport's calls: its clock and the client's per-call defaults. */
 export class CallPipeline {
   readonly #clock: Clock;
@@ -55,18 +72,9 @@ export class CallPipeline {
     this.#defaults = defaults;
   }
 
-  /** `options` over the defaults: timeout (default 60 s), retry (default DEFAULT_RETRY), signal and headers. */
+  /** `options` over this pipeline's defaults (see `resolveCall`). */
   resolve(options: CallOptions): ResolvedCall {
-    const defaults = this.#defaults;
-    const headers: HeaderSource[] = [];
-    if (defaults.metadata !== undefined) headers.push(defaults.metadata);
-    if (options.metadata !== undefined) headers.push(options.metadata);
-    return {
-      timeoutMs: options.timeoutMs ?? defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
-      retry: options.retry ?? defaults.retry ?? DEFAULT_RETRY,
-      signal: options.signal ?? defaults.signal,
-      headers,
-    };
+    return resolveCall(this.#defaults, options);
   }
 
   /**

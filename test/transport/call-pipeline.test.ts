@@ -49,7 +49,9 @@ describe('CallPipeline', () => {
     await clock.advance(second);
     assert.equal(await pending, 'ok');
     assert.equal(remaining[0], 1_000);
-    assert.equal(remaining[2], 1_000 - first - second, 'one deadline for every attempt');
+    assert.equal(clock.sleeps.length, 2);
+    assert.equal(remaining[2], 1_000 - clock.now(), 'one deadline for every attempt');
+    assert.ok(clock.now() >= first + second - 1e-9, 'the third attempt came after both delays');
     assert.ok(first >= 80 && first <= 100, `a delay of 100 ms with jitter, capped: ${first}`);
   });
 });
