@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { RpcError } from '../../src/errors.ts';
 import { Code } from '../../src/proto/code.ts';
@@ -11,6 +10,7 @@ import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { DEFAULT_HTTP_RULES, RestTransport, type RestTransportOptions } from '../../src/transport/rest.ts';
 import { systemClock } from '../../src/wait/clock.ts';
 import { eventually } from '../client/handle-suite.ts';
+import { loopbackServer } from './loopback-http.ts';
 
 const registry = createRegistry();
 
@@ -33,7 +33,7 @@ interface Reply {
 /** A loopback HTTP server answering each request with the next scripted reply (the last one repeats). */
 async function scripted(...replies: Reply[]): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
-  const server = createServer((req, res) => {
+  const server = await loopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -54,17 +54,7 @@ async function scripted(...replies: Reply[]): Promise<{ url: string; seen: Seen[
       else setTimeout(answer, reply.delayMs);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: server.url, seen, close: server.close };
 }
 
 function transport(baseUrl: string, options: Partial<RestTransportOptions> = {}): RestTransport {
