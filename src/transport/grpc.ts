@@ -38,14 +38,17 @@ function operationsDefinition(): grpc.ServiceDefinition {
 
 /**
  * Converts headers given as an object or as grpc Metadata into a fresh Metadata. Throws
- * TypeError naming a header that gRPC cannot carry (never its value).
+ * TypeError naming `where` and a header that gRPC cannot carry (never its value).
  */
-export function toMetadata(headers: grpc.Metadata | Record<string, string> | undefined): grpc.Metadata {
+export function toMetadata(
+  headers: grpc.Metadata | Record<string, string> | undefined,
+  where = 'metadata',
+): grpc.Metadata {
   if (headers instanceof grpc.Metadata) return headers.clone();
   const md = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers ?? {})) {
-    checkHeader(key, value, 'metadata');
-    checkGrpcHeader(key, value, 'metadata');
+    checkHeader(key, value, where);
+    checkGrpcHeader(key, value, where);
     md.set(key, value);
   }
   return md;

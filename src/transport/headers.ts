@@ -69,12 +69,18 @@ export function checkHeaders(headers: unknown, where: string): void {
 
 /**
  * Checks a header for gRPC metadata, which is stricter than HTTP: a lowercase-able key
- * of `0-9 a-z _ . -`, and for a non-`-bin` key a value of visible ASCII and spaces.
+ * of `0-9 a-z _ . -`; for a non-`-bin` key a value of visible ASCII and spaces, for a
+ * `-bin` key a Buffer.
  * Throws TypeError naming the header, never its value.
  */
 export function checkGrpcHeader(name: string, value: string | Buffer, where: string): void {
   if (!GRPC_KEY.test(name.toLowerCase())) {
     throw new TypeError(`${where}: ${JSON.stringify(name.slice(0, 80))} is not a valid gRPC metadata key`);
+  }
+  if (typeof value === 'string' && name.toLowerCase().endsWith('-bin')) {
+    throw new TypeError(
+      `${where}: header ${JSON.stringify(name)} ends with -bin, so gRPC needs a Buffer value, not a string`,
+    );
   }
   if (typeof value === 'string' && !GRPC_VALUE.test(value)) {
     throw new TypeError(

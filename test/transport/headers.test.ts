@@ -96,6 +96,22 @@ describe('request headers', () => {
     }
   });
 
+  it('refuses over gRPC a string value for a -bin key (gRPC wants bytes), naming the header', async () => {
+    const grpcClient = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+    });
+    try {
+      await assert.rejects(
+        grpcClient.getOperation('operations/x', { metadata: { 'x-trace-bin': SECRET } }),
+        (e) => namesHeaderNotValue(e, 'x-trace-bin'),
+      );
+      assert.equal(server.calls.GetOperation, 0);
+    } finally {
+      grpcClient.close();
+    }
+  });
+
   it('sends good headers unchanged', async () => {
     const h = server.create();
     const grpcClient = new OperationsClient({
