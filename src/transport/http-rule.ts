@@ -13,9 +13,13 @@
 
 /** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
 export interface HttpRules {
+  /** GetOperation, e.g. `GET /v1beta/{name=operations/*}`. */
   readonly get?: string;
+  /** ListOperations. */
   readonly list?: string;
+  /** CancelOperation. */
   readonly cancel?: string;
+  /** DeleteOperation. */
   readonly delete?: string;
   /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
   readonly wait?: string;

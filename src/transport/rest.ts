@@ -53,8 +53,11 @@ export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 export interface RestTransportOptions {
   /** `'https://host'` or `'https://host/prefix'`; rule paths are appended. */
   readonly baseUrl: string;
+  /** Converts Anys between proto3 JSON and binary. */
   readonly registry: Registry;
+  /** Times retries and deadlines. */
   readonly clock: Clock;
+  /** HTTP rules per method, over `DEFAULT_HTTP_RULES`. */
   readonly rules?: HttpRules;
   /** Sent as `x-goog-api-key`. */
   readonly apiKey?: string;
