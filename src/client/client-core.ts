@@ -15,7 +15,13 @@ import type {
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
-import { checkCallOptions, checkMs, checkName } from '../transport/validate.js';
+import {
+  checkCallOptions,
+  checkClientOptions,
+  checkMs,
+  checkName,
+  checkPageSize,
+} from '../transport/validate.js';
 import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import { PollHub } from '../wait/poll-loop.js';
@@ -105,8 +111,7 @@ export class OperationsApi {
     clock: Clock,
     options: OperationsApiOptions,
   ) {
-    checkCallOptions(options.callDefaults, 'callDefaults');
-    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    checkClientOptions(options);
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
@@ -177,7 +182,7 @@ export class OperationsApi {
     request: ListOperationsRequest = {},
     options?: CallOptions,
   ): Promise<ListOperationsPage> {
-    if (request.pageSize !== undefined) checkMs(request.pageSize, 'pageSize');
+    if (request.pageSize !== undefined) checkPageSize(request.pageSize);
     return this.transport.list(request, this.#call(options));
   }
 
