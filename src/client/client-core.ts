@@ -3,7 +3,6 @@
  * that wait on them, over any `OperationsTransport`. `OperationsClient` (gRPC) and
  * `OperationsRestClient` (HTTP/JSON) are this class with a transport.
  */
-import { debuglog } from 'node:util';
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
 import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
@@ -16,19 +15,15 @@ import type {
   OperationsTransport,
 } from '../transport/operations-transport.js';
 import { checkCallOptions, checkMs, checkName } from '../transport/validate.js';
-import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
+import type { PollingOptions } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
-import { PollHub } from '../wait/poll-loop.js';
-import { WaitSlots } from '../wait/wait-slots.js';
+import { checkSnapshotName } from '../wait/snapshot-name.js';
+import { ClientState } from './client-state.js';
 import { callStartMethod, type StartMethod } from './gapic.js';
-import { Operation, type OperationContext, type OperationTypes } from './operation.js';
+import { Operation, type OperationTypes } from './operation.js';
 import { decodeResumeToken } from './resume-token.js';
 
-/** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
-export const debug = debuglog('longrunning');
-
-/** Default number of WaitOperation calls a client keeps open at once. */
-export const DEFAULT_MAX_WAIT_CALLS = 64;
+export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
 
 /** How calls and waits behave by default, whatever the transport. */
 export interface OperationsApiOptions {
@@ -42,25 +37,6 @@ export interface OperationsApiOptions {
 
 /** The options every RPC method takes, checked (re-exported for the clients). */
 export { checkCallOptions };
-
-/** The shared state of a client's handles: one poll loop per name, one WaitOperation budget. */
-export function createContext(
-  transport: OperationsTransport,
-  registry: Registry,
-  clock: Clock,
-  options: OperationsApiOptions,
-): OperationContext {
-  return {
-    transport,
-    registry,
-    clock,
-    polling: resolvePolling(options.polling),
-    support: { slots: new WaitSlots(options.maxWaitCalls ?? DEFAULT_MAX_WAIT_CALLS), unsupported: false },
-    hub: new PollHub<RawOperation>(),
-    callDefaults: options.callDefaults ?? {},
-    debug,
-  };
-}
 
 /**
  * A snapshot from a name (not done, nothing known), a decoded snapshot, or an Operation
@@ -95,8 +71,8 @@ export class OperationsApi {
   readonly transport: OperationsTransport;
   /** The injected clock (the system clock by default). */
   readonly clock: Clock;
-  readonly #context: OperationContext;
-  #closed = false;
+  /** The state this client shares with its handles, `closed` among it. */
+  readonly #state: ClientState;
 
   /** Checks `options` (TypeError / RangeError naming the option). */
   constructor(
@@ -110,7 +86,7 @@ export class OperationsApi {
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
-    this.#context = createContext(transport, registry, clock, options);
+    this.#state = new ClientState(transport, registry, clock, options);
   }
 
   /**
@@ -122,7 +98,7 @@ export class OperationsApi {
     from: string | RawOperation | OperationJson,
     types?: OperationTypes<M>,
   ): Operation<R, M> {
-    return new Operation<R, M>(this.#context, toRawOperation(from, this.registry), types);
+    return new Operation<R, M>(this.#state, toRawOperation(from, this.registry), types);
   }
 
   /**
@@ -150,9 +126,16 @@ export class OperationsApi {
     });
   }
 
-  /** GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for an unknown name). */
+  /**
+   * GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for
+   * an unknown name; INTERNAL, naming both, when the server answers for another name).
+   */
   async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
-    return this.transport.get(checkName(name), this.#call(options));
+    return checkSnapshotName(
+      await this.transport.get(checkName(name), this.#call(options)),
+      name,
+      'GetOperation',
+    );
   }
 
   /**
@@ -169,7 +152,11 @@ export class OperationsApi {
     const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
     const { wait } = this.transport;
     if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
-    return wait.call(this.transport, name, timeoutMs, this.#call(options));
+    return checkSnapshotName(
+      await wait.call(this.transport, name, timeoutMs, this.#call(options)),
+      name,
+      'WaitOperation',
+    );
   }
 
   /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
@@ -218,22 +205,20 @@ export class OperationsApi {
    * releases what the client opened (`onClose`). Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#context.hub.close(new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close'));
-    this.onClose();
+    const error = new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close');
+    if (this.#state.close(error)) this.onClose();
   }
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#state.closed;
   }
 
   /** Releases the transport's resources; called once, by the first `close()`. */
   protected onClose(): void {}
 
   #call(options: CallOptions | undefined): CallOptions {
-    this.#context.hub.assertOpen();
+    this.#state.assertOpen();
     return checkCallOptions(options);
   }
 }

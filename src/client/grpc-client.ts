@@ -14,7 +14,6 @@ import { checkCallOptions, OperationsApi } from './client-core.js';
 
 export {
   checkCallOptions,
-  createContext,
   DEFAULT_MAX_WAIT_CALLS,
   debug,
   toRawOperation,

@@ -10,14 +10,12 @@ import { unpackAs } from '../proto/registry.js';
 import type { Any, RawOperation } from '../proto/types.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkCallOptions } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
-import type { WaitStrategy } from '../wait/operation-poller.js';
-import { linkSignals } from '../wait/signals.js';
-import { type FollowTarget, follow, type OperationContext } from '../wait/waiter.js';
+import { abortReason, linkSignals } from '../wait/signals.js';
+import { checkSnapshotName } from '../wait/snapshot-name.js';
+import { type BaseWaitOptions, waitUntilDone } from '../wait/waiter.js';
+import type { ClientState } from './client-state.js';
 import { progressOf } from './progress.js';
 import { encodeResumeToken } from './resume-token.js';
-
-export type { OperationContext } from '../wait/waiter.js';
 
 /** The declared types of an operation, and an optional way to read its progress. */
 export interface OperationTypes<M = unknown> {
@@ -29,24 +27,35 @@ export interface OperationTypes<M = unknown> {
   progress?: (metadata: M) => number | undefined;
 }
 
-/** Options of `wait()` and `watch()`. */
-export interface WaitOptions<R = unknown, M = unknown> extends Omit<CallOptions, 'timeoutMs'> {
-  /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
-  timeoutMs?: number;
-  polling?: PollingOptions;
-  /** Default 'auto': WaitOperation where the server has it, GetOperation with backoff where not. */
-  strategy?: WaitStrategy;
+/** Options of `wait()` and `watch()`: those of every wait, and a progress callback typed by the handle. */
+export interface WaitOptions<R = unknown, M = unknown> extends BaseWaitOptions {
   /** Called once per snapshot whose metadata bytes or done flag changed. A throw rejects the wait. */
   onProgress?: (op: Operation<R, M>) => void;
-  /** When the signal aborts, also send CancelOperation (default false: stop waiting only). */
-  cancelOnAbort?: boolean;
+}
+
+/** Throws TypeError when `onProgress` is given and is not a function. */
+function checkOnProgress(onProgress: unknown): void {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError('onProgress must be a function');
+  }
+}
+
+/**
+ * Which member of the `result` oneof a snapshot carries. A decoded snapshot says it in
+ * `result` (the member that came last on the wire, see `decodeMessage`; in JSON, the later
+ * key); a snapshot made by hand without `result` counts as failed when it has an error.
+ */
+function resultOf(raw: RawOperation): 'error' | 'response' | undefined {
+  if (raw.result === 'error' || raw.result === 'response') return raw.result;
+  if (raw.error != null) return 'error';
+  return raw.response == null ? undefined : 'response';
 }
 
 type Memo = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** A google.longrunning.Operation with typed `R` response and `M` metadata. */
 export class Operation<R = unknown, M = unknown> {
-  readonly #ctx: OperationContext;
+  readonly #ctx: ClientState;
   readonly #types: OperationTypes<M>;
   /** The latest snapshot: the single source of truth. */
   #raw: RawOperation;
@@ -54,16 +63,8 @@ export class Operation<R = unknown, M = unknown> {
   #memoOf: RawOperation | undefined;
   #memo = new Map<string, Memo>();
 
-  /** How `follow` reads and records this handle's snapshot. */
-  readonly #target: FollowTarget = {
-    current: () => this.#raw,
-    update: (raw) => {
-      this.#raw = raw;
-    },
-  };
-
   /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
-  constructor(ctx: OperationContext, raw: RawOperation, types: OperationTypes<M> = {}) {
+  constructor(ctx: ClientState, raw: RawOperation, types: OperationTypes<M> = {}) {
     this.#ctx = ctx;
     this.#raw = raw;
     this.#types = types;
@@ -97,20 +98,22 @@ export class Operation<R = unknown, M = unknown> {
   /** The unpacked response when done and succeeded; throws like `metadata` when it cannot be unpacked. */
   get response(): R | undefined {
     const any = this.#raw.response;
-    if (!this.done || any == null) return undefined;
+    if (!this.done || any == null || resultOf(this.#raw) !== 'response') return undefined;
     return this.#derive('response', () => unpackAs<R>(this.#ctx.registry, any, this.#types.responseType));
   }
 
   /** The error when done and failed (a non-zero status code). */
   get error(): OperationError | undefined {
     const status = this.#raw.error;
-    if (!this.done || status == null || status.code === Code.OK) return undefined;
+    if (!this.done || status == null || status.code === Code.OK || resultOf(this.#raw) !== 'error') {
+      return undefined;
+    }
     return this.#derive('error', () => OperationError.fromStatus(status, this.#ctx.registry, this.#raw));
   }
 
   /** True when done with code CANCELLED. */
   get cancelled(): boolean {
-    return this.done && this.#raw.error?.code === Code.CANCELLED;
+    return this.done && resultOf(this.#raw) === 'error' && this.#raw.error?.code === Code.CANCELLED;
   }
 
   /** 0..100 from the `progress` type option or the metadata's well-known fields; undefined (never a throw) when unknown. */
@@ -126,54 +129,77 @@ export class Operation<R = unknown, M = unknown> {
     }
   }
 
-  /** Fetches the latest state with one GetOperation, unless done. On failure the handle is unchanged. */
+  /**
+   * Fetches the latest state with one GetOperation, unless done. On failure the handle is
+   * unchanged; a snapshot of another name (or none) is RpcError INTERNAL naming both.
+   */
   async poll(options: CallOptions = {}): Promise<this> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     checkCallOptions(options);
     if (this.done) return this;
-    this.#raw = await this.#ctx.transport.get(this.name, options);
+    this.#raw = checkSnapshotName(
+      await this.#ctx.transport.get(this.name, options),
+      this.name,
+      'GetOperation',
+    );
     return this;
   }
 
   /**
    * Waits until done and resolves the response. Rejects with OperationError (done with an
    * error), OperationStateError (done with neither), TimeoutError, RpcError (a poll failed
-   * with a non-retryable code), the signal's reason on abort, or what `onProgress` threw.
-   * The handle stays usable after any of these.
+   * with a non-retryable code, or kept failing for `polling.failureBudgetMs`), the signal's
+   * reason on abort, or what `onProgress` or `onRetry` threw. The handle stays usable after
+   * any of these.
    */
   async wait(options: WaitOptions<R, M> = {}): Promise<R> {
     const { onProgress } = options;
-    const raw = await follow(
-      this.#ctx,
-      this.#target,
-      options,
-      onProgress === undefined ? undefined : () => onProgress(this),
-    );
-    this.#raw = raw;
+    checkOnProgress(onProgress);
+    await waitUntilDone(this.#ctx, this.#raw, options, {
+      wantsUpdates: onProgress !== undefined,
+      onSnapshot: (raw, changed) => {
+        this.#raw = raw;
+        if (changed) onProgress?.(this);
+      },
+    });
     return this.#settle();
   }
 
   /**
    * Yields a snapshot handle each time metadata or `done` changes; the last one is done
-   * (check its `error`). Throws what `wait()` would throw other than the operation's own
-   * error. Breaking out of the loop stops polling.
+   * (check its `error`). A consumer slower than the changes sees the latest snapshot only
+   * (the ones in between are skipped, never queued). Throws what `wait()` would throw
+   * other than the operation's own error; after an abort, the next `next()` throws the
+   * signal's reason. Breaking out of the loop stops polling.
    */
   async *watch(options: WaitOptions<R, M> = {}): AsyncGenerator<Operation<R, M>, void, undefined> {
     if (this.done) {
       yield this.#snapshot(this.#raw);
       return;
     }
-    const queue: RawOperation[] = [];
+    const { onProgress, signal } = options;
+    checkOnProgress(onProgress);
+    /** The latest changed snapshot not yet yielded. */
+    let unseen: RawOperation | undefined;
     let wake: (() => void) | undefined;
     let outcome: { error?: unknown } | undefined;
     const stop = new AbortController();
-    const linked = linkSignals(options.signal, stop.signal);
-    const { onProgress } = options;
-    const following = follow(this.#ctx, this.#target, { ...options, signal: linked.signal }, (raw) => {
-      queue.push(raw);
-      onProgress?.(this);
-      wake?.();
-    }).then(
+    const linked = linkSignals(signal, stop.signal);
+    const waiting = waitUntilDone(
+      this.#ctx,
+      this.#raw,
+      { ...options, signal: linked.signal },
+      {
+        wantsUpdates: true,
+        onSnapshot: (raw, changed) => {
+          this.#raw = raw;
+          if (!changed) return;
+          unseen = raw;
+          onProgress?.(this);
+          wake?.();
+        },
+      },
+    ).then(
       () => {
         outcome = {};
       },
@@ -181,10 +207,16 @@ export class Operation<R = unknown, M = unknown> {
         outcome = { error };
       },
     );
-    void following.finally(() => wake?.());
+    void waiting.finally(() => wake?.());
     try {
       for (;;) {
-        for (let raw = queue.shift(); raw !== undefined; raw = queue.shift()) yield this.#snapshot(raw);
+        if (signal?.aborted) throw abortReason(signal);
+        if (unseen !== undefined) {
+          const raw = unseen;
+          unseen = undefined;
+          yield this.#snapshot(raw);
+          continue;
+        }
         if (outcome !== undefined) {
           if ('error' in outcome) throw outcome.error;
           return;
@@ -202,13 +234,13 @@ export class Operation<R = unknown, M = unknown> {
 
   /** CancelOperation. Waits go on until the server reports the operation done (CANCELLED). */
   async cancel(options: CallOptions = {}): Promise<void> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     await this.#ctx.transport.cancel(this.name, checkCallOptions(options));
   }
 
   /** DeleteOperation: the server forgets the operation. */
   async delete(options: CallOptions = {}): Promise<void> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     await this.#ctx.transport.delete(this.name, checkCallOptions(options));
   }
 
@@ -232,7 +264,7 @@ export class Operation<R = unknown, M = unknown> {
       name: this.name,
       done: this.done,
       ...(this.#raw.metadata == null ? {} : { metadata: view(this.#raw.metadata, () => this.metadata) }),
-      ...(this.done && this.#raw.response != null
+      ...(this.done && this.#raw.response != null && resultOf(this.#raw) === 'response'
         ? { response: view(this.#raw.response, () => this.response) }
         : {}),
       ...(error === undefined
@@ -256,7 +288,7 @@ export class Operation<R = unknown, M = unknown> {
   #settle(): R {
     const raw = this.#raw;
     const status = raw.error;
-    if (status != null) {
+    if (status != null && resultOf(raw) === 'error') {
       if (status.code === Code.OK) {
         throw new OperationStateError(
           raw,
@@ -265,7 +297,8 @@ export class Operation<R = unknown, M = unknown> {
       }
       throw OperationError.fromStatus(status, this.#ctx.registry, raw);
     }
-    if (raw.response == null) throw new OperationStateError(raw, 'done with neither a response nor an error');
+    if (raw.response == null || resultOf(raw) !== 'response')
+      throw new OperationStateError(raw, 'done with neither a response nor an error');
     return this.response as R;
   }
 

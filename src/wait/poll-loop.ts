@@ -1,9 +1,10 @@
 /**
  * A polling loop shared by every waiter of one key (an operation name, per client), that
  * knows nothing of protobuf: it asks its source for a snapshot, hands it to each waiter,
- * times out waiters whose deadline has passed, and sleeps a backoff delay clamped to the
- * earliest deadline. It runs while it has waiters and stops (cancelling the poll or the
- * sleep in flight) when the last one leaves.
+ * times out waiters whose deadline has passed, fails waiters whose polls have kept failing
+ * for their failure budget, and sleeps a backoff delay clamped to the earliest deadline.
+ * It runs while it has waiters and stops (cancelling the poll or the sleep in flight) when
+ * the last one leaves. The schedule is decided in one place, `#plan()`.
  */
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
@@ -14,14 +15,19 @@ import type { Deadline } from './deadline.js';
  * only stops once no waiter is left); shared, so finishing a wait allocates no error.
  */
 const STOPPED = new Error('poll loop stopped');
-
-/** The reason a poll in flight is cancelled with when a joining waiter needs it bounded sooner. */
+/** The reason a poll or sleep is cut short when a joining waiter needs it bounded sooner. */
 const REPLAN = new Error('poll replaced by one that suits a joining waiter');
+/** The reason a sleep is cut short when the source says the next poll can go now. */
+const WOKEN = new Error('sleep ended by the poll source');
 
-/** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
+/** What one poll returned. */
 export interface PollResult<S> {
+  /** The snapshot; absent when the poll failed (then `error` says why) or only switched RPCs. */
   readonly snapshot?: S;
+  /** True when the loop should back off before the next poll. */
   readonly backOff: boolean;
+  /** A failure polling survives (a retryable RpcError), when this poll failed. */
+  readonly error?: unknown;
 }
 
 /** The operation-specific side of a loop. */
@@ -31,13 +37,19 @@ export interface PollSource<S> {
    * if none). `paceMs`, set when a waiter wants every update, is the backoff delay of this
    * round: a poll that can hold (WaitOperation) should hold no longer, so updates arrive on
    * the backoff cadence. Resolves with the result; rejects to fail every waiter with that
-   * error. Retryable failures should resolve `{ backOff: true }` instead of rejecting.
+   * error. Retryable failures resolve `{ backOff: true, error }` instead of rejecting.
    */
   poll(budgetMs: number, signal: AbortSignal, paceMs: number | undefined): Promise<PollResult<S>>;
   /** True when the snapshot is final; the loop ends after delivering it. */
   isDone(snapshot: S): boolean;
-  /** Resolves when a sleep should end early (e.g. a WaitOperation slot freed up). Optional. */
-  wakeUp?(signal: AbortSignal): Promise<void>;
+  /**
+   * Called at the start of each sleep: a promise that resolves when the sleep should end
+   * early (e.g. a WaitOperation slot freed up), or undefined when nothing can end it.
+   * `signal` aborts when the sleep ends anyway. Optional.
+   */
+  wakeUp?(signal: AbortSignal): Promise<void> | undefined;
+  /** Called once per failed poll the loop survives, before its waiters hear of it (e.g. to log it). Optional. */
+  retrying?(error: unknown, attempt: number, nextDelayMs: number): void;
 }
 
 /** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
@@ -46,26 +58,46 @@ export interface Waiter<S> {
   readonly deadline: Deadline;
   /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
   readonly wantsUpdates: boolean;
+  /** How long polls may fail in a row (since the last success, or since joining) before the waiter fails. */
+  readonly failureBudgetMs: number;
   /** A new snapshot. Returns true when the waiter is finished (it then leaves). */
   deliver(snapshot: S): boolean;
-  /** Every waiter fails with a poll's non-retryable error. */
+  /**
+   * A poll failed with `error` and polling goes on: `attempt` failed polls in a row, the
+   * next in `nextDelayMs`. Returns true when the waiter is finished (it then leaves).
+   */
+  retrying(error: unknown, attempt: number, nextDelayMs: number): boolean;
+  /** The waiter fails: a poll's non-retryable error, or the last error once the failure budget is spent. */
   fail(error: unknown): void;
-  /** The deadline passed: `polls` made since the waiter joined, and the latest snapshot of the loop. */
-  timeOut(polls: number, latest: S | undefined): void;
+  /**
+   * The deadline passed: `polls` made since the waiter joined, the latest snapshot of the
+   * loop, and the error of the last poll when it failed.
+   */
+  timeOut(polls: number, latest: S | undefined, lastError: unknown): void;
+}
+
+/** When a waiter joined: the loop's poll count and the Clock time. */
+interface Joined {
+  readonly polls: number;
+  readonly at: number;
 }
 
 /** One loop, run while it has waiters. */
-export class SharedPoll<S> {
+export class PollLoop<S> {
   readonly #source: PollSource<S>;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
   readonly #onIdle: () => void;
-  /** Each waiter with the poll count at the time it joined. */
-  readonly #waiters = new Map<Waiter<S>, number>();
+  readonly #waiters = new Map<Waiter<S>, Joined>();
   /** Aborted when the last waiter leaves; cancels the poll or sleep in flight. */
   readonly #stop = new AbortController();
   #polls = 0;
   #started = false;
+  /** Clock time of the last successful poll (the loop's start before any). */
+  #okAt: number;
+  /** Failed polls in a row, and the last one's error (valid while `#failures > 0`). */
+  #failures = 0;
+  #lastError: unknown;
   /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
   #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
   /**
@@ -81,6 +113,7 @@ export class SharedPoll<S> {
     this.#clock = clock;
     this.#backoff = new Backoff(backoff);
     this.#onIdle = onIdle;
+    this.#okAt = clock.now();
   }
 
   /** True once the loop stopped; a stopped loop takes no waiters. */
@@ -90,8 +123,9 @@ export class SharedPoll<S> {
 
   /** Adds a waiter (starting the loop with the first one). Returns the function that removes it. */
   join(waiter: Waiter<S>): () => void {
-    if (this.stopped) throw new Error('SharedPoll: join after stop');
-    this.#waiters.set(waiter, this.#polls);
+    if (this.stopped) throw new Error('PollLoop: join after stop');
+    const now = this.#clock.now();
+    this.#waiters.set(waiter, { polls: this.#polls, at: now });
     if (!this.#started) {
       this.#started = true;
       void this.#run();
@@ -99,7 +133,6 @@ export class SharedPoll<S> {
     // A waiter whose deadline comes before the planned wake-up, or before the end of a poll
     // that may hold (WaitOperation), must get its final poll at its deadline.
     const remaining = waiter.deadline.remainingMs();
-    const now = this.#clock.now();
     if (this.#sleeping !== undefined && remaining < this.#sleeping.wakeAt - now) this.#sleeping.replan();
     // Likewise a waiter that wants updates, joining while an unpaced poll may hold until done.
     const inFlight = this.#inFlight;
@@ -137,24 +170,48 @@ export class SharedPoll<S> {
     return budget;
   }
 
+  /**
+   * The longest the loop may sleep now: until the earliest deadline, and while polls are
+   * failing, until the earliest failure budget runs out (so that waiter's last poll is
+   * made when its budget ends).
+   */
+  #limitMs(): number {
+    let limit = this.#budgetMs();
+    if (this.#failures === 0) return limit;
+    const now = this.#clock.now();
+    for (const [w, joined] of this.#waiters) {
+      limit = Math.min(limit, Math.max(0, Math.max(joined.at, this.#okAt) + w.failureBudgetMs - now));
+    }
+    return limit;
+  }
+
+  /**
+   * The delay before the next poll: the one place the schedule is decided. `pace` is the
+   * backoff delay already drawn for a paced poll this round (reused, so a round draws at
+   * most one), `result` what the poll returned.
+   */
+  #plan(pace: number | undefined, _result: PollResult<S>): number {
+    const delay = pace ?? this.#backoff.next();
+    return Math.min(delay, this.#limitMs());
+  }
+
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
     try {
       while (!signal.aborted) {
         let result: PollResult<S>;
-        // At most one backoff delay per round: the pace of a holding poll, reused as the sleep.
-        let delay = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
+        const pace = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
         const poll = new AbortController();
         const onStop = (): void => poll.abort(signal.reason);
         signal.addEventListener('abort', onStop, { once: true });
         const budget = this.#budgetMs();
         this.#inFlight = {
           endsAt: this.#clock.now() + budget,
-          paced: delay !== undefined,
+          paced: pace !== undefined,
           replan: () => poll.abort(REPLAN),
         };
         try {
-          result = await this.#source.poll(budget, poll.signal, delay);
+          result = await this.#source.poll(budget, poll.signal, pace);
         } catch (error) {
           if (signal.aborted) return;
           if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
@@ -167,25 +224,22 @@ export class SharedPoll<S> {
         }
         if (signal.aborted) return;
         this.#polls++;
-        const { snapshot } = result;
-        if (snapshot !== undefined) {
+        this.#record(result);
+        if (result.snapshot !== undefined) {
+          const { snapshot } = result;
           this.#latest = snapshot;
           for (const w of [...this.#waiters.keys()]) {
             if (w.deliver(snapshot)) this.#waiters.delete(w);
           }
           if (this.#source.isDone(snapshot)) return;
         }
-        for (const [w, joinedAt] of [...this.#waiters]) {
-          if (w.deadline.expired()) {
-            this.#waiters.delete(w);
-            w.timeOut(this.#polls - joinedAt, this.#latest);
-          }
-        }
+        this.#timeOutExpired();
         if (this.#waiters.size === 0) return;
-        if (result.backOff) {
-          delay ??= this.#backoff.next();
-          await this.#sleep(Math.min(delay, this.#budgetMs()));
-        }
+        if (!result.backOff) continue;
+        const delay = this.#plan(pace, result);
+        if (result.error !== undefined) this.#reportRetry(result.error, delay);
+        if (this.#waiters.size === 0) return;
+        await this.#sleep(delay);
       }
     } catch (error) {
       // Only a sleep aborted by the stop signal lands here; anything else is a bug to surface.
@@ -196,54 +250,90 @@ export class SharedPoll<S> {
     }
   }
 
+  /** Counts a poll's success or failure, failing the waiters whose failure budget it spent. */
+  #record(result: PollResult<S>): void {
+    if (result.error === undefined) {
+      if (result.snapshot !== undefined) {
+        this.#failures = 0;
+        this.#lastError = undefined;
+        this.#okAt = this.#clock.now();
+      }
+      return;
+    }
+    this.#failures++;
+    this.#lastError = result.error;
+    const now = this.#clock.now();
+    for (const [w, joined] of [...this.#waiters]) {
+      if (now - Math.max(joined.at, this.#okAt) >= w.failureBudgetMs) {
+        this.#waiters.delete(w);
+        w.fail(result.error);
+      }
+    }
+  }
+
+  #timeOutExpired(): void {
+    const lastError = this.#failures > 0 ? this.#lastError : undefined;
+    for (const [w, joined] of [...this.#waiters]) {
+      if (w.deadline.expired()) {
+        this.#waiters.delete(w);
+        w.timeOut(this.#polls - joined.polls, this.#latest, lastError);
+      }
+    }
+  }
+
+  #reportRetry(error: unknown, delay: number): void {
+    this.#source.retrying?.(error, this.#failures, delay);
+    for (const w of [...this.#waiters.keys()]) {
+      if (w.retrying(error, this.#failures, delay)) this.#waiters.delete(w);
+    }
+  }
+
   /**
-   * Sleeps `ms`, or until the earliest waiter's deadline if a waiter with an earlier one
-   * joins meanwhile. Ends early when the loop stops (rejects) or the source wakes it.
+   * Sleeps `ms`, or until the earliest limit if a waiter with an earlier one joins
+   * meanwhile. Ends early when the loop stops (rejects) or the source wakes it.
    */
   async #sleep(ms: number): Promise<void> {
     const wakeAt = this.#clock.now() + ms;
     // The first stretch is exactly `ms` (recomputing it from wakeAt would add float error).
     let wait = ms;
     while (await this.#sleepOnce(wait, this.#clock.now() + wait)) {
-      wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#budgetMs()));
+      wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#limitMs()));
     }
   }
 
-  /** One uninterrupted stretch of a sleep. Resolves true when a joining waiter asked to plan again. */
+  /**
+   * One uninterrupted stretch of a sleep. Resolves true when a joining waiter asked to plan
+   * again. Races nothing: replan and wake-up abort the clock's sleep, so a long wait
+   * attaches no reaction to any promise that outlives the stretch.
+   */
   async #sleepOnce(ms: number, wakeAt: number): Promise<boolean> {
     const local = new AbortController();
-    const onStop = (): void => local.abort(this.#stop.signal.reason);
-    this.#stop.signal.addEventListener('abort', onStop, { once: true });
-    const replan = new Promise<boolean>((resolve) => {
-      this.#sleeping = { wakeAt, replan: () => resolve(true) };
-    });
-    const { wakeUp } = this.#source;
+    const stop = this.#stop.signal;
+    const onStop = (): void => local.abort(STOPPED);
+    stop.addEventListener('abort', onStop, { once: true });
+    this.#sleeping = { wakeAt, replan: () => local.abort(REPLAN) };
+    this.#source.wakeUp?.(local.signal)?.then(() => local.abort(WOKEN));
     try {
-      return await Promise.race([
-        this.#clock.sleep(ms, local.signal).then(() => false),
-        ...(wakeUp === undefined ? [] : [wakeUp.call(this.#source, local.signal).then(() => false)]),
-        replan,
-      ]);
+      await this.#clock.sleep(ms, local.signal);
+      return false;
+    } catch (error) {
+      if (local.signal.reason === REPLAN) return true;
+      if (local.signal.reason === WOKEN) return false;
+      throw error;
     } finally {
       this.#sleeping = undefined;
-      this.#stop.signal.removeEventListener('abort', onStop);
+      stop.removeEventListener('abort', onStop);
       local.abort(STOPPED);
     }
   }
 }
 
 /** The loops of one client, one per key: waiters of the same key share a loop. */
-export class PollHub<S> {
-  readonly #loops = new Map<string, SharedPoll<S>>();
-  /** Set by `close()`: what every later join throws. */
-  #closed: { readonly error: unknown } | undefined;
+export class PollLoops<S> {
+  readonly #loops = new Map<string, PollLoop<S>>();
 
-  /**
-   * Joins the running loop of `key`, or starts one with `create()`. Returns the leave
-   * function. Throws the `close()` error once the hub is closed.
-   */
-  join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => SharedPoll<S>): () => void {
-    if (this.#closed !== undefined) throw this.#closed.error;
+  /** Joins the running loop of `key`, or starts one with `create()`. Returns the leave function. */
+  join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => PollLoop<S>): () => void {
     let loop = this.#loops.get(key);
     if (loop === undefined || loop.stopped) {
       const fresh = create(() => {
@@ -260,15 +350,8 @@ export class PollHub<S> {
     return this.#loops.size;
   }
 
-  /** Throws the `close()` error once the hub is closed. */
-  assertOpen(): void {
-    if (this.#closed !== undefined) throw this.#closed.error;
-  }
-
-  /** Ends every loop, failing its waiters with `error`; later joins throw it. Idempotent. */
+  /** Ends every loop, failing its waiters with `error`. */
   close(error: unknown): void {
-    if (this.#closed !== undefined) return;
-    this.#closed = { error };
     for (const loop of [...this.#loops.values()]) loop.close(error);
     this.#loops.clear();
   }

@@ -8,7 +8,7 @@ import type { CallOptions, OperationsTransport } from '../../src/transport/opera
 import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
 import {
   FINAL_POLL_TIMEOUT_MS,
-  operationSource,
+  operationPoller,
   type WaitStrategy,
 } from '../../src/wait/operation-poller.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
@@ -34,7 +34,7 @@ function transport(error?: unknown): OperationsTransport & { seen: CallOptions[]
 }
 
 function source(t: OperationsTransport, strategy: WaitStrategy, call: CallOptions = {}) {
-  return operationSource({
+  return operationPoller({
     name: running.name,
     transport: t,
     clock: new FakeClock(),
@@ -42,10 +42,11 @@ function source(t: OperationsTransport, strategy: WaitStrategy, call: CallOption
     strategy,
     support: { slots: new WaitSlots(64), unsupported: false },
     call,
+    debug: () => {},
   });
 }
 
-describe('operationSource', () => {
+describe('operationPoller', () => {
   it('survives a poll the connection ended (CANCELLED it did not ask for, INTERNAL "Received RST_STREAM")', async () => {
     const ended = [
       new RpcError(Code.CANCELLED, 'Call cancelled', [], 'WaitOperation'),
@@ -63,7 +64,7 @@ describe('operationSource', () => {
           new AbortController().signal,
           undefined,
         );
-        assert.deepEqual(result, { backOff: true }, `${error.codeName} via ${strategy}`);
+        assert.deepEqual(result, { backOff: true, error }, `${error.codeName} via ${strategy}`);
       }
     }
   });
