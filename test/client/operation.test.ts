@@ -4,11 +4,13 @@ import * as grpc from '@grpc/grpc-js';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
 import type { Operation } from '../../src/client/operation.ts';
-import { OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
+import { OperationsRestClient } from '../../src/client/rest-client.ts';
+import { OperationError, OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { drive, eventually, handleSuite, TARGETS } from './handle-suite.ts';
+import { operationBytes, rawGrpcServer, rawHttpServer } from './raw-answers.ts';
 
 const insecure = grpc.credentials.createInsecure();
 const META = 'longrunning.demo.v1.ExportMetadata';
@@ -334,3 +336,67 @@ describe('Operation over gRPC', () => {
 });
 
 export type { Operation };
+
+// A oneof sent with both members: protobuf keeps the one last on the wire (in JSON, the later key).
+describe('an operation sent with both error and response', () => {
+  const name = 'operations/both';
+  const response = {
+    type_url: `type.googleapis.com/${RESULT}`,
+    value: builtinRoot().lookupType(RESULT).encode({ uri: 'export://both', rowCount: 7 }).finish(),
+  };
+  const error = { code: grpc.status.ABORTED, message: 'lost a race' };
+
+  /** Checks that every view of the handle agrees on the outcome `wins`. */
+  async function agrees(op: Operation<ExportResult>, wins: 'error' | 'response'): Promise<void> {
+    if (wins === 'response') {
+      assert.deepEqual(await op.wait(), { uri: 'export://both', rowCount: '7' });
+      assert.equal(op.error, undefined);
+      assert.equal(op.cancelled, false);
+      assert.equal(op.toJSON().error, undefined);
+      assert.deepEqual(op.toJSON().response, { uri: 'export://both', rowCount: '7' });
+    } else {
+      await assert.rejects(op.wait(), (e: unknown) => OperationError.is(e) && e.code === grpc.status.ABORTED);
+      assert.equal(op.error?.code, grpc.status.ABORTED);
+      assert.equal(op.response, undefined);
+      assert.equal(op.toJSON().response, undefined);
+      assert.equal(op.raw.result, 'error');
+    }
+  }
+
+  for (const [order, wins] of [
+    ['response then error', 'error'],
+    ['error then response', 'response'],
+  ] as const) {
+    it(`over gRPC, ${order} on the wire is ${wins === 'error' ? 'a failed' : 'a successful'} operation everywhere`, async () => {
+      const parts = [operationBytes({ name, done: true, response }), operationBytes({ error })];
+      const bytes = Buffer.concat(wins === 'error' ? parts : parts.reverse());
+      const server = await rawGrpcServer(() => bytes);
+      const client = new OperationsClient({ address: server.address, credentials: insecure });
+      try {
+        await agrees(client.operation<ExportResult>(name, types), wins);
+        const raw = await client.getOperation(name);
+        assert.equal(raw.result, wins);
+        assert.equal(wins === 'error' ? raw.response : raw.error, undefined, 'the other member is gone');
+      } finally {
+        client.close();
+        await server.stop();
+      }
+    });
+
+    it(`over HTTP/JSON, ${order} as keys is ${wins === 'error' ? 'a failed' : 'a successful'} operation everywhere`, async () => {
+      const fields = [
+        `"response":{"@type":"type.googleapis.com/${RESULT}","uri":"export://both","rowCount":"7"}`,
+        `"error":{"code":${error.code},"message":"${error.message}"}`,
+      ];
+      const body = `{"name":"${name}","done":true,${(wins === 'error' ? fields : fields.reverse()).join(',')}}`;
+      const server = await rawHttpServer(() => body);
+      const client = new OperationsRestClient({ baseUrl: server.url });
+      try {
+        await agrees(client.operation<ExportResult>(name, types), wins);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+  }
+});
