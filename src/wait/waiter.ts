@@ -166,7 +166,8 @@ export function waitUntilDone(
       ...(options.retry === undefined ? (retry === undefined ? {} : { retry }) : { retry: options.retry }),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     };
-    // A waiter joining a running loop takes its options; the first waiter's start it.
+    // The loop's RPC options and schedule are those of the waiter that started it; a waiter
+    // joining a running loop polls on them (its own deadline and failure budget still apply).
     leave = ctx.loops.join(name, waiter, (onIdle) => {
       const source = operationPoller({
         name,

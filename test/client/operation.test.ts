@@ -42,7 +42,7 @@ describe('Operation over gRPC', () => {
   });
   beforeEach(() => server.resetCounters());
 
-  it('3b. auto falls back to GetOperation after one UNIMPLEMENTED and remembers it for the client', async () => {
+  it('auto falls back to GetOperation after one UNIMPLEMENTED and remembers it for the client', async () => {
     const noWait = await FakeOperationsServer.start({ supportsWait: false });
     try {
       const clock = new FakeClock();
@@ -66,7 +66,7 @@ describe('Operation over gRPC', () => {
     }
   });
 
-  it('5b. done with neither response nor error, or with an error of code 0, is an OperationStateError', async () => {
+  it('done with neither response nor error, or with an error of code 0, is an OperationStateError', async () => {
     const client = makeClient();
     const neither = server.create();
     neither.setRaw({ done: true });
@@ -82,7 +82,7 @@ describe('Operation over gRPC', () => {
     assert.equal(op.error, undefined);
   });
 
-  it('6b. a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
+  it('a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
     const clock = new FakeClock();
     const client = makeClient({ clock, callDefaults: { retry: false } });
     const h = server.create();
@@ -94,7 +94,7 @@ describe('Operation over gRPC', () => {
     assert.equal(server.calls.WaitOperation, 3);
   });
 
-  it('9b. a throwing onProgress rejects the wait instead of hanging it', async () => {
+  it('a throwing onProgress rejects the wait instead of hanging it', async () => {
     const client = makeClient();
     const h = server.create({ metadataType: META, metadata: { progressPercent: 1 } });
     const boom = new Error('progress bar broke');
@@ -108,7 +108,7 @@ describe('Operation over gRPC', () => {
     );
   });
 
-  it('12. wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {
+  it('wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {
     const client = makeClient();
     const definition = serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter'));
     const Exporter = grpc.makeGenericClientConstructor(definition, 'Exporter');
@@ -246,31 +246,29 @@ describe('Operation over gRPC', () => {
     await Promise.all([plain, watching]);
   });
 
-  it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
-    const client = makeClient({ maxWaitCalls: 4 });
+  it('maxWaitCalls 4 caps open WaitOperation calls, and waits beyond it are woken by a freed slot, not by their backoff', async () => {
+    // Fake time never moves: a wait that settles did so through a slot freed by another.
+    const clock = new FakeClock();
+    const client = makeClient({ clock, maxWaitCalls: 4 });
     const handles = Array.from({ length: 10 }, () => server.create());
-    const settled: number[] = [];
+    const settled = handles.map(() => false);
     const waits = handles.map((h, i) =>
       client
         .operation(h.name)
         .wait()
         .then(() => {
-          settled[i] = performance.now();
+          settled[i] = true;
         }),
     );
-    await eventually(() => server.openWaits === 4, '4 open waits');
-    const completed: number[] = [];
+    await eventually(() => server.openWaits === 4 && clock.pendingSleeps === 6, '4 open waits, 6 sleeping');
     for (const [i, h] of handles.entries()) {
-      completed[i] = performance.now();
       h.succeed('google.protobuf.Empty', {});
-      await new Promise((r) => setTimeout(r, 10));
+      await eventually(() => settled[i] === true, `wait ${i} to settle`);
     }
     await Promise.all(waits);
     assert.ok(server.peakOpenWaits <= 4, `peak ${server.peakOpenWaits}`);
-    for (const [i, at] of settled.entries()) {
-      const lag = at - (completed[i] ?? 0);
-      assert.ok(lag < 200, `wait ${i} settled ${lag.toFixed(0)} ms after completion`);
-    }
+    assert.equal(clock.now(), 0, 'no backoff delay elapsed');
+    assert.equal(server.calls.GetOperation, 6, 'one GetOperation for each wait beyond the cap, none after');
   });
 
   it('derives progress and id from the snapshot, never throwing', async () => {
