@@ -20,10 +20,12 @@ import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { ClientState } from './client-state.js';
 import { callStartMethod, type StartMethod } from './gapic.js';
+import { type ListAllOptions, listAll } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
 import { decodeResumeToken } from './resume-token.js';
 
 export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
+export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions } from './list-all.js';
 
 /** How calls and waits behave by default, whatever the transport. */
 export interface OperationsApiOptions {
@@ -169,24 +171,17 @@ export class OperationsApi {
   }
 
   /**
-   * Every operation of the collection, following page tokens. Stops with an Error if the
-   * server repeats a page token (which would otherwise loop forever).
+   * Every operation of the collection, following page tokens, up to `options.limit`.
+   * Throws TypeError / RangeError for bad options before any RPC. Stops with RpcError
+   * INTERNAL when the server repeats a page token, or sends `maxEmptyPages` empty pages in
+   * a row with new tokens (either would otherwise loop forever); with the signal's reason
+   * once `options.signal` aborts, before the next operation or page.
    */
   async *listAllOperations(
     request: ListOperationsRequest = {},
-    options?: CallOptions,
+    options: ListAllOptions = {},
   ): AsyncGenerator<RawOperation> {
-    const seen = new Set<string>();
-    let pageToken = request.pageToken ?? '';
-    do {
-      const page = await this.listOperations({ ...request, pageToken }, options);
-      yield* page.operations;
-      if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) {
-        throw new Error(`ListOperations returned page token ${JSON.stringify(page.nextPageToken)} twice`);
-      }
-      seen.add(page.nextPageToken);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    yield* listAll((page, call) => this.listOperations(page, call), request, options);
   }
 
   /** CancelOperation: asks the server to cancel. The operation is done (CANCELLED) only once the server says so. */

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { DEFAULT_MAX_EMPTY_PAGES } from '../../src/client/list-all.ts';
 import { RpcError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { eventually } from './handle-suite.ts';
+import { rawGrpcServer } from './raw-answers.ts';
 
 const insecure = grpc.credentials.createInsecure();
 const registry = createRegistry();
@@ -138,6 +140,84 @@ describe('OperationsClient', () => {
         ops.push(op);
       assert.equal(ops.length, 334);
       assert.ok(ops.every((o) => o.done));
+    });
+
+    it('yields at most limit operations and fetches no page beyond them', async () => {
+      const names: string[] = [];
+      for await (const op of client.listAllOperations({ name: prefix, pageSize: 2 }, { limit: 3 }))
+        names.push(op.name);
+      assert.deepEqual(names, [`${prefix}/op-0000`, `${prefix}/op-0001`, `${prefix}/op-0002`]);
+      assert.equal(server.calls.ListOperations, 2);
+      for await (const _ of client.listAllOperations({ name: prefix }, { limit: 0 }))
+        assert.fail('limit 0 yields nothing');
+      assert.equal(server.calls.ListOperations, 2, 'limit 0 fetches nothing');
+    });
+
+    it('throws the signal reason at the next operation once aborted, and fetches no further page', async () => {
+      const controller = new AbortController();
+      const reason = new Error('enough');
+      const names: string[] = [];
+      await assert.rejects(
+        async () => {
+          for await (const op of client.listAllOperations(
+            { name: prefix, pageSize: 5 },
+            { signal: controller.signal },
+          )) {
+            names.push(op.name);
+            if (names.length === 2) controller.abort(reason);
+          }
+        },
+        (e: unknown) => e === reason,
+      );
+      assert.equal(names.length, 2);
+      assert.equal(server.calls.ListOperations, 1);
+    });
+
+    it('rejects bad limit and maxEmptyPages with errors naming them, before any RPC', async () => {
+      const walk = async (options: object) => {
+        for await (const _ of client.listAllOperations({ name: prefix }, options)) break;
+      };
+      await assert.rejects(walk({ limit: -1 }), /limit must be a whole number >= 0 \(got -1\)/);
+      await assert.rejects(walk({ limit: 1.5 }), RangeError);
+      await assert.rejects(walk({ limit: '3' }), /limit must be a number \(got string\)/);
+      await assert.rejects(walk({ maxEmptyPages: 0 }), /maxEmptyPages must be a whole number >= 1/);
+      assert.equal(server.calls.ListOperations, 0);
+    });
+
+    it('stops with RpcError INTERNAL after a run of empty pages that each bring a new token', async () => {
+      let pages = 0;
+      const paging = await rawGrpcServer(
+        () => Buffer.alloc(0),
+        // Pages forever, as far as a client can tell (the last page after 1000 only bounds the test).
+        () => ({ operations: [], nextPageToken: ++pages < 1000 ? `fresh-${pages}` : '' }),
+      );
+      const c = new OperationsClient({ address: paging.address, credentials: insecure });
+      try {
+        for (const [maxEmptyPages, expected] of [
+          [undefined, DEFAULT_MAX_EMPTY_PAGES],
+          [5, 5],
+        ] as const) {
+          pages = 0;
+          await assert.rejects(
+            async () => {
+              for await (const _ of c.listAllOperations(
+                {},
+                maxEmptyPages === undefined ? {} : { maxEmptyPages },
+              ))
+                assert.fail('no operation to yield');
+            },
+            (e: unknown) =>
+              RpcError.is(e) &&
+              e.code === grpc.status.INTERNAL &&
+              e.method === 'ListOperations' &&
+              e.message.includes(`${expected} empty pages in a row`),
+          );
+          assert.equal(pages, expected);
+        }
+      } finally {
+        c.close();
+        await paging.stop();
+      }
     });
 
     it('rejects a bad page token with RpcError INVALID_ARGUMENT', async () => {

@@ -15,22 +15,37 @@ export function operationBytes(fields: object): Buffer {
   return Buffer.from(OPERATION.encode(OPERATION.fromObject(fields)).finish());
 }
 
-/** A gRPC Operations server whose GetOperation and WaitOperation answer `answer(name)`, as raw bytes. */
+/**
+ * A gRPC Operations server whose GetOperation and WaitOperation answer `answer(name)`, as
+ * raw bytes, and whose ListOperations answers `list(request)` (a plain ListOperationsResponse).
+ */
 export async function rawGrpcServer(
   answer: (name: string) => Buffer,
+  list: (request: { pageToken?: string }) => object = () => ({}),
 ): Promise<{ address: string; stop(): Promise<void> }> {
   const definition = serviceDefinition(builtinRoot().lookupService('google.longrunning.Operations'));
-  const raw = (method: string): grpc.MethodDefinition<object, Buffer> => {
-    const base = definition[method];
-    if (base === undefined) throw new Error(`no ${method}`);
-    return { ...base, responseSerialize: (bytes: Buffer) => bytes };
+  const method = (name: string): grpc.MethodDefinition<object, object> => {
+    const found = definition[name];
+    if (found === undefined) throw new Error(`no ${name}`);
+    return found;
   };
+  const raw = (name: string): grpc.MethodDefinition<object, Buffer> => ({
+    ...method(name),
+    responseSerialize: (bytes: Buffer) => bytes,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  });
   const reply: grpc.handleUnaryCall<{ name?: string }, Buffer> = (call, callback) =>
     callback(null, answer(call.request.name ?? ''));
   const server = new grpc.Server();
+  const listOperations: grpc.handleUnaryCall<{ pageToken?: string }, object> = (call, callback) =>
+    callback(null, list(call.request));
   server.addService(
-    { GetOperation: raw('GetOperation'), WaitOperation: raw('WaitOperation') },
-    { GetOperation: reply, WaitOperation: reply },
+    {
+      GetOperation: raw('GetOperation'),
+      WaitOperation: raw('WaitOperation'),
+      ListOperations: method('ListOperations'),
+    },
+    { GetOperation: reply, WaitOperation: reply, ListOperations: listOperations },
   );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
