@@ -10,7 +10,7 @@ import type { CallOptions, OperationsTransport } from '../transport/operations-t
 import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import type { WaitSupport } from '../wait/operation-poller.js';
-import { PollLoops } from '../wait/poll-loop.js';
+import { PollLoops } from '../wait/poll-loops.js';
 import { WaitSlots } from '../wait/wait-slots.js';
 import type { WaiterContext } from '../wait/waiter.js';
 

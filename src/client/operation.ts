@@ -2,18 +2,22 @@
  * The Operation handle. One private field holds the latest raw snapshot; `done`,
  * `metadata`, `response`, `error` and `progress` are derived from it (and cached per
  * snapshot). A failed poll leaves it unchanged; a done operation is never fetched again.
+ * Waits hand snapshots back through a callback and the handle writes `#raw` itself (the
+ * waiting is in wait/waiter.ts). Longer than ~250 lines: the class is the public surface
+ * of an operation and reads best whole (Go keeps its handle in one file too).
  */
 
 import { OperationError, OperationStateError } from '../errors.js';
 import { Code } from '../proto/code.js';
 import { unpackAs } from '../proto/registry.js';
-import type { Any, RawOperation } from '../proto/types.js';
+import type { RawOperation } from '../proto/types.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkCallOptions } from '../transport/validate.js';
 import { abortReason, linkSignals } from '../wait/signals.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { type BaseWaitOptions, waitUntilDone } from '../wait/waiter.js';
 import type { ClientState } from './client-state.js';
+import { jsonView, type OperationJsonView, resultOf } from './operation-view.js';
 import { progressOf } from './progress.js';
 import { encodeResumeToken } from './resume-token.js';
 
@@ -38,17 +42,6 @@ function checkOnProgress(onProgress: unknown): void {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError('onProgress must be a function');
   }
-}
-
-/**
- * Which member of the `result` oneof a snapshot carries. A decoded snapshot says it in
- * `result` (the member that came last on the wire, see `decodeMessage`; in JSON, the later
- * key); a snapshot made by hand without `result` counts as failed when it has an error.
- */
-function resultOf(raw: RawOperation): 'error' | 'response' | undefined {
-  if (raw.result === 'error' || raw.result === 'response') return raw.result;
-  if (raw.error != null) return 'error';
-  return raw.response == null ? undefined : 'response';
 }
 
 type Memo = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -250,38 +243,8 @@ export class Operation<R = unknown, M = unknown> {
   }
 
   /** A JSON-friendly view. Values that cannot be unpacked appear as `{ '@type', '@error' }`; this never throws. */
-  toJSON(): { name: string; done: boolean; metadata?: unknown; response?: unknown; error?: unknown } {
-    const view = (any: Any | null | undefined, read: () => unknown): unknown => {
-      if (any == null) return undefined;
-      try {
-        return read();
-      } catch (e) {
-        return { '@type': any.type_url, '@error': e instanceof Error ? e.message : String(e) };
-      }
-    };
-    const error = this.error;
-    return {
-      name: this.name,
-      done: this.done,
-      ...(this.#raw.metadata == null ? {} : { metadata: view(this.#raw.metadata, () => this.metadata) }),
-      ...(this.done && this.#raw.response != null && resultOf(this.#raw) === 'response'
-        ? { response: view(this.#raw.response, () => this.response) }
-        : {}),
-      ...(error === undefined
-        ? {}
-        : {
-            error: {
-              code: error.code,
-              codeName: error.codeName,
-              message: error.rawMessage,
-              details: error.details.map((d) =>
-                d.value === undefined
-                  ? { typeName: d.typeName, bytes: Buffer.from(d.bytes ?? []).toString('base64') }
-                  : { typeName: d.typeName, value: d.value },
-              ),
-            },
-          }),
-    };
+  toJSON(): OperationJsonView {
+    return jsonView(this, resultOf(this.#raw) === 'response');
   }
 
   /** The outcome of a done snapshot: the response, or the error it stands for. */

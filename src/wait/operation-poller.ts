@@ -17,7 +17,7 @@ import {
 import { retryInfoDelayMs } from '../transport/retry.js';
 import type { ResolvedPollingOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { PollResult, PollSource } from './poll-loop.js';
+import type { PollResult, PollSource } from './poll-contract.js';
 import { checkSnapshotName } from './snapshot-name.js';
 import type { WaitSlots } from './wait-slots.js';
 

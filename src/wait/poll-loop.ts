@@ -4,11 +4,12 @@
  * times out waiters whose deadline has passed, fails waiters whose polls have kept failing
  * for their failure budget, and sleeps a backoff delay clamped to the earliest deadline.
  * It runs while it has waiters and stops (cancelling the poll or the sleep in flight) when
- * the last one leaves. The schedule is decided in one place, `#plan()`.
+ * the last one leaves. The schedule is decided in one place, `#plan()`. (About 270
+ * lines: joining, replanning and sleeping all read and write the loop's private state.)
  */
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { Deadline } from './deadline.js';
+import type { PollResult, PollSource, Waiter } from './poll-contract.js';
 
 /**
  * The reason the loop aborts its own poll or sleep with. Never seen by callers (the loop
@@ -19,62 +20,6 @@ const STOPPED = new Error('poll loop stopped');
 const REPLAN = new Error('poll replaced by one that suits a joining waiter');
 /** The reason a sleep is cut short when the source says the next poll can go now. */
 const WOKEN = new Error('sleep ended by the poll source');
-
-/** What one poll returned. */
-export interface PollResult<S> {
-  /** The snapshot; absent when the poll failed (then `error` says why) or only switched RPCs. */
-  readonly snapshot?: S;
-  /** True when the loop should back off before the next poll. */
-  readonly backOff: boolean;
-  /** A failure polling survives (a retryable RpcError), when this poll failed. */
-  readonly error?: unknown;
-}
-
-/** The operation-specific side of a loop. */
-export interface PollSource<S> {
-  /**
-   * One poll. `budgetMs` is the time left before the earliest waiter's deadline (Infinity
-   * if none). `paceMs`, set when a waiter wants every update, is the backoff delay of this
-   * round: a poll that can hold (WaitOperation) should hold no longer, so updates arrive on
-   * the backoff cadence. Resolves with the result; rejects to fail every waiter with that
-   * error. Retryable failures resolve `{ backOff: true, error }` instead of rejecting.
-   */
-  poll(budgetMs: number, signal: AbortSignal, paceMs: number | undefined): Promise<PollResult<S>>;
-  /** True when the snapshot is final; the loop ends after delivering it. */
-  isDone(snapshot: S): boolean;
-  /**
-   * Called at the start of each sleep: a promise that resolves when the sleep should end
-   * early (e.g. a WaitOperation slot freed up), or undefined when nothing can end it.
-   * `signal` aborts when the sleep ends anyway. Optional.
-   */
-  wakeUp?(signal: AbortSignal): Promise<void> | undefined;
-  /** Called once per failed poll the loop survives, before its waiters hear of it (e.g. to log it). Optional. */
-  retrying?(error: unknown, attempt: number, nextDelayMs: number): void;
-}
-
-/** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
-export interface Waiter<S> {
-  /** When the waiter times out (a Deadline without a timeout never does). */
-  readonly deadline: Deadline;
-  /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
-  readonly wantsUpdates: boolean;
-  /** How long polls may fail in a row (since the last success, or since joining) before the waiter fails. */
-  readonly failureBudgetMs: number;
-  /** A new snapshot. Returns true when the waiter is finished (it then leaves). */
-  deliver(snapshot: S): boolean;
-  /**
-   * A poll failed with `error` and polling goes on: `attempt` failed polls in a row, the
-   * next in `nextDelayMs`. Returns true when the waiter is finished (it then leaves).
-   */
-  retrying(error: unknown, attempt: number, nextDelayMs: number): boolean;
-  /** The waiter fails: a poll's non-retryable error, or the last error once the failure budget is spent. */
-  fail(error: unknown): void;
-  /**
-   * The deadline passed: `polls` made since the waiter joined, the latest snapshot of the
-   * loop, and the error of the last poll when it failed.
-   */
-  timeOut(polls: number, latest: S | undefined, lastError: unknown): void;
-}
 
 /** When a waiter joined: the loop's poll count and the Clock time. */
 interface Joined {
@@ -325,34 +270,5 @@ export class PollLoop<S> {
       stop.removeEventListener('abort', onStop);
       local.abort(STOPPED);
     }
-  }
-}
-
-/** The loops of one client, one per key: waiters of the same key share a loop. */
-export class PollLoops<S> {
-  readonly #loops = new Map<string, PollLoop<S>>();
-
-  /** Joins the running loop of `key`, or starts one with `create()`. Returns the leave function. */
-  join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => PollLoop<S>): () => void {
-    let loop = this.#loops.get(key);
-    if (loop === undefined || loop.stopped) {
-      const fresh = create(() => {
-        if (this.#loops.get(key) === fresh) this.#loops.delete(key);
-      });
-      loop = fresh;
-      this.#loops.set(key, fresh);
-    }
-    return loop.join(waiter);
-  }
-
-  /** How many loops are running. */
-  get size(): number {
-    return this.#loops.size;
-  }
-
-  /** Ends every loop, failing its waiters with `error`. */
-  close(error: unknown): void {
-    for (const loop of [...this.#loops.values()]) loop.close(error);
-    this.#loops.clear();
   }
 }

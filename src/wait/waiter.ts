@@ -14,7 +14,9 @@ import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from
 import type { Clock } from './clock.js';
 import { Deadline } from './deadline.js';
 import { operationPoller, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
-import { PollLoop, type PollLoops, type Waiter } from './poll-loop.js';
+import type { Waiter } from './poll-contract.js';
+import { PollLoop } from './poll-loop.js';
+import type { PollLoops } from './poll-loops.js';
 import { abortReason } from './signals.js';
 
 /** What a wait needs from its client (`ClientState` in client/client-state.ts). */

@@ -3,13 +3,9 @@ import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { BackoffOptions } from '../../src/wait/backoff.ts';
 import { Deadline } from '../../src/wait/deadline.ts';
-import {
-  PollLoop,
-  PollLoops,
-  type PollResult,
-  type PollSource,
-  type Waiter,
-} from '../../src/wait/poll-loop.ts';
+import type { PollResult, PollSource, Waiter } from '../../src/wait/poll-contract.ts';
+import { PollLoop } from '../../src/wait/poll-loop.ts';
+import { PollLoops } from '../../src/wait/poll-loops.ts';
 
 interface Snap {
   readonly n: number;
