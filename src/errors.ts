@@ -208,7 +208,10 @@ export class RpcError extends LongrunningError {
   }
 }
 
-/** `wait()` reached its `timeoutMs` before the operation was done. The server operation goes on. */
+/**
+ * `wait()` reached its `timeoutMs` before the operation was done. The server operation goes
+ * on. When the last poll failed, `cause` is its RpcError.
+ */
 export class TimeoutError extends LongrunningError {
   static override readonly kind = 'TimeoutError';
   readonly operationName: string;
@@ -224,10 +227,13 @@ export class TimeoutError extends LongrunningError {
     elapsedMs: number,
     polls: number,
     last?: RawOperation,
+    cause?: unknown,
   ) {
     super(
       `operation ${operationName} not done after timeoutMs ${timeoutMs} ` +
-        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'})`,
+        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'}` +
+        `${cause === undefined ? '' : `; last poll failed: ${cause instanceof Error ? cause.message : String(cause)}`})`,
+      cause === undefined ? undefined : { cause },
     );
     this.operationName = operationName;
     this.elapsedMs = elapsedMs;

@@ -28,8 +28,9 @@ import type {
 } from '../transport/operations-transport.js';
 import { checkName } from '../transport/validate.js';
 import { type Clock, systemClock } from '../wait/clock.js';
-import { checkCallOptions, createContext } from './client-core.js';
+import { checkCallOptions } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
+import { ClientState } from './client-state.js';
 import { Operation } from './operation.js';
 
 /** The type URL of held metadata and response values (not a registered type: only the handle reads them). */
@@ -185,7 +186,7 @@ export function createOperation<R = unknown, M = unknown, Raw = unknown>(
   const registry = options.registry ?? createRegistry();
   const clock = options.clock ?? systemClock;
   const transport = new CustomTransport(spec, registry, clock, callDefaults);
-  const context = createContext(transport, registry, clock, {
+  const context = new ClientState(transport, registry, clock, {
     callDefaults,
     ...(options.polling === undefined ? {} : { polling: options.polling }),
   });

@@ -13,7 +13,6 @@ import type { BaseClientOptions } from './client-options.js';
 
 export {
   checkCallOptions,
-  createContext,
   DEFAULT_MAX_WAIT_CALLS,
   debug,
   toRawOperation,

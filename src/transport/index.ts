@@ -24,6 +24,7 @@ export {
 } from '../proto/json.js';
 export { TYPE_URL_PREFIX } from '../proto/registry.js';
 export {
+  DEFAULT_FAILURE_BUDGET_MS,
   DEFAULT_INITIAL_DELAY_MS,
   DEFAULT_JITTER,
   DEFAULT_MAX_DELAY_MS,
