@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
-import { CONTROL, cli, exited, lro, start } from './helpers.ts';
+import { cli, exited, lro, start } from './helpers.ts';
 
 const insecure = grpc.credentials.createInsecure();
 
@@ -53,15 +53,6 @@ describe('lro (built CLI)', () => {
   });
 
   const common = () => ['--target', target, '--insecure'];
-
-  it('waits to completion with exit 0, one plain line per change without a TTY', async () => {
-    const r = await lro(['wait', jobs[0] ?? '', ...common(), '--interval', '100ms']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /state:\s+DONE/);
-    assert.match(r.stdout, /"uri":"export:\/\/demo-1"/);
-    assert.ok(r.stderr.split('\n').filter((l) => /RUNNING/.test(l)).length >= 2, r.stderr);
-    assert.doesNotMatch(r.stdout + r.stderr, CONTROL);
-  });
 
   it('prints the final snapshot as JSON with the response unpacked', async () => {
     const r = await lro(['wait', jobs[1] ?? '', ...common(), '--json']);

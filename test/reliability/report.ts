@@ -11,8 +11,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 
-/** The generated report, at the repository root. */
-export const REPORT_PATH = join(import.meta.dirname, '..', '..', 'RELIABILITY.md');
+/** The generated report: RELIABILITY.md at the repository root, or LRO_REPORT_PATH (the suite's own tests). */
+export const REPORT_PATH =
+  process.env.LRO_REPORT_PATH ?? join(import.meta.dirname, '..', '..', 'RELIABILITY.md');
 
 const HEADER = `# Reliability and security report
 
