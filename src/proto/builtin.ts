@@ -84,9 +84,23 @@ export function decodeRaw(type: Type, bytes: Uint8Array): Message {
   return type.decode(reader);
 }
 
-/** Decodes `bytes` as `type` into the `__Output` shape. Throws like `decodeRaw`. */
+/**
+ * Decodes `bytes` as `type` into the `__Output` shape. A oneof whose members all came on
+ * the wire keeps only the one that came last (protobuf's rule; `toObject` alone would keep
+ * them all and name the last declared), so e.g. an Operation is never both failed and
+ * successful. Throws like `decodeRaw`.
+ */
 export function decodeMessage<T>(type: Type, bytes: Uint8Array): T {
-  return type.toObject(decodeRaw(type, bytes), TO_OBJECT_OPTIONS) as T;
+  const message = decodeRaw(type, bytes);
+  const object = type.toObject(message, TO_OBJECT_OPTIONS);
+  for (const oneof of type.oneofsArray) {
+    // The decoded message's oneof getter names the member set last on the wire.
+    const last: unknown = Reflect.get(message, oneof.name);
+    if (typeof last !== 'string') continue;
+    for (const field of oneof.fieldsArray) if (field.name !== last) delete object[field.name];
+    object[oneof.name] = last;
+  }
+  return object as T;
 }
 
 /** Encodes a plain object (either field-name style) as `type`. */

@@ -143,11 +143,13 @@ export function operationFromJson(json: unknown, registry: Registry): RawOperati
   const type = builtinType('google.longrunning.Operation');
   const raw = decodeMessage<RawOperation>(type, encodeMessage(type, envelope));
   raw.metadata = metadata == null ? null : anyFromJson(metadata, registry);
-  if (error != null) {
+  // Both `error` and `response`: the later key wins, as the later field does on the wire.
+  const keys = Object.keys(json);
+  const last = error != null && (response == null || keys.indexOf('error') > keys.indexOf('response'));
+  if (last) {
     raw.error = statusFromJson(error, registry);
     raw.result = 'error';
-  }
-  if (response != null) {
+  } else if (response != null) {
     raw.response = anyFromJson(response, registry);
     raw.result = 'response';
   }
