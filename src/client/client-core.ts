@@ -14,7 +14,13 @@ import type {
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
-import { checkCallOptions, checkMs, checkName } from '../transport/validate.js';
+import {
+  checkCallOptions,
+  checkClientOptions,
+  checkMs,
+  checkName,
+  checkPageSize,
+} from '../transport/validate.js';
 import type { PollingOptions } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
@@ -83,8 +89,7 @@ export class OperationsApi {
     clock: Clock,
     options: OperationsApiOptions,
   ) {
-    checkCallOptions(options.callDefaults, 'callDefaults');
-    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    checkClientOptions(options);
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
@@ -166,7 +171,7 @@ export class OperationsApi {
     request: ListOperationsRequest = {},
     options?: CallOptions,
   ): Promise<ListOperationsPage> {
-    if (request.pageSize !== undefined) checkMs(request.pageSize, 'pageSize');
+    if (request.pageSize !== undefined) checkPageSize(request.pageSize);
     return this.transport.list(request, this.#call(options));
   }
 
