@@ -17,6 +17,7 @@ export {
 } from './client/custom-operation.js';
 export { operationTypesFromMethod, type StartMethod } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
+export type { ListAllOptions } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
 export {
@@ -41,3 +42,4 @@ export type {
 export type { PollingOptions } from './wait/backoff.js';
 export type { Clock } from './wait/clock.js';
 export type { WaitStrategy } from './wait/operation-poller.js';
+export type { BaseWaitOptions } from './wait/waiter.js';
