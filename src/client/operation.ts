@@ -10,7 +10,7 @@ import { unpackAs } from '../proto/registry.js';
 import type { Any, RawOperation } from '../proto/types.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkCallOptions } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
+import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { WaitStrategy } from '../wait/operation-poller.js';
 import { linkSignals } from '../wait/signals.js';
 import { type FollowTarget, follow, type OperationContext } from '../wait/waiter.js';
@@ -27,6 +27,12 @@ export interface OperationTypes<M = unknown> {
   metadataType?: string;
   /** Reads a 0..100 percentage from the unpacked metadata (default: well-known field names). */
   progress?: (metadata: M) => number | undefined;
+  /**
+   * This method's own polling schedule (as GAPIC service configs give each LRO method
+   * one): the defaults of the handle's `wait()` and `watch()`, over the client's
+   * `polling`; a wait's own `polling` keys win over these.
+   */
+  polling?: PollingOptions;
 }
 
 /** Options of `wait()` and `watch()`. */
@@ -146,7 +152,7 @@ export class Operation<R = unknown, M = unknown> {
     const raw = await follow(
       this.#ctx,
       this.#target,
-      options,
+      this.#withTypePolling(options),
       onProgress === undefined ? undefined : () => onProgress(this),
     );
     this.#raw = raw;
@@ -169,7 +175,8 @@ export class Operation<R = unknown, M = unknown> {
     const stop = new AbortController();
     const linked = linkSignals(options.signal, stop.signal);
     const { onProgress } = options;
-    const following = follow(this.#ctx, this.#target, { ...options, signal: linked.signal }, (raw) => {
+    const own = { ...this.#withTypePolling(options), signal: linked.signal };
+    const following = follow(this.#ctx, this.#target, own, (raw) => {
       queue.push(raw);
       onProgress?.(this);
       wake?.();
@@ -249,6 +256,19 @@ export class Operation<R = unknown, M = unknown> {
               ),
             },
           }),
+    };
+  }
+
+  /**
+   * `options` with the declared per-method `types.polling` under the wait's own `polling`
+   * (each key the wait sets wins) and over the client's. Throws like `wait()` for a bad value.
+   */
+  #withTypePolling(options: WaitOptions<R, M>): WaitOptions<R, M> {
+    const declared = this.#types.polling;
+    if (declared === undefined) return options;
+    return {
+      ...options,
+      polling: resolvePolling(options.polling, resolvePolling(declared, this.#ctx.polling)),
     };
   }
 

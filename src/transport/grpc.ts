@@ -12,6 +12,7 @@ import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
 import { Deadline } from '../wait/deadline.js';
 import { abortReason } from '../wait/signals.js';
+import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import {
   type CallOptions,
   DEFAULT_RETRY,
@@ -40,9 +41,12 @@ function operationsDefinition(): grpc.ServiceDefinition {
   return definition;
 }
 
-/** Converts headers given as an object or as grpc Metadata into a fresh Metadata. */
-export function toMetadata(headers: grpc.Metadata | Record<string, string> | undefined): grpc.Metadata {
-  if (headers instanceof grpc.Metadata) return headers.clone();
+/**
+ * Converts headers given as an object or as a Metadata of any grpc-js copy (see
+ * grpc-interop.ts) into a fresh Metadata of ours; no header is left out.
+ */
+export function toMetadata(headers: CallOptions['metadata']): grpc.Metadata {
+  if (isMetadataLike(headers)) return ownMetadata(headers);
   const md = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers ?? {})) md.set(key, value);
   return md;
