@@ -140,15 +140,17 @@ export interface ServiceErrorLike {
   readonly metadata?: { get(key: string): unknown[] } | undefined;
 }
 
-/** True for a ServiceErrorLike: an object with a numeric `code` and a string `message`. */
+/**
+ * True for a ServiceErrorLike: an Error with a numeric `code` and a string `details` or a
+ * `metadata` object (a DOMException's legacy numeric `code` alone does not count).
+ */
 export function isServiceErrorLike(x: unknown): x is ServiceErrorLike {
   return (
-    typeof x === 'object' &&
-    x !== null &&
+    x instanceof Error &&
     'code' in x &&
     typeof x.code === 'number' &&
-    'message' in x &&
-    typeof x.message === 'string'
+    (('details' in x && typeof x.details === 'string') ||
+      ('metadata' in x && typeof x.metadata === 'object' && x.metadata !== null))
   );
 }
 

@@ -4,13 +4,13 @@
  * promise-style alike.
  */
 import * as grpc from '@grpc/grpc-js';
-import { isServiceErrorLike, RpcError } from '../errors.js';
+import { isServiceErrorLike, LongrunningError, RpcError } from '../errors.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import { toMetadata } from '../transport/grpc.js';
 import { isMetadataLike, metadataEntries, TWO_COPIES_FIX } from '../transport/grpc-interop.js';
+import { grpcUnaryCall } from '../transport/grpc-unary-call.js';
 import type { CallOptions } from '../transport/operations-transport.js';
-import { abortReason } from '../wait/signals.js';
 import type { OperationTypes } from './operation.js';
 import { describeValue, toRawOperation } from './operation-input.js';
 
@@ -155,15 +155,17 @@ function callStub(
 
 /**
  * Calls `method` once with `request` and resolves the RawOperation it started (see
- * StartMethod for the forms). Rejects with RpcError when the call fails with a gRPC
- * status (any grpc-js copy, google-gax's GoogleError), with what a promise method rejected
- * with otherwise, with the signal's reason on abort (the call is cancelled where it can
- * be), and with TypeError saying what came back when the method throws, returns or calls
- * back with something that is not an operation, or calls back twice before its result is
- * used; also when the caller's headers or timeout cannot be given to a method of its form.
- * A callback after the result was used changes nothing and emits a process warning.
+ * StartMethod for the forms), through the one grpc-js unary-call helper
+ * (transport/grpc-unary-call.ts: settles once, cancels on abort). Rejects with RpcError
+ * when the call fails with a gRPC status (any grpc-js copy, google-gax's GoogleError),
+ * with what a promise method rejected with otherwise, with the signal's reason on abort
+ * (the call is cancelled where it can be), and with TypeError saying what came back when
+ * the method throws, returns or calls back with something that is not an operation, or
+ * calls back twice before its result is used; also when the caller's headers or timeout
+ * cannot be given to a method of its form. A callback after the result was used changes
+ * nothing and emits a process warning.
  */
-export function callStartMethod<Req>(
+export async function callStartMethod<Req>(
   method: StartMethod<Req>,
   request: Req,
   options: CallOptions,
@@ -172,110 +174,96 @@ export function callStartMethod<Req>(
 ): Promise<RawOperation> {
   const rpcName = rpcNameOf(method, types);
   const label = `wrap(${rpcName})`;
-  const { signal } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
   const call = method as (...args: unknown[]) => unknown;
   const arity = call.length;
   if ((arity === 1 || arity === 2) && (hasHeaders(options.metadata) || options.timeoutMs !== undefined)) {
-    return Promise.reject(
-      new TypeError(
-        `${label}: a method of ${arity} parameter${arity === 1 ? '' : 's'} cannot be given options.metadata or options.timeoutMs; wrap a grpc-js stub method (request, metadata, options, callback) or a google-gax method to pass them`,
-      ),
+    throw new TypeError(
+      `${label}: a method of ${arity} parameter${arity === 1 ? '' : 's'} cannot be given options.metadata or options.timeoutMs; wrap a grpc-js stub method (request, metadata, options, callback) or a google-gax method to pass them`,
     );
   }
-  return new Promise<RawOperation>((resolve, reject) => {
-    type Outcome = { error: unknown } | { value: unknown; via: string };
-    let first: Outcome | undefined;
-    let twice: Outcome | undefined;
-    let done = false;
-    let returned: unknown;
-    const describe = (o: Outcome): string =>
-      'error' in o ? `an error (${String(o.error)})` : `${describeValue(o.value)} (${o.via})`;
-    const onAbort = (): void => {
-      if (done) return;
-      done = true;
-      if (typeof returned === 'object' && returned !== null && 'cancel' in returned) {
-        if (typeof returned.cancel === 'function') returned.cancel();
-      }
-      reject(abortReason(signal as AbortSignal)); // onAbort is only added when there is a signal
-    };
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (first === undefined) return;
-      if (twice !== undefined) {
-        reject(
-          new TypeError(
-            `${label}: the method called back twice: with ${describe(first)}, then with ${describe(twice)}`,
-          ),
-        );
-      } else if ('error' in first) {
-        reject(toStartError(first.error, registry, rpcName, label));
-      } else {
-        try {
-          resolve(toRawOperation(first.value, registry));
-        } catch (error) {
-          const why = error instanceof Error ? error.message : String(error);
-          reject(
-            new TypeError(
-              `${label}: the method ${first.via} ${describeValue(first.value)}, not an Operation (${why})`,
-            ),
+  const { signal } = options;
+  let via = 'called back with';
+  let callbacks: string[] = [];
+  let used = false;
+  const toError = (error: unknown): unknown => startError(error, signal, registry, rpcName, label);
+  const settled = grpcUnaryCall<unknown>({
+    method: rpcName,
+    signal,
+    toError,
+    onThrow: (error) =>
+      error instanceof WrapUsageError
+        ? error
+        : new TypeError(`${label}: the method threw ${String(error)}`, { cause: error }),
+    start: (settle) => {
+      const callback: UnaryCallback = (error, value) => {
+        const outcome =
+          error !== null && error !== undefined ? `an error (${String(error)})` : describeValue(value);
+        callbacks = [...callbacks, outcome];
+        if (used)
+          process.emitWarning(
+            `${label}: the method called back again after its result was used (${outcome})`,
+          );
+        // toError takes any value: a ServiceError of any grpc-js copy, or what a callback-style method passed.
+        settle(error === undefined ? null : (error as grpc.ServiceError | null), value);
+      };
+      if (arity === 1 || arity === 3) {
+        const returned = arity === 1 ? call(request) : call(request, gaxOptions(options));
+        if (!isThenable(returned)) {
+          throw new WrapUsageError(
+            `${label}: the method returned ${describeValue(returned)}, not a promise of an Operation`,
           );
         }
+        via = 'resolved with';
+        return returned;
       }
-    };
-    const settle = (outcome: Outcome): void => {
-      if (first === undefined) {
-        first = outcome;
-        queueMicrotask(finish); // a second callback in the same turn is reported, not lost
-      } else if (!done) {
-        twice = outcome;
-      } else if (!('error' in outcome && signal?.aborted === true)) {
-        process.emitWarning(
-          `${label}: the method called back again after its result was used (${describe(outcome)})`,
-        );
-      }
-    };
-    const callback: UnaryCallback = (error, value) => {
-      settle(error !== null && error !== undefined ? { error } : { value, via: 'called back with' });
-    };
-    if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (arity === 1) returned = call(request);
-      else if (arity === 2) returned = call(request, callback);
-      else if (arity === 3) {
-        returned = call(request, {
-          ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-          ...(hasHeaders(options.metadata) ? { otherArgs: { headers: gaxHeaders(options.metadata) } } : {}),
-        });
-      } else returned = callStub(call, request, options, callback, rpcName);
-    } catch (error) {
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      reject(
-        error instanceof WrapUsageError
-          ? error
-          : new TypeError(`${label}: the method threw ${String(error)}`, { cause: error }),
-      );
-      return;
-    }
-    if (isThenable(returned)) {
-      returned.then(
-        (value) => settle({ value, via: 'resolved with' }),
-        (error: unknown) => settle({ error }),
-      );
-    } else if (arity === 1 || arity === 3) {
-      settle({ value: returned, via: 'returned' }); // a snapshot is taken as is; anything else is a TypeError
-    }
+      if (arity === 2) return call(request, callback);
+      return callStub(call, request, options, callback, rpcName);
+    },
   });
+  // A second callback in the same turn as the first is counted by the time this settles.
+  const outcome = await settled.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error: toError(error) }),
+  );
+  used = true;
+  if (callbacks.length > 1) {
+    throw new TypeError(
+      `${label}: the method called back twice: with ${callbacks[0]}, then with ${callbacks[1]}`,
+    );
+  }
+  if ('error' in outcome) throw outcome.error;
+  try {
+    return toRawOperation(outcome.value, registry);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new TypeError(
+      `${label}: the method ${via} ${describeValue(outcome.value)}, not an Operation (${why})`,
+    );
+  }
+}
+
+/** google-gax call options carrying the caller's timeout and headers. */
+function gaxOptions(options: CallOptions): object {
+  return {
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    ...(hasHeaders(options.metadata) ? { otherArgs: { headers: gaxHeaders(options.metadata) } } : {}),
+  };
 }
 
 /**
- * The error a failed start call rejects with: RpcError for a gRPC status (details
- * decoded), the Error itself otherwise, TypeError for a non-Error rejection.
+ * The error a failed start call rejects with: the abort reason and the library's own
+ * errors as they are, RpcError for a gRPC status (details decoded), the Error itself
+ * otherwise, TypeError for a non-Error rejection.
  */
-function toStartError(error: unknown, registry: Registry, rpcName: string, label: string): Error {
+function startError(
+  error: unknown,
+  signal: AbortSignal | undefined,
+  registry: Registry,
+  rpcName: string,
+  label: string,
+): unknown {
+  if ((signal?.aborted === true && error === signal.reason) || LongrunningError.is(error)) return error;
+  if (error instanceof TypeError && error.message.startsWith(label)) return error;
   if (isServiceErrorLike(error)) return RpcError.fromServiceError(error, registry, rpcName);
   if (error instanceof Error) return error;
   return new TypeError(`${label}: the method failed with ${describeValue(error)}, not an Error`);

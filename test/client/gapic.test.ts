@@ -314,7 +314,7 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
       [
         'a promise method that returns a number',
         (_req: unknown) => 42,
-        /returned a number, not an Operation/,
+        /returned a number, not a promise of an Operation/,
       ],
       [
         'a promise that resolves with something else',
