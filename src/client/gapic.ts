@@ -136,8 +136,15 @@ function callStub(
   rpcName: string,
 ): unknown {
   const deadline = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+  let own: grpc.Metadata;
   try {
-    return method(request, toMetadata(options.metadata), deadline, callback);
+    own = toMetadata(options.metadata, 'options.metadata');
+  } catch (error) {
+    // A header gRPC cannot carry: the caller's mistake, named as such (never its value).
+    throw new WrapUsageError(`wrap(${rpcName}): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return method(request, own, deadline, callback);
   } catch (error) {
     if (method.length !== 0 || !(error instanceof Error) || error.message !== INCORRECT_ARGUMENTS)
       throw error;

@@ -183,6 +183,21 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
       assert.equal(calls, 0);
     });
 
+    it('refuses a header gRPC cannot carry before calling a stub, naming the header and not its value', async () => {
+      const exporter = track(ourExporter(server.address));
+      const start = makeClient().wrap(method(exporter, 'startExport'));
+      await assert.rejects(
+        start({}, { metadata: { authorization: 'Bearer secret\r\nx-evil: 1' } }),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          /options\.metadata/.test(e.message) &&
+          /authorization/.test(e.message) &&
+          !/the method threw/.test(e.message) &&
+          !/secret/.test(e.message),
+      );
+      assert.equal(server.calls.StartExport, 0);
+    });
+
     it('wraps a google-gax GAPIC method: (request, options) with no callback, its [operation, …] used', async () => {
       const exporter = track(ourExporter(server.address));
       const startExport = method(exporter, 'startExport');
