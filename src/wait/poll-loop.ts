@@ -8,6 +8,7 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { Deadline } from './deadline.js';
+import { type PollResultKind, tracePoll, type WaitTrace } from './tracing.js';
 
 /**
  * The reason the loop aborts its own poll or sleep with. Never seen by callers (the loop
@@ -42,6 +43,8 @@ export interface PollSource<S> {
 
 /** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
 export interface Waiter<S> {
+  /** The wait's span (tracing.ts), when traced: each poll is recorded on it and runs with it active. */
+  readonly trace?: WaitTrace | undefined;
   /** When the waiter times out (a Deadline without a timeout never does). */
   readonly deadline: Deadline;
   /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
@@ -52,6 +55,11 @@ export interface Waiter<S> {
   fail(error: unknown): void;
   /** The deadline passed: `polls` made since the waiter joined, and the latest snapshot of the loop. */
   timeOut(polls: number, latest: S | undefined): void;
+}
+
+/** A traced poll's result: `done` is undefined when the poll failed and polling goes on. */
+function pollResultKind(done: boolean | undefined): PollResultKind {
+  return done === undefined ? 'retry' : done ? 'done' : 'running';
 }
 
 /** One loop, run while it has waiters. */
@@ -153,12 +161,16 @@ export class SharedPoll<S> {
           paced: delay !== undefined,
           replan: () => poll.abort(REPLAN),
         };
+        const traced = tracePoll(this.#waiters.keys());
         try {
-          result = await this.#source.poll(budget, poll.signal, delay);
+          result = await (traced === undefined
+            ? this.#source.poll(budget, poll.signal, delay)
+            : traced.run(() => this.#source.poll(budget, poll.signal, delay)));
         } catch (error) {
           if (signal.aborted) return;
           if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
           this.#polls++;
+          traced?.polled('error');
           for (const w of [...this.#waiters.keys()]) w.fail(error);
           return;
         } finally {
@@ -168,6 +180,7 @@ export class SharedPoll<S> {
         if (signal.aborted) return;
         this.#polls++;
         const { snapshot } = result;
+        traced?.polled(pollResultKind(snapshot === undefined ? undefined : this.#source.isDone(snapshot)));
         if (snapshot !== undefined) {
           this.#latest = snapshot;
           for (const w of [...this.#waiters.keys()]) {

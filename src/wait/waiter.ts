@@ -17,6 +17,7 @@ import { Deadline } from './deadline.js';
 import { operationSource, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
 import { type PollHub, SharedPoll, type Waiter } from './poll-loop.js';
 import { abortReason } from './signals.js';
+import { startWaitTrace, type WaitOutcome } from './tracing.js';
 
 /** What a handle needs from its client. One per client, shared by all its handles. */
 export interface OperationContext {
@@ -54,6 +55,17 @@ function sameAny(a: Any | null | undefined, b: Any | null | undefined): boolean 
   return a.type_url === b.type_url && Buffer.compare(a.value, b.value) === 0;
 }
 
+/** Traced outcomes, shared so that finishing a wait allocates none. */
+const DONE: WaitOutcome = { kind: 'done' };
+const TIMED_OUT: WaitOutcome = { kind: 'timeout' };
+const ABORTED: WaitOutcome = { kind: 'aborted' };
+
+/** The traced outcome of a done snapshot: failed when it carries a non-OK status. */
+function doneOutcome(raw: RawOperation): WaitOutcome {
+  const status = raw.error;
+  return status != null && status.code !== 0 ? { kind: 'error', error: status } : DONE;
+}
+
 /**
  * Follows `target` until done and resolves its final snapshot. `onChange` sees each
  * snapshot whose metadata bytes or done flag changed; a throw from it rejects. Throws
@@ -80,26 +92,35 @@ export function follow(
   checkSignal(options.signal, 'signal');
   checkRetry(options.retry, 'retry');
   const initial = target.current();
-  if (initial.done) return Promise.resolve(initial);
+  const name = initial.name;
+  const trace = startWaitTrace(name, strategy);
+  if (initial.done) {
+    trace?.end(doneOutcome(initial));
+    return Promise.resolve(initial);
+  }
   const { signal } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (signal?.aborted) {
+    trace?.end(ABORTED);
+    return Promise.reject(abortReason(signal));
+  }
   const { clock } = ctx;
   const deadline = Deadline.after(clock, timeoutMs);
-  const name = initial.name;
   return new Promise<RawOperation>((resolve, reject) => {
     let finished = false;
     let leave = (): void => {};
     let last = initial;
-    const finish = (settle: () => void): void => {
+    const finish = (settle: () => void, outcome: WaitOutcome): void => {
       if (finished) return;
       finished = true;
       signal?.removeEventListener('abort', onAbort);
       leave();
+      trace?.end(outcome);
       settle();
     };
     const waiter: Waiter<RawOperation> = {
       deadline,
       wantsUpdates: onChange !== undefined,
+      trace,
       deliver: (raw) => {
         if (finished) return true;
         target.update(raw);
@@ -108,19 +129,22 @@ export function follow(
           try {
             onChange?.(raw);
           } catch (error) {
-            finish(() => reject(error));
+            finish(() => reject(error), { kind: 'error', error });
             return true;
           }
         }
-        if (raw.done) finish(() => resolve(raw));
+        if (raw.done) finish(() => resolve(raw), doneOutcome(raw));
         return raw.done;
       },
-      fail: (error) => finish(() => reject(error)),
+      fail: (error) => finish(() => reject(error), { kind: 'error', error }),
       timeOut: (polls, latest) =>
-        finish(() => reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest))),
+        finish(
+          () => reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest)),
+          TIMED_OUT,
+        ),
     };
     const onAbort = (): void => {
-      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)));
+      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)), ABORTED);
       if (options.cancelOnAbort === true) {
         ctx.transport.cancel(name, {}).catch((e: unknown) => ctx.debug(`cancel on abort of ${name}: ${e}`));
       }
