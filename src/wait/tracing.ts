@@ -54,8 +54,8 @@ let api: Api | null | undefined;
 /** True once a recording wait span was started: until then polls skip the trace lookup. */
 let recording = false;
 
-/** Loads `@opentelemetry/api` once; null when it cannot be loaded. Exported for tests. */
-export function tracingApi(): Api | null {
+/** Loads `@opentelemetry/api` once; null when it cannot be loaded. */
+function loadApi(): Api | null {
   if (api === undefined) {
     try {
       api = createRequire(import.meta.url)('@opentelemetry/api') as Api;
@@ -72,7 +72,7 @@ export function tracingApi(): Api | null {
  * would not record (no tracer provider, or not sampled).
  */
 export function startWaitTrace(operationName: string, strategy: string): WaitTrace | undefined {
-  const loaded = tracingApi();
+  const loaded = loadApi();
   if (loaded === null) return undefined;
   const parent = loaded.context.active();
   const span = loaded.trace.getTracer(TRACER_NAME).startSpan(
@@ -164,8 +164,7 @@ export function tracePoll(waiters: Iterable<Traced>): PollTrace | undefined {
   };
 }
 
-/** Test hook: forgets the loaded API, so the next wait loads it again. */
-export function resetTracingForTests(): void {
-  api = undefined;
-  recording = false;
+/** True when `@opentelemetry/api` could be loaded (loading it now if no wait did yet). */
+export function tracingAvailable(): boolean {
+  return loadApi() !== null;
 }
