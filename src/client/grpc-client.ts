@@ -28,7 +28,9 @@ export interface OperationsClientOptions {
   channel?: ReturnType<grpc.Client['getChannel']>;
   /** Default: TLS with the system roots. Pass `grpc.credentials.createInsecure()` for plaintext. */
   credentials?: grpc.ChannelCredentials;
+  /** grpc-js channel options of the channel this client opens (ignored with `channel`). */
   channelOptions?: grpc.ChannelOptions;
+  /** The types Anys are unpacked with (default `createRegistry()`: well-known, google.rpc and google.longrunning types). */
   registry?: Registry;
   /** Per-RPC defaults: timeout, retry, headers. */
   callDefaults?: CallOptions;

@@ -33,6 +33,7 @@ export interface OperationTypes<M = unknown> {
 export interface WaitOptions<R = unknown, M = unknown> extends Omit<CallOptions, 'timeoutMs'> {
   /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
   timeoutMs?: number;
+  /** This wait's schedule (delays, jitter, WaitOperation chunk); unset fields keep the client's defaults. */
   polling?: PollingOptions;
   /** Default 'auto': WaitOperation where the server has it, GetOperation with backoff where not. */
   strategy?: WaitStrategy;
@@ -62,13 +63,17 @@ export class Operation<R = unknown, M = unknown> {
     },
   };
 
-  /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
+  /**
+   * Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly.
+   * @internal
+   */
   constructor(ctx: OperationContext, raw: RawOperation, types: OperationTypes<M> = {}) {
     this.#ctx = ctx;
     this.#raw = raw;
     this.#types = types;
   }
 
+  /** The operation's full name, e.g. `operations/abc123`. */
   get name(): string {
     return this.#raw.name;
   }
@@ -78,6 +83,7 @@ export class Operation<R = unknown, M = unknown> {
     return this.name.slice(this.name.lastIndexOf('/') + 1);
   }
 
+  /** True once the server reported the operation finished; a done handle never polls again. */
   get done(): boolean {
     return this.#raw.done;
   }

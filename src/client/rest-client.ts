@@ -23,6 +23,7 @@ export interface OperationsRestClientOptions {
   token?: () => Promise<string>;
   /** Sent with every request. */
   headers?: Record<string, string>;
+  /** The types Anys are unpacked with and JSON is converted through (default `createRegistry()`). */
   registry?: Registry;
   /** Per-RPC defaults: timeout, retry, headers. */
   callDefaults?: CallOptions;

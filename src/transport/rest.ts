@@ -28,9 +28,13 @@ import { type Attempt, withRetry } from './retry.js';
 
 /** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
 export interface HttpRules {
+  /** GetOperation, e.g. `GET /v1beta/{name=operations/*}`. */
   readonly get?: string;
+  /** ListOperations. */
   readonly list?: string;
+  /** CancelOperation. */
   readonly cancel?: string;
+  /** DeleteOperation. */
   readonly delete?: string;
   /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
   readonly wait?: string;
@@ -51,8 +55,11 @@ export const HTTP_WAIT_DEADLINE_SLACK_MS = 10_000;
 export interface RestTransportOptions {
   /** `'https://host'` or `'https://host/prefix'`; rule paths are appended. */
   readonly baseUrl: string;
+  /** Converts Anys between proto3 JSON and binary. */
   readonly registry: Registry;
+  /** Times retries and deadlines. */
   readonly clock: Clock;
+  /** HTTP rules per method, over `DEFAULT_HTTP_RULES`. */
   readonly rules?: HttpRules;
   /** Sent as `x-goog-api-key`. */
   readonly apiKey?: string;
