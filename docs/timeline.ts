@@ -18,8 +18,8 @@ export const TIMELINE_FILE = 'docs/waiting-timeline.svg';
 /** When the example operation finishes. */
 export const DONE_AT_MS = 75_000;
 const SPAN_MS = 120_000;
-const WIDTH = 760;
-const LEFT = 170;
+const WIDTH = 840;
+const LEFT = 230;
 const RIGHT = 20;
 const ROW = 70;
 const TOP = 40;
