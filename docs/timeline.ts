@@ -105,10 +105,10 @@ export function drawTimeline(): string {
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<title>What one wait with strategy auto does on the wire, with and without WaitOperation, for an operation done at ${seconds(DONE_AT_MS)}</title>`,
     '<style>.title{font-size:13px;font-weight:bold}.sub{font-size:11px;fill:#444}.tick{font-size:10px;fill:#666;text-anchor:middle}' +
       '.axis{stroke:#999}.grid{stroke:#eee}.wait{fill:#4e79a7}.get{stroke:#e15759;stroke-width:2}.unimpl{stroke:#999;stroke-width:2;stroke-dasharray:2 2}' +
       '.done{stroke:#59a14f;stroke-width:2;stroke-dasharray:4 3}</style>',
-    `<title>What one wait with strategy auto does on the wire, with and without WaitOperation, for an operation done at ${seconds(DONE_AT_MS)}</title>`,
     '<rect width="100%" height="100%" fill="white"/>',
     ...ticks,
     `<line x1="${f(x(DONE_AT_MS))}" y1="${TOP - 25}" x2="${f(x(DONE_AT_MS))}" y2="${height - 25}" class="done"/>`,
