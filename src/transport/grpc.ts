@@ -25,6 +25,8 @@ import { checkPageSize } from './validate.js';
 
 /** grpc-js's words for a channel that never connected. */
 const NO_CONNECTION = /No connection established|Failed to connect/;
+/** Failures that happen before any TLS or plaintext byte is exchanged: no TLS hint fits them. */
+const NEVER_REACHED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
 /** Added to a plaintext client's connection failures. */
 export const PLAINTEXT_HINT =
@@ -154,7 +156,13 @@ export class GrpcTransport implements OperationsTransport {
 
   #rpcError(error: grpc.ServiceError, method: MethodName): RpcError {
     const rpc = RpcError.fromServiceError(error, this.#registry, method);
-    if (!this.#plaintext || rpc.code !== Code.UNAVAILABLE || !NO_CONNECTION.test(rpc.rawMessage)) return rpc;
+    if (
+      !this.#plaintext ||
+      rpc.code !== Code.UNAVAILABLE ||
+      !NO_CONNECTION.test(rpc.rawMessage) ||
+      NEVER_REACHED.test(rpc.rawMessage)
+    )
+      return rpc;
     return new RpcError(rpc.code, rpc.rawMessage, rpc.details, method, error, PLAINTEXT_HINT);
   }
 }

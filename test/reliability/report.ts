@@ -1,16 +1,19 @@
 /**
- * RELIABILITY.md, written by the reliability suite. Each test file owns one scenario
- * section; its `after()` hook merges that section into the file (replacing the previous
- * run's), so files can run alone or together, in any order (the suite runs them one at
- * a time: `--test-concurrency=1`).
+ * RELIABILITY.md, written by the reliability suite when asked (`LRO_WRITE_REPORT=1`, never
+ * under CI). Each test file owns one scenario section; its `after()` hook merges that
+ * section into the file (replacing the previous run's), so files can run alone or
+ * together, in any order (the suite runs them one at a time: `--test-concurrency=1`).
+ * Without the request the tracked file is left untouched, so a test run (and CI) leaves
+ * the working tree as it found it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 
-/** The generated report, at the repository root. */
-export const REPORT_PATH = join(import.meta.dirname, '..', '..', 'RELIABILITY.md');
+/** The generated report: RELIABILITY.md at the repository root, or LRO_REPORT_PATH (the suite's own tests). */
+export const REPORT_PATH =
+  process.env.LRO_REPORT_PATH ?? join(import.meta.dirname, '..', '..', 'RELIABILITY.md');
 
 const HEADER = `# Reliability and security report
 
@@ -20,6 +23,14 @@ fake server of \`longrunning/testing\`. "Results lost" counts waits that did not
 with their own expected outcome (a hang, a wrong value, a value of another operation,
 an untyped error).
 `;
+
+/**
+ * Whether this run rewrites RELIABILITY.md: only with `LRO_WRITE_REPORT=1`, and never
+ * when `CI` is set (CI must leave the tree exactly as it found it).
+ */
+export function reportWriteRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.LRO_WRITE_REPORT === '1' && (env.CI === undefined || env.CI === '' || env.CI === 'false');
+}
 
 /** Figures of one scenario, filled in by its tests as they run. */
 export class Scenario {
@@ -38,7 +49,9 @@ export class Scenario {
   constructor(id: number, title: string) {
     this.id = id;
     this.title = title;
-    after(() => this.write());
+    after(() => {
+      if (reportWriteRequested()) this.write();
+    });
   }
 
   /** Declares a test whose pass or failure the section reports. */
@@ -117,11 +130,11 @@ export class Scenario {
     ].join('\n');
   }
 
-  /** Merges this section into RELIABILITY.md, replacing the one of an earlier run. */
-  write(): void {
+  /** Merges this section into RELIABILITY.md (or `path`), replacing the one of an earlier run. */
+  write(path: string = REPORT_PATH): void {
     const sections = new Map<number, string>();
-    if (existsSync(REPORT_PATH)) {
-      const text = readFileSync(REPORT_PATH, 'utf8');
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
       for (const m of text.matchAll(/<!-- scenario (\d+) -->\n([\s\S]*?)\n<!-- \/scenario \1 -->/g)) {
         sections.set(Number(m[1]), m[2] ?? '');
       }
@@ -132,6 +145,6 @@ export class Scenario {
       .map(([id, text]) => `<!-- scenario ${id} -->\n${text}\n<!-- /scenario ${id} -->`)
       .join('\n\n');
     const machine = `Last run: Node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs.`;
-    writeFileSync(REPORT_PATH, `${HEADER}\n${machine}\n\n${body}\n`);
+    writeFileSync(path, `${HEADER}\n${machine}\n\n${body}\n`);
   }
 }
