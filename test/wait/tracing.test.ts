@@ -139,6 +139,20 @@ describe('tracing with @opentelemetry/api installed', { skip: withoutOtel }, () 
     assert.deepEqual(childrenOf(span), Array(3).fill('rpc /google.longrunning.Operations/GetOperation'));
   });
 
+  it('a wait on an operation already done is a span with no poll, ended at once', async () => {
+    const c = client();
+    const h = server.create();
+    h.succeed(RESULT, { uri: 'export://t', rowCount: '1' });
+    const op = await c.operation(h.name).poll();
+    exporter.reset();
+    await op.wait();
+
+    const span = theWaitSpan(h.name, 'auto');
+    assert.equal(span.attributes['longrunning.outcome'], 'done');
+    assert.equal(span.attributes['longrunning.polls'], 0);
+    assert.deepEqual(pollResults(span), []);
+  });
+
   it('a wait on an operation that fails ends with outcome error, the code and an error status', async () => {
     const c = client();
     const h = server.create();
