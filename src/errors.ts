@@ -45,6 +45,7 @@ export class LongrunningError extends Error {
   /** The brand `is()` checks; subclasses set their own. */
   static readonly kind: string = 'LongrunningError';
 
+  /** @internal The kinds `is()` matches: this class's and its ancestors'. */
   declare readonly [KINDS]: readonly string[];
 
   constructor(message: string, options?: ErrorOptions) {
@@ -237,7 +238,9 @@ export class RpcError extends LongrunningError {
  */
 export class TimeoutError extends LongrunningError {
   static override readonly kind = 'TimeoutError';
+  /** The name of the operation waited on. */
   readonly operationName: string;
+  /** How long the wait took, in ms of its clock. */
   readonly elapsedMs: number;
   /** How many polls (GetOperation or WaitOperation calls) were made. */
   readonly polls: number;
@@ -271,6 +274,7 @@ export class TimeoutError extends LongrunningError {
  */
 export class UnknownTypeError extends LongrunningError {
   static override readonly kind = 'UnknownTypeError';
+  /** The type URL of the Any that could not be unpacked. */
   readonly typeUrl: string;
   /** The declared type the Any did not match, when that is the problem. */
   readonly expectedType: string | undefined;
@@ -285,6 +289,7 @@ export class UnknownTypeError extends LongrunningError {
 /** An Any's bytes do not decode as its type. */
 export class DecodeError extends LongrunningError {
   static override readonly kind = 'DecodeError';
+  /** The type URL of the Any whose bytes did not decode. */
   readonly typeUrl: string;
 
   constructor(typeUrl: string, cause: unknown) {
@@ -297,6 +302,7 @@ export class DecodeError extends LongrunningError {
 /** A done operation has neither `response` nor `error`, or an `error` whose code is 0 (OK). */
 export class OperationStateError extends LongrunningError {
   static override readonly kind = 'OperationStateError';
+  /** The done snapshot in that state. */
   readonly operation: RawOperation;
 
   constructor(operation: RawOperation, problem: string) {

@@ -5,6 +5,8 @@
  * family and the option and result types. Building blocks for custom transports and GAPIC
  * generators are in `longrunning/transport`; the fake server and fake clock in
  * `longrunning/testing`.
+ *
+ * @module longrunning
  */
 
 export {

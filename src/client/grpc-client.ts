@@ -31,6 +31,7 @@ export interface OperationsClientOptions extends BaseClientOptions {
   channel?: grpc.Channel | ChannelOfAnyCopy;
   /** Default: TLS with the system roots. Pass `grpc.credentials.createInsecure()` for plaintext. */
   credentials?: grpc.ChannelCredentials;
+  /** grpc-js channel options of the channel this client opens (ignored with `channel`). */
   channelOptions?: grpc.ChannelOptions;
 }
 

@@ -63,13 +63,17 @@ export class Operation<R = unknown, M = unknown> {
   #memoOf: RawOperation | undefined;
   #memo = new Map<string, Memo>();
 
-  /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
+  /**
+   * Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly.
+   * @internal
+   */
   constructor(ctx: ClientState, raw: RawOperation, types: OperationTypes<M> = {}) {
     this.#ctx = ctx;
     this.#raw = raw;
     this.#types = types;
   }
 
+  /** The operation's full name, e.g. `operations/abc123`. */
   get name(): string {
     return this.#raw.name;
   }
@@ -79,6 +83,7 @@ export class Operation<R = unknown, M = unknown> {
     return this.name.slice(this.name.lastIndexOf('/') + 1);
   }
 
+  /** True once the server reported the operation finished; a done handle never polls again. */
   get done(): boolean {
     return this.#raw.done;
   }

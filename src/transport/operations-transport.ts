@@ -19,7 +19,9 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   /** The delay before the first retry; later ones grow by `multiplier` up to `maxDelayMs`, with ±20% jitter. */
   readonly initialDelayMs: number;
+  /** The longest delay between two attempts. */
   readonly maxDelayMs: number;
+  /** Each delay is the previous one times this. */
   readonly multiplier: number;
 }
 
@@ -60,17 +62,25 @@ export interface CallOptions {
 
 /** A ListOperations request. `name` is the collection, e.g. `'operations'` or `'projects/p/locations/l'`. */
 export interface ListOperationsRequest {
+  /** The collection to list (e.g. `operations`); on the fake server, a name prefix. */
   name?: string;
+  /** A server-defined filter, e.g. `done=true`. */
   filter?: string;
+  /** The most operations in one page (the server may return fewer). */
   pageSize?: number;
+  /** The `nextPageToken` of the previous page. */
   pageToken?: string;
+  /** List what can be reached and name the rest in `unreachable`, instead of failing. */
   returnPartialSuccess?: boolean;
 }
 
 /** One page of ListOperations. */
 export interface ListOperationsPage {
+  /** The operations of this page. */
   operations: RawOperation[];
+  /** The token of the next page; empty on the last. */
   nextPageToken: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
   unreachable: string[];
 }
 
