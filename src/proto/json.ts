@@ -29,30 +29,42 @@ import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
 
 /** An Any in proto3 JSON: the type URL and the fields of the message it holds. */
 export interface JsonAny {
+  /** The type URL; the message's fields follow in proto3 JSON. */
   readonly '@type': string;
   readonly [field: string]: unknown;
 }
 
 /** A google.rpc.Status in proto3 JSON. */
 export interface StatusJson {
+  /** The gRPC code (absent means 0, OK). */
   readonly code?: number;
+  /** The developer-facing message. */
   readonly message?: string;
+  /** Error details, each an Any in JSON form. */
   readonly details?: readonly JsonAny[];
 }
 
 /** A google.longrunning.Operation in proto3 JSON, as REST APIs return it. */
 export interface OperationJson {
+  /** The operation's name. */
   readonly name?: string;
+  /** Service-specific progress information. */
   readonly metadata?: JsonAny | null;
+  /** True once finished (absent means false). */
   readonly done?: boolean;
+  /** How it failed, when done with an error. */
   readonly error?: StatusJson | null;
+  /** The result, when done and succeeded. */
   readonly response?: JsonAny | null;
 }
 
 /** A google.longrunning.ListOperationsResponse in proto3 JSON. */
 export interface ListOperationsJson {
+  /** The operations of this page. */
   readonly operations?: readonly OperationJson[];
+  /** The token of the next page; empty or absent on the last. */
   readonly nextPageToken?: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
   readonly unreachable?: readonly string[];
 }
 
