@@ -5,6 +5,8 @@
  * and it hands out the same `Operation` handles as `OperationsClient`. `RestTransport`,
  * the HTTP rules and the proto3 JSON mapping are the pieces the HTTP/JSON client is made
  * of; the `DEFAULT_*` constants are the defaults every client applies.
+ *
+ * @module longrunning/transport
  */
 
 export { OperationsApi, type OperationsApiOptions } from '../client/client-core.js';
