@@ -211,9 +211,7 @@ describe('lro flags and streams', () => {
     assert.deepEqual(percents, ['10', '40', '70', '100']);
   });
 
-  it('prints one stderr line per poll that failed after its retries, and still finishes', {
-    todo: 'needs onRetry in WaitOptions (polling rule 10, the wait engine); the CLI passes it already',
-  }, async () => {
+  it('prints one stderr line per poll that failed after its retries, and still finishes', async () => {
     const op = server.create({ name: 'operations/flaky' });
     // Two polls fail: each makes 5 attempts (the default retry policy) before it counts.
     server.inject({ method: 'GetOperation', code: Code.UNAVAILABLE, times: 10, message: 'restarting' });
