@@ -119,7 +119,7 @@ describe('lro flags and streams', () => {
     }
   });
 
-  it('serve refuses a non-loopback --host without --public, and a busy --port, in one line with exit 2', async () => {
+  it('serve refuses a non-loopback --host without --public, and a busy --port or --http-port, in one line with exit 2', async () => {
     const open = await lro(['serve', '--host', '0.0.0.0']);
     assert.equal(open.code, 2);
     assert.match(open.stderr, /^lro: --host 0\.0\.0\.0: not a loopback address; .* pass --public/);
@@ -129,6 +129,12 @@ describe('lro flags and streams', () => {
     assert.equal(
       busy.stderr,
       `lro: --port ${server.port}: 127.0.0.1:${server.port} is already in use (pick another port, or 0 for a free one)\n`,
+    );
+    const busyHttp = await lro(['serve', '--http-port', String(server.port)]);
+    assert.equal(busyHttp.code, 2);
+    assert.equal(
+      busyHttp.stderr,
+      `lro: --http-port ${server.port}: 127.0.0.1:${server.port} is already in use (pick another port, or 0 for a free one)\n`,
     );
   });
 
