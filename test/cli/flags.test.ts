@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { RpcError } from '../../src/errors.ts';
 import { Code } from '../../src/proto/code.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { FakeOperationHandle } from '../../src/testing/index.ts';
@@ -116,6 +119,23 @@ describe('lro flags and streams', () => {
         `lro: UNAVAILABLE: cannot connect to 127.0.0.1:${port} (GetOperation): connection refused\n` +
           'lro: hint: is the server running, and is the port right?\n',
       );
+    }
+    // The library's own error carries no TLS hint either (transport/grpc.ts), so --json and
+    // --verbose, which show more of it, do not point the wrong way.
+    const client = new OperationsClient({
+      address: `127.0.0.1:${port}`,
+      credentials: grpc.credentials.createInsecure(),
+    });
+    try {
+      const error = await client.getOperation('operations/x', { retry: false }).then(
+        () => assert.fail('resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(RpcError.is(error));
+      assert.equal(error.hint, undefined);
+      assert.doesNotMatch(error.message, /TLS/);
+    } finally {
+      client.close();
     }
   });
 
