@@ -134,7 +134,9 @@ describe('signals', () => {
       report.input(
         `lro wait (gRPC, polling every 100 ms, with -H authorization) on a running operation; ${rows.length} runs: 3 signals × (plain; --cancel-on-interrupt; --cancel-on-interrupt --json)`,
       );
-      report.fault('The signal, sent once the server has seen the first poll (the handlers are installed before it)');
+      report.fault(
+        'The signal, sent once the server has seen the first poll (the handlers are installed before it)',
+      );
       report.table(
         [
           'signal',
