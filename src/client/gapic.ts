@@ -81,7 +81,7 @@ export type StartMethod<Req> =
 const RPC_NAME = Symbol('longrunning.rpcName');
 
 /** `types` naming the RPC (for wrap()'s errors), without adding an enumerable field. */
-export function withRpcName<T extends object>(types: T, rpcName: string): T {
+function withRpcName<T extends object>(types: T, rpcName: string): T {
   return Object.defineProperty({ ...types }, RPC_NAME, { value: rpcName, enumerable: false });
 }
 
@@ -89,7 +89,7 @@ export function withRpcName<T extends object>(types: T, rpcName: string): T {
  * The RPC's name for errors: the function's own name without `bound `, a grpc-js stub
  * method's `path`, the name operationTypesFromMethod recorded in `types`, or `'start method'`.
  */
-export function rpcNameOf(method: object, types?: object): string {
+function rpcNameOf(method: object, types?: object): string {
   const own = 'name' in method && typeof method.name === 'string' ? method.name.replace(/^bound /, '') : '';
   if (own !== '') return own;
   if ('path' in method && typeof method.path === 'string')
