@@ -206,10 +206,12 @@ export async function callStartMethod<Req>(
         const outcome =
           error !== null && error !== undefined ? `an error (${String(error)})` : describeValue(value);
         callbacks = [...callbacks, outcome];
-        if (used)
+        // After an abort, grpc-js calls back once with CANCELLED: expected, not worth a warning.
+        if (used && callbacks.length > 1 && signal?.aborted !== true) {
           process.emitWarning(
             `${label}: the method called back again after its result was used (${outcome})`,
           );
+        }
         // toError takes any value: a ServiceError of any grpc-js copy, or what a callback-style method passed.
         settle(error === undefined ? null : (error as grpc.ServiceError | null), value);
       };
