@@ -133,6 +133,28 @@ export class OperationError extends LongrunningError {
   }
 }
 
+/** A failed call's error as any grpc-js copy (or google-gax, whose GoogleError has these fields) gives it. */
+export interface ServiceErrorLike {
+  readonly code: number;
+  readonly message: string;
+  readonly details?: string | undefined;
+  readonly metadata?: { get(key: string): unknown[] } | undefined;
+}
+
+/**
+ * True for a ServiceErrorLike: an Error with a numeric `code` and a string `details` or a
+ * `metadata` object (a DOMException's legacy numeric `code` alone does not count).
+ */
+export function isServiceErrorLike(x: unknown): x is ServiceErrorLike {
+  return (
+    x instanceof Error &&
+    'code' in x &&
+    typeof x.code === 'number' &&
+    (('details' in x && typeof x.details === 'string') ||
+      ('metadata' in x && typeof x.metadata === 'object' && x.metadata !== null))
+  );
+}
+
 /** An Operations RPC failed (after its retries). */
 export class RpcError extends LongrunningError {
   static override readonly kind = 'RpcError';
@@ -142,7 +164,7 @@ export class RpcError extends LongrunningError {
   readonly rawMessage: string;
   /** The details of the `grpc-status-details-bin` trailer, decoded where possible. */
   readonly details: readonly ErrorDetail[];
-  /** The RPC that failed, e.g. `'GetOperation'`. */
+  /** The RPC that failed, e.g. `'GetOperation'` (a bound function's `bound ` prefix is dropped). */
   readonly method: string;
 
   /** A likely cause the library can tell and the server could not (e.g. plaintext against TLS), or undefined. */
@@ -164,15 +186,16 @@ export class RpcError extends LongrunningError {
     hint?: string,
     retryDelayMs?: number,
   ) {
+    const rpc = method.replace(/^bound /, '');
     super(
-      `${coded(code, rawMessage)} (${method})${hint === undefined ? '' : `; ${hint}`}`,
+      `${coded(code, rawMessage)} (${rpc})${hint === undefined ? '' : `; ${hint}`}`,
       cause === undefined ? undefined : { cause },
     );
     this.hint = hint;
     this.code = code;
     this.rawMessage = rawMessage;
     this.details = details;
-    this.method = method;
+    this.method = rpc;
     this.retryDelayMs = retryDelayMs ?? retryInfoDelayMs(details);
   }
 
@@ -192,7 +215,7 @@ export class RpcError extends LongrunningError {
    * leaves `details` empty rather than hiding the call's own error.
    */
   static fromServiceError(
-    err: grpc.ServiceError,
+    err: grpc.ServiceError | ServiceErrorLike,
     registry: DetailDecoder & { decodeStatus(bytes: Uint8Array): RawStatus },
     method: string,
   ): RpcError {

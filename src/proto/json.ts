@@ -20,7 +20,7 @@
 import type { IConversionOptions, Type } from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
-import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
+import { builtinRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
 import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
@@ -125,7 +125,7 @@ export function anyToJson(any: Any, registry: Registry): JsonAny {
   if (type === undefined) throw new UnknownTypeError(any.type_url);
   let json: unknown;
   try {
-    json = fromProtoObject(type, type.toObject(type.decode(any.value), JSON_OPTIONS), registry);
+    json = fromProtoObject(type, type.toObject(decodeRaw(type, any.value), JSON_OPTIONS), registry);
   } catch (cause) {
     throw UnknownTypeError.is(cause) || DecodeError.is(cause) ? cause : new DecodeError(any.type_url, cause);
   }

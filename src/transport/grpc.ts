@@ -11,6 +11,7 @@ import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
 import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
+import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import { checkGrpcHeader, checkHeader } from './headers.js';
 import type {
@@ -39,14 +40,12 @@ function operationsDefinition(): grpc.ServiceDefinition {
 }
 
 /**
- * Converts headers given as an object or as grpc Metadata into a fresh Metadata. Throws
- * TypeError naming `where` and a header that gRPC cannot carry (never its value).
+ * Converts headers given as an object or as a Metadata of any grpc-js copy (read through
+ * its public API, see grpc-interop.ts; no header left out) into a fresh Metadata of ours.
+ * Throws TypeError naming `where` and a header that gRPC cannot carry (never its value).
  */
-export function toMetadata(
-  headers: grpc.Metadata | Record<string, string> | undefined,
-  where = 'metadata',
-): grpc.Metadata {
-  if (headers instanceof grpc.Metadata) return headers.clone();
+export function toMetadata(headers: CallOptions['metadata'], where = 'metadata'): grpc.Metadata {
+  if (isMetadataLike(headers)) return ownMetadata(headers);
   const md = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers ?? {})) {
     checkHeader(key, value, where);

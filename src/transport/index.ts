@@ -11,6 +11,7 @@
 
 export { OperationsApi, type OperationsApiOptions } from '../client/client-core.js';
 export { DEFAULT_MAX_WAIT_CALLS } from '../client/grpc-client.js';
+export { DEFAULT_MAX_EMPTY_PAGES } from '../client/list-all.js';
 export { PERCENT_FIELDS, progressOf } from '../client/progress.js';
 export { builtinRoot, serviceDefinition, TO_OBJECT_OPTIONS } from '../proto/builtin.js';
 export { codeFromHttpStatus } from '../proto/code.js';

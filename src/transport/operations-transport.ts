@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../proto/code.js';
 import type { RawOperation } from '../proto/types.js';
+import type { MetadataLike } from './grpc-interop.js';
 
 /**
  * Retries of one RPC. Separate from the polling policy (how often a wait asks) and from
@@ -50,8 +51,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Aborting rejects the call at once with `signal.reason` and cancels the RPC in flight. */
   signal?: AbortSignal;
-  /** Request headers, added to the client's defaults. */
-  metadata?: grpc.Metadata | Record<string, string>;
+  /**
+   * Request headers, added to the client's defaults: an object, or a `Metadata` of any
+   * grpc-js copy (read through its public API; binary `-bin` values too).
+   */
+  metadata?: grpc.Metadata | MetadataLike | Record<string, string>;
   /** The retry policy of this call, or `false` for a single attempt. */
   retry?: RetryPolicy | false;
 }

@@ -14,6 +14,8 @@ export interface PollResult<S> {
   readonly backOff: boolean;
   /** A failure polling survives (a retryable RpcError), when this poll failed. */
   readonly error?: unknown;
+  /** The least delay before the next poll the server asked for with the failure (RetryInfo, Retry-After), in ms. */
+  readonly retryAfterMs?: number;
 }
 
 /** The operation-specific side of a loop. */

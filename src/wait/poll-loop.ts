@@ -139,10 +139,11 @@ export class PollLoop<S> {
   /**
    * The delay before the next poll: the one place the schedule is decided. `pace` is the
    * backoff delay already drawn for a paced poll this round (reused, so a round draws at
-   * most one), `result` what the poll returned.
+   * most one), `result` what the poll returned: a server's retry delay lengthens the
+   * backoff delay. Never past the earliest deadline or failure budget.
    */
-  #plan(pace: number | undefined, _result: PollResult<S>): number {
-    const delay = pace ?? this.#backoff.next();
+  #plan(pace: number | undefined, result: PollResult<S>): number {
+    const delay = Math.max(pace ?? this.#backoff.next(), result.retryAfterMs ?? 0);
     return Math.min(delay, this.#limitMs());
   }
 
