@@ -1,7 +1,12 @@
 /**
  * A real grpc-js server for tests, demos and benchmarks: google.longrunning.Operations
  * (all five RPCs) and the demo `longrunning.demo.v1.Exporter`, over loopback, with
- * operations driven by the test, injected faults, added latency and call counters.
+ * operations driven by the test, injected faults, added latency and call counters, the
+ * API's own services beside them, and gRPC reflection.
+ *
+ * Longer than the ~250-line guide because it is the one public class of
+ * `longrunning/testing` and most of it is documented options and methods; its parts live
+ * in their own files (store, faults, HTTP gateway, added services, reflection).
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -198,7 +203,7 @@ export class FakeOperationsServer {
    */
   static async start(options: FakeServerOptions = {}): Promise<FakeOperationsServer> {
     const host = options.host ?? '127.0.0.1';
-    const reflection = new FakeReflection(options.protoFiles, options.includeDirs);
+    const reflection = await FakeReflection.create(options.protoFiles, options.includeDirs);
     const server = new grpc.Server();
     const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>

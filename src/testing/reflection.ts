@@ -11,8 +11,26 @@
  */
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
+import type * as protoLoader from '@grpc/proto-loader';
+
+/** The modules reflection needs, imported when the first fake server starts (not by every `lro` command). */
+interface Modules {
+  readonly loadSync: typeof protoLoader.loadSync;
+  readonly ReflectionService: typeof import('@grpc/reflection').ReflectionService;
+}
+
+let modules: Modules | undefined;
+
+async function loadModules(): Promise<Modules> {
+  if (modules === undefined) {
+    const [loader, reflection] = await Promise.all([
+      import('@grpc/proto-loader'),
+      import('@grpc/reflection'),
+    ]);
+    modules = { loadSync: loader.loadSync, ReflectionService: reflection.ReflectionService };
+  }
+  return modules;
+}
 
 /** The vendored protos shipped with the package (the same folder from src/ and dist/). */
 const PROTO_DIR = join(import.meta.dirname, '..', '..', 'protos');
@@ -35,13 +53,13 @@ let builtin: protoLoader.PackageDefinition | undefined;
 let definitions: ReadonlyMap<string, grpc.ServiceDefinition> | undefined;
 
 /** The built-in files as a package definition; loaded on first use and shared. */
-function builtinPackage(): protoLoader.PackageDefinition {
-  builtin ??= protoLoader.loadSync(BUILTIN_FILES, { ...LOAD_OPTIONS, includeDirs: [PROTO_DIR] });
+function builtinPackage({ loadSync }: Modules): protoLoader.PackageDefinition {
+  builtin ??= loadSync(BUILTIN_FILES, { ...LOAD_OPTIONS, includeDirs: [PROTO_DIR] });
   return builtin;
 }
 
 /** Registers `service`'s handlers on a stand-in server and returns them by service name. */
-function capture(service: ReflectionService): {
+function capture(service: { addToServer(server: Pick<grpc.Server, 'addService'>): void }): {
   handlers: Map<string, grpc.UntypedServiceImplementation>;
   definitions: Map<string, grpc.ServiceDefinition>;
 } {
@@ -67,32 +85,39 @@ function hasDescriptors(value: unknown): value is protoLoader.MessageTypeDefinit
 }
 
 /**
- * What one fake server describes through reflection. `add` and the constructor only
- * record sources; the reflection index is rebuilt lazily on the next reflection call.
+ * What one fake server describes through reflection. `create` and `add` only record
+ * sources; the reflection index is rebuilt lazily on the next reflection call.
  */
 export class FakeReflection {
+  readonly #modules: Modules;
   readonly #extra: protoLoader.PackageDefinition[] = [];
   #handlers: Handlers | undefined;
 
+  private constructor(modules: Modules) {
+    this.#modules = modules;
+  }
+
   /**
-   * Loads `protoFiles` (imports resolved against `includeDirs`, then the vendored protos).
-   * Throws an Error naming the `protoFiles` option when a file cannot be read or parsed.
+   * Imports the reflection modules (once per process) and loads `protoFiles` (imports
+   * resolved against `includeDirs`, then the vendored protos). Rejects with an Error
+   * naming the `protoFiles` option when a file cannot be read or parsed.
    */
-  constructor(protoFiles: readonly string[] = [], includeDirs: readonly string[] = []) {
+  static async create(
+    protoFiles: readonly string[] = [],
+    includeDirs: readonly string[] = [],
+  ): Promise<FakeReflection> {
+    const reflection = new FakeReflection(await loadModules());
     if (protoFiles.length > 0) {
       try {
-        this.#extra.push(
-          protoLoader.loadSync([...protoFiles], {
-            ...LOAD_OPTIONS,
-            includeDirs: [...includeDirs, PROTO_DIR],
-          }),
-        );
+        const options = { ...LOAD_OPTIONS, includeDirs: [...includeDirs, PROTO_DIR] };
+        reflection.#extra.push(reflection.#modules.loadSync([...protoFiles], options));
       } catch (error) {
         throw new Error(`protoFiles: ${error instanceof Error ? error.message : String(error)}`, {
           cause: error,
         });
       }
     }
+    return reflection;
   }
 
   /**
@@ -117,7 +142,7 @@ export class FakeReflection {
    * index current when the call starts.
    */
   addToServer(server: grpc.Server): void {
-    definitions ??= capture(new ReflectionService({})).definitions;
+    definitions ??= capture(new this.#modules.ReflectionService({})).definitions;
     for (const [path, definition] of definitions) {
       server.addService(definition, {
         ServerReflectionInfo: (call: grpc.ServerDuplexStream<object, object>) => {
@@ -135,10 +160,10 @@ export class FakeReflection {
     if (this.#handlers === undefined) {
       // Earlier sources win for a file name, so the vendored files describe the built-ins.
       const merged: protoLoader.PackageDefinition = {};
-      [builtinPackage(), ...this.#extra].forEach((pkg, i) => {
+      [builtinPackage(this.#modules), ...this.#extra].forEach((pkg, i) => {
         for (const [name, value] of Object.entries(pkg)) merged[`${i}:${name}`] = value;
       });
-      this.#handlers = capture(new ReflectionService(merged)).handlers;
+      this.#handlers = capture(new this.#modules.ReflectionService(merged)).handlers;
     }
     return this.#handlers;
   }
