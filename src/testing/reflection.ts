@@ -7,11 +7,13 @@
  * `addService` whose definition carries descriptors (those made by @grpc/proto-loader do).
  *
  * The index is built on the first reflection call after a change, so a server nobody
- * reflects on pays nothing for it.
+ * reflects on pays nothing for it. Each file lists the files its types come from
+ * (`file-dependencies.ts`), so clients can link what they download.
  */
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
+import { withDependencies } from './file-dependencies.js';
 
 /** The modules reflection needs, imported when the first fake server starts (not by every `lro` command). */
 interface Modules {
@@ -159,10 +161,20 @@ export class FakeReflection {
   #current(): Handlers {
     if (this.#handlers === undefined) {
       // Earlier sources win for a file name, so the vendored files describe the built-ins.
-      const merged: protoLoader.PackageDefinition = {};
-      [builtinPackage(this.#modules), ...this.#extra].forEach((pkg, i) => {
-        for (const [name, value] of Object.entries(pkg)) merged[`${i}:${name}`] = value;
-      });
+      // @grpc/reflection reads only the files of each value: one value carries them all.
+      const files = new Set<Buffer>();
+      let carrier: protoLoader.MessageTypeDefinition<object, object> | undefined;
+      for (const pkg of [builtinPackage(this.#modules), ...this.#extra]) {
+        for (const value of Object.values(pkg)) {
+          if (!hasDescriptors(value)) continue;
+          carrier ??= value;
+          for (const file of value.fileDescriptorProtos) files.add(file);
+        }
+      }
+      const merged: protoLoader.PackageDefinition =
+        carrier === undefined
+          ? {}
+          : { files: { ...carrier, fileDescriptorProtos: withDependencies([...files]) } };
       this.#handlers = capture(new this.#modules.ReflectionService(merged)).handlers;
     }
     return this.#handlers;

@@ -67,6 +67,17 @@ async function filesFor(client: grpc.Client, symbol: string): Promise<Map<string
   return files;
 }
 
+/** The `dependency` list of each file a FileDescriptorResponse carries, by file name. */
+async function dependenciesFor(client: grpc.Client, symbol: string): Promise<Map<string, string[]>> {
+  const response = await ask(client, { file_containing_symbol: symbol });
+  const files = new Map<string, string[]>();
+  for (const bytes of response.file_descriptor_response?.file_descriptor_proto ?? []) {
+    const file = descriptor.FileDescriptorProto.decode(bytes) as descriptor.IFileDescriptorProto;
+    files.set(file.name ?? '', file.dependency ?? []);
+  }
+  return files;
+}
+
 const INVENTORY_PROTO =
   'syntax = "proto3";\npackage inventory.v1;\nimport "google/longrunning/operations.proto";\n' +
   'service Inventory { rpc Recount(RecountRequest) returns (google.longrunning.Operation); }\n' +
@@ -116,6 +127,15 @@ describe('gRPC server reflection on the fake server', () => {
     ]);
     assert.ok(files.has('google_longrunning.proto'), [...files.keys()].join(', '));
     assert.ok(files.has('google_protobuf.proto'), [...files.keys()].join(', '));
+  });
+
+  it('lists in each file the files its types come from, and sends them along, so a client can link them', async () => {
+    const files = await dependenciesFor(client('v1'), 'longrunning.demo.v1.Exporter');
+    assert.deepEqual(files.get('longrunning_demo_v1.proto'), ['google_longrunning.proto']);
+    assert.deepEqual(files.get('google_longrunning.proto'), ['google_protobuf.proto', 'google_rpc.proto']);
+    for (const [name, dependencies] of files) {
+      for (const dependency of dependencies) assert.ok(files.has(dependency), `${name} needs ${dependency}`);
+    }
   });
 
   it('describes the types of protoFiles', async () => {
