@@ -75,6 +75,18 @@ function coded(code: number, message: string): string {
 }
 
 /** Returns the values of the details whose type is `typeName`, decoded. */
+/** The delay of the first `google.rpc.RetryInfo` detail in ms, or undefined when there is none or it is malformed. */
+function retryInfoDelayMs(details: readonly ErrorDetail[]): number | undefined {
+  const info = find<{ retryDelay?: { seconds?: string | number; nanos?: number } | null }>(
+    details,
+    'google.rpc.RetryInfo',
+  )[0];
+  const delay = info?.retryDelay;
+  if (delay === undefined || delay === null) return undefined;
+  const ms = Number(delay.seconds ?? 0) * 1000 + (delay.nanos ?? 0) / 1e6;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 function find<T>(details: readonly ErrorDetail[], typeName: string): T[] {
   return details.filter((d) => d.typeName === typeName && d.value !== undefined).map((d) => d.value as T);
 }
@@ -135,6 +147,13 @@ export class RpcError extends LongrunningError {
   /** A likely cause the library can tell and the server could not (e.g. plaintext against TLS), or undefined. */
   readonly hint: string | undefined;
 
+  /**
+   * How long the server asked the client to wait before trying again, in ms: an HTTP
+   * `Retry-After` (given by the REST transport) or else the details' `google.rpc.RetryInfo`;
+   * undefined when the server asked for no delay.
+   */
+  readonly retryDelayMs: number | undefined;
+
   constructor(
     code: number,
     rawMessage: string,
@@ -142,6 +161,7 @@ export class RpcError extends LongrunningError {
     method: string,
     cause?: unknown,
     hint?: string,
+    retryDelayMs?: number,
   ) {
     super(
       `${coded(code, rawMessage)} (${method})${hint === undefined ? '' : `; ${hint}`}`,
@@ -152,6 +172,7 @@ export class RpcError extends LongrunningError {
     this.rawMessage = rawMessage;
     this.details = details;
     this.method = method;
+    this.retryDelayMs = retryDelayMs ?? retryInfoDelayMs(details);
   }
 
   /** The canonical name of `code`. */
@@ -187,7 +208,10 @@ export class RpcError extends LongrunningError {
   }
 }
 
-/** `wait()` reached its `timeoutMs` before the operation was done. The server operation goes on. */
+/**
+ * `wait()` reached its `timeoutMs` before the operation was done. The server operation goes
+ * on. When the last poll failed, `cause` is its RpcError.
+ */
 export class TimeoutError extends LongrunningError {
   static override readonly kind = 'TimeoutError';
   readonly operationName: string;
@@ -203,10 +227,13 @@ export class TimeoutError extends LongrunningError {
     elapsedMs: number,
     polls: number,
     last?: RawOperation,
+    cause?: unknown,
   ) {
     super(
       `operation ${operationName} not done after timeoutMs ${timeoutMs} ` +
-        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'})`,
+        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'}` +
+        `${cause === undefined ? '' : `; last poll failed: ${cause instanceof Error ? cause.message : String(cause)}`})`,
+      cause === undefined ? undefined : { cause },
     );
     this.operationName = operationName;
     this.elapsedMs = elapsedMs;

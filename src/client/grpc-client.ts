@@ -4,24 +4,22 @@
  * the grpc-js channel.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createRegistry, type Registry } from '../proto/registry.js';
+import { createRegistry } from '../proto/registry.js';
 import { GrpcTransport } from '../transport/grpc.js';
-import type { CallOptions } from '../transport/operations-transport.js';
-import { checkMs } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
-import { type Clock, systemClock } from '../wait/clock.js';
-import { checkCallOptions, OperationsApi } from './client-core.js';
+import { checkClientOptions } from '../transport/validate.js';
+import { systemClock } from '../wait/clock.js';
+import { OperationsApi } from './client-core.js';
+import type { BaseClientOptions } from './client-options.js';
 
 export {
   checkCallOptions,
-  createContext,
   DEFAULT_MAX_WAIT_CALLS,
   debug,
   toRawOperation,
 } from './client-core.js';
 
-/** How to reach the service and how calls and waits behave by default. */
-export interface OperationsClientOptions {
+/** How to reach the service over gRPC, and how calls and waits behave by default. */
+export interface OperationsClientOptions extends BaseClientOptions {
   /** `'host:port'`. Required unless `channel` is given. */
   address?: string;
   /** Share an existing channel (e.g. a GAPIC client's `getChannel()`); `close()` then leaves it open. */
@@ -29,15 +27,6 @@ export interface OperationsClientOptions {
   /** Default: TLS with the system roots. Pass `grpc.credentials.createInsecure()` for plaintext. */
   credentials?: grpc.ChannelCredentials;
   channelOptions?: grpc.ChannelOptions;
-  registry?: Registry;
-  /** Per-RPC defaults: timeout, retry, headers. */
-  callDefaults?: CallOptions;
-  /** Defaults for `wait()` polling. */
-  polling?: PollingOptions;
-  /** WaitOperation calls open at once (default 64); waiters beyond poll with GetOperation. */
-  maxWaitCalls?: number;
-  /** Injectable time, for tests. */
-  clock?: Clock;
 }
 
 /** Makes the grpc-js client: on its own channel, or on a shared one. Throws TypeError without address or channel. */
@@ -64,9 +53,8 @@ export class OperationsClient extends OperationsApi {
   readonly #ownsChannel: boolean;
 
   constructor(options: OperationsClientOptions) {
-    // Checked before the channel is made, so that bad options leave nothing open.
-    checkCallOptions(options.callDefaults, 'callDefaults');
-    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    // The same check OperationsApi makes, made first so that bad options open no channel.
+    checkClientOptions(options);
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
     const grpcClient = grpcClientOf(options);

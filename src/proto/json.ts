@@ -17,11 +17,12 @@
  * registry, or no `@type`) or DecodeError (the JSON does not convert, e.g. a nested Any of
  * an unknown type) when it is read.
  */
-import type protobuf from 'protobufjs';
+import type { IConversionOptions, Type } from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
+import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
 import type { Any, RawOperation, RawStatus } from './types.js';
 import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
@@ -56,22 +57,18 @@ export interface ListOperationsJson {
 }
 
 /** protobufjs options for proto3 JSON output; default values are left out, as proto3 JSON printers do. */
-export const JSON_OPTIONS: protobuf.IConversionOptions = Object.freeze({
+export const JSON_OPTIONS: IConversionOptions = Object.freeze({
   json: true,
   longs: String,
   enums: String,
   bytes: String,
 });
 
-function fullName(type: protobuf.Type): string {
+function fullName(type: Type): string {
   return type.fullName.replace(/^\./, '');
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function builtinType(name: string): protobuf.Type {
+function builtinType(name: string): Type {
   return builtinRoot().lookupType(name);
 }
 
@@ -85,7 +82,7 @@ export function anyFromJson(json: unknown, registry: Registry): Any & { value: B
   if (typeUrl === '') {
     return holdFailure('', json, new UnknownTypeError('', 'a JSON Any without "@type" cannot be decoded'));
   }
-  let type: protobuf.Type | undefined;
+  let type: Type | undefined;
   try {
     type = registry.lookup(typeNameOf(typeUrl));
   } catch (error) {
@@ -146,11 +143,13 @@ export function operationFromJson(json: unknown, registry: Registry): RawOperati
   const type = builtinType('google.longrunning.Operation');
   const raw = decodeMessage<RawOperation>(type, encodeMessage(type, envelope));
   raw.metadata = metadata == null ? null : anyFromJson(metadata, registry);
-  if (error != null) {
+  // Both `error` and `response`: the later key wins, as the later field does on the wire.
+  const keys = Object.keys(json);
+  const last = error != null && (response == null || keys.indexOf('error') > keys.indexOf('response'));
+  if (last) {
     raw.error = statusFromJson(error, registry);
     raw.result = 'error';
-  }
-  if (response != null) {
+  } else if (response != null) {
     raw.response = anyFromJson(response, registry);
     raw.result = 'response';
   }

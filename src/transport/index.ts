@@ -24,6 +24,7 @@ export {
 } from '../proto/json.js';
 export { TYPE_URL_PREFIX } from '../proto/registry.js';
 export {
+  DEFAULT_FAILURE_BUDGET_MS,
   DEFAULT_INITIAL_DELAY_MS,
   DEFAULT_JITTER,
   DEFAULT_MAX_DELAY_MS,
@@ -33,9 +34,13 @@ export {
 } from '../wait/backoff.js';
 export { MAX_TIMER_MS, systemClock } from '../wait/clock.js';
 export { FINAL_POLL_TIMEOUT_MS } from '../wait/operation-poller.js';
+export { CallPipeline, type ResolvedCall, resolveCall, WAIT_DEADLINE_SLACK_MS } from './call-pipeline.js';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './http-body.js';
+export { MAX_REDIRECTS } from './http-redirect.js';
+export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 export {
   DEFAULT_RETRY,
   DEFAULT_RPC_TIMEOUT_MS,
   type OperationsTransport,
 } from './operations-transport.js';
-export { DEFAULT_HTTP_RULES, type HttpRules, RestTransport, type RestTransportOptions } from './rest.js';
+export { RestTransport, type RestTransportOptions } from './rest.js';

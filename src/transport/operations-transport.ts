@@ -34,6 +34,14 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 /** The deadline of one call (retries included) when none is given: 60 s. WaitOperation is bounded by its own timeout instead. */
 export const DEFAULT_RPC_TIMEOUT_MS = 60_000;
 
+/** The RPCs of google.longrunning.Operations, as errors and logs name them. */
+export type MethodName =
+  | 'GetOperation'
+  | 'ListOperations'
+  | 'CancelOperation'
+  | 'DeleteOperation'
+  | 'WaitOperation';
+
 /** Per-call options accepted by every RPC method. */
 export interface CallOptions {
   /** How long the call may take in all, retries included. A number of ms ≥ 0. */

@@ -17,7 +17,8 @@ import {
 import { retryInfoDelayMs } from '../transport/retry.js';
 import type { ResolvedPollingOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { PollResult, PollSource } from './poll-loop.js';
+import type { PollResult, PollSource } from './poll-contract.js';
+import { checkSnapshotName } from './snapshot-name.js';
 import type { WaitSlots } from './wait-slots.js';
 
 /** How a wait reaches the server. */
@@ -41,8 +42,8 @@ export interface WaitSupport {
   unsupported: boolean;
 }
 
-/** Everything a source needs, fixed when its loop starts. */
-export interface SourceOptions {
+/** Everything a poller needs, fixed when its loop starts. */
+export interface OperationPollerOptions {
   readonly name: string;
   readonly transport: OperationsTransport;
   readonly clock: Clock;
@@ -51,6 +52,8 @@ export interface SourceOptions {
   readonly support: WaitSupport;
   /** Headers and retry of each poll RPC (the client's, never those of the call that started the operation). */
   readonly call: CallOptions;
+  /** Where each survived poll failure is logged (NODE_DEBUG=longrunning). */
+  readonly debug: (message: string) => void;
 }
 
 /**
@@ -82,11 +85,14 @@ export function isRetryablePollError(error: unknown, call: CallOptions, signal: 
   );
 }
 
-/** Builds the PollSource of one operation's loop. */
-export function operationSource(o: SourceOptions): PollSource<RawOperation> {
+/**
+ * The PollSource of one operation's loop: each poll is a WaitOperation or a GetOperation
+ * (see the file header), checked to answer for the operation's own name. Retryable
+ * failures come back as `{ backOff: true, error }`; anything else rejects.
+ */
+export function operationPoller(o: OperationPollerOptions): PollSource<RawOperation> {
   /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
   let starved = false;
-  const never = new Promise<void>(() => {});
 
   /**
    * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
@@ -100,9 +106,9 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
     try {
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
-      return { snapshot, backOff: true };
+      return { snapshot: checkSnapshotName(snapshot, o.name, 'GetOperation'), backOff: true };
     } catch (error) {
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true, error };
       if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
       throw error;
     }
@@ -124,7 +130,11 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
       : { ...o.call, signal };
     const started = o.clock.now();
     try {
-      const snapshot = await wait.call(o.transport, o.name, chunk, call);
+      const snapshot = checkSnapshotName(
+        await wait.call(o.transport, o.name, chunk, call),
+        o.name,
+        'WaitOperation',
+      );
       const early = o.clock.now() - started < chunk * EARLY_WAIT_SHARE;
       return { snapshot, backOff: !snapshot.done && early };
     } catch (error) {
@@ -132,7 +142,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
         o.support.unsupported = true;
         return { backOff: false };
       }
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return { backOff: true, error };
       if (endedByWaitDeadline(error, byBudget)) return { backOff: true };
       throw error;
     } finally {
@@ -154,6 +164,10 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
       return viaGet(budgetMs, signal);
     },
     isDone: (snapshot) => snapshot.done,
-    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : never),
+    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : undefined),
+    retrying: (error, attempt, nextDelayMs) =>
+      o.debug(
+        `poll of ${o.name} failed (${attempt} in a row), next in ${Math.round(nextDelayMs)} ms: ${error instanceof Error ? error.message : String(error)}`,
+      ),
   };
 }

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DecodeError, UnknownTypeError } from '../../src/errors.ts';
 import { createRegistry, unpackAs } from '../../src/proto/registry.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 
 const registry = createRegistry();
 
@@ -153,6 +156,53 @@ describe('createRegistry', () => {
     });
   });
 
+  it('finds types by their fully-qualified name only, with or without a leading dot', () => {
+    const own = createRegistry();
+    assert.equal(own.lookup('google.rpc.Status')?.fullName, '.google.rpc.Status');
+    assert.equal(own.lookup('.google.rpc.Status')?.fullName, '.google.rpc.Status');
+    for (const name of [
+      'rpc.Status',
+      'Status',
+      'google.rpc',
+      'google..rpc.Status',
+      'google.rpc.Status.',
+      '',
+    ]) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    for (const name of ['__proto__', 'constructor', 'google.__proto__', 'google.rpc.Status.toString']) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    assert.equal(own.lookupService('google.longrunning.Operations')?.name, 'Operations');
+    assert.equal(own.lookupService('longrunning.Operations'), undefined);
+    assert.equal(own.lookupService('google.longrunning.Operation'), undefined, 'a message is not a service');
+  });
+
+  it('finds a type added to a user root after the same name was looked up and missed', () => {
+    const own = createRegistry();
+    const root = new protobuf.Root();
+    own.addRoot(root);
+    assert.equal(own.has('acme.Late'), false);
+    root.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.equal(own.has('acme.Late'), false, 'still absent: Late sits at the top level');
+    const acme = new protobuf.Namespace('acme');
+    root.add(acme);
+    acme.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.deepEqual(own.unpack(own.pack('acme.Late', { n: 3 })), { n: 3 });
+  });
+
+  it("unpacks by the Any's own type URL when the declared type is google.protobuf.Any", () => {
+    const any = registry.pack('longrunning.demo.v1.ExportMetadata', { progressPercent: 7 });
+    const expected = { progressPercent: 7, rowsProcessed: '0', state: '' };
+    assert.deepEqual(unpackAs(registry, any, 'google.protobuf.Any'), expected);
+    assert.deepEqual(unpackAs(registry, any, '.google.protobuf.Any'), expected);
+    const unknown = { type_url: 'type.googleapis.com/acme.Missing', value: Buffer.alloc(0) };
+    assert.throws(
+      () => unpackAs(registry, unknown, 'google.protobuf.Any'),
+      (e: unknown) => UnknownTypeError.is(e) && e.expectedType === undefined,
+    );
+  });
+
   it('adds types from .proto files, resolving imports against the built-in protos', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lro-registry-'));
     writeFileSync(
@@ -202,5 +252,54 @@ message JobMetadata { int32 percent_done = 1; google.protobuf.Timestamp start_ti
       }),
       { numRuns: 10_000 },
     );
+  });
+});
+
+describe('a declared google.protobuf.Any through the handle, over gRPC on loopback', () => {
+  const META = 'longrunning.demo.v1.ExportMetadata';
+  const RESULT = 'longrunning.demo.v1.ExportResult';
+  const ANY = { metadataType: 'google.protobuf.Any', responseType: 'google.protobuf.Any' };
+  type ExportMetadata = { progressPercent: number; rowsProcessed: string; state: string };
+  let server: FakeOperationsServer;
+  let client: OperationsClient;
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+    client = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+    });
+  });
+  after(async () => {
+    client.close();
+    await server.stop();
+  });
+
+  it('reads op.metadata and op.response as whatever registered type the operation holds', async () => {
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 10, state: 'RUNNING' } });
+    const op = client.operation<unknown, ExportMetadata>(h.name, ANY);
+    await op.poll();
+    assert.deepEqual(op.metadata, { progressPercent: 10, rowsProcessed: '0', state: 'RUNNING' });
+    assert.equal(op.progress, 10);
+    h.succeed(RESULT, { uri: 'export://any', rowCount: 3 });
+    await op.poll();
+    assert.deepEqual(op.response, { uri: 'export://any', rowCount: '3' });
+  });
+
+  it('watch() yields each snapshot with its metadata unpacked, ending with the response', async () => {
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 10 } });
+    const op = client.operation<unknown, ExportMetadata>(h.name, ANY);
+    const seen: (number | undefined)[] = [];
+    let response: unknown;
+    const polling = { initialDelayMs: 10, multiplier: 1, maxDelayMs: 10, jitter: 0 };
+    for await (const s of op.watch({ polling, timeoutMs: 20_000 })) {
+      seen.push(s.metadata?.progressPercent);
+      if (s.done) response = s.response;
+      else if (s.metadata?.progressPercent === 10) h.setMetadata({ progressPercent: 60 });
+      else h.succeed(RESULT, { uri: 'export://watched', rowCount: 1 });
+      assert.ok(seen.length <= 10, `more snapshots than changes: ${JSON.stringify(seen)}`);
+    }
+    assert.deepEqual(seen.slice(0, 2), [10, 60]);
+    assert.deepEqual(response, { uri: 'export://watched', rowCount: '1' });
   });
 });
