@@ -7,6 +7,7 @@
  * `longrunning/testing`.
  */
 
+export type { BaseClientOptions } from './client/client-options.js';
 export {
   type CreateOperationOptions,
   type CustomErrorDetail,
@@ -17,7 +18,9 @@ export {
 } from './client/custom-operation.js';
 export { operationTypesFromMethod, type StartMethod } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
+export type { ListAllOptions } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
+export type { OperationJsonView } from './client/operation-view.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
 export {
   DecodeError,
@@ -30,8 +33,10 @@ export {
   UnknownTypeError,
 } from './errors.js';
 export { Code, type CodeName, codeName } from './proto/code.js';
+export type { JsonAny } from './proto/json.js';
 export { createRegistry, type Registry } from './proto/registry.js';
 export type { Any, RawListResponse, RawOperation, RawStatus } from './proto/types.js';
+export type { HttpRules } from './transport/http-rule.js';
 export type {
   CallOptions,
   ListOperationsPage,
@@ -41,3 +46,4 @@ export type {
 export type { PollingOptions } from './wait/backoff.js';
 export type { Clock } from './wait/clock.js';
 export type { WaitStrategy } from './wait/operation-poller.js';
+export type { BaseWaitOptions } from './wait/waiter.js';

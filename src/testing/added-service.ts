@@ -9,7 +9,7 @@ import { FakeOperationHandle } from './fake-operation.js';
 import { RpcFailure } from './faults.js';
 
 /** What a handler of an added method is given besides the request. */
-export interface FakeCallContext<Server> {
+export interface CallContext<Server> {
   /** The fake server serving the call: create or simulate the operation the method starts. */
   readonly server: Server;
   /** The request headers of the call. */
@@ -23,13 +23,13 @@ export interface FakeCallContext<Server> {
  * code and message (and the failure's details); anything else ends it with INTERNAL and
  * the error's message. The request is typed by the handler (e.g. a generated `__Output`).
  */
-export type FakeUnaryHandler<Server> = {
+export type UnaryHandler<Server> = {
   // A method signature keeps the parameter bivariant, so a handler may declare its request type.
-  handle(request: object, context: FakeCallContext<Server>): object | Promise<object>;
+  handle(request: object, context: CallContext<Server>): object | Promise<object>;
 }['handle'];
 
 /** Handlers by method name (the proto name, e.g. `StartExport`, or the camelCase one). */
-export type FakeServiceImplementation<Server> = Readonly<Record<string, FakeUnaryHandler<Server>>>;
+export type ServiceHandlers<Server> = Readonly<Record<string, UnaryHandler<Server>>>;
 
 /** The status a handler's throw ends the call with. */
 function failureOf(error: unknown): RpcFailure {
@@ -49,7 +49,7 @@ function failureOf(error: unknown): RpcFailure {
  */
 export function serviceImplementation<Server>(
   definition: grpc.ServiceDefinition,
-  impl: FakeServiceImplementation<Server>,
+  impl: ServiceHandlers<Server>,
   server: Server,
 ): grpc.UntypedServiceImplementation {
   const methods = Object.entries(definition);

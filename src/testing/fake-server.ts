@@ -16,10 +16,10 @@ import { Code } from '../proto/code.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import {
-  type FakeCallContext as BaseCallContext,
-  type FakeUnaryHandler as BaseUnaryHandler,
-  type FakeServiceImplementation,
+  type CallContext,
+  type ServiceHandlers,
   serviceImplementation,
+  type UnaryHandler,
 } from './added-service.js';
 import { exportJob } from './demo-exporter.js';
 import {
@@ -79,11 +79,11 @@ export interface FakeServerOptions {
 }
 
 /** What a handler of an added method is given besides the request: `{ server, metadata }`. */
-export type FakeCallContext = BaseCallContext<FakeOperationsServer>;
+export type FakeCallContext = CallContext<FakeOperationsServer>;
 /** One method's handler; see `FakeOperationsServer.addService`. */
-export type FakeUnaryHandler = BaseUnaryHandler<FakeOperationsServer>;
+export type FakeUnaryHandler = UnaryHandler<FakeOperationsServer>;
 /** Handlers by method name (the proto name, e.g. `StartExport`, or the camelCase one). */
-export type FakeServiceHandlers = FakeServiceImplementation<FakeOperationsServer>;
+export type FakeServiceHandlers = ServiceHandlers<FakeOperationsServer>;
 
 /** One service of the API under test: its grpc-js definition and handlers. */
 export interface FakeService {
