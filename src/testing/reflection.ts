@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
+import { Code } from '../proto/code.js';
 import { withDependencies } from './file-dependencies.js';
 
 /** The modules reflection needs, imported when the first fake server starts (not by every `lro` command). */
@@ -148,11 +149,18 @@ export class FakeReflection {
     for (const [path, definition] of definitions) {
       server.addService(definition, {
         ServerReflectionInfo: (call: grpc.ServerDuplexStream<object, object>) => {
-          const handler = this.#current().get(path)?.ServerReflectionInfo as
-            | grpc.handleBidiStreamingCall<object, object>
-            | undefined;
-          if (handler === undefined) call.destroy(new Error(`no reflection handler for ${path}`));
-          else handler(call);
+          let handler: grpc.handleBidiStreamingCall<object, object> | undefined;
+          try {
+            handler = this.#current().get(path)?.ServerReflectionInfo as typeof handler;
+          } catch (error) {
+            // A source that @grpc/reflection cannot index ends this call, not the server.
+            const message = error instanceof Error ? error.message : String(error);
+            call.emit('error', { code: Code.INTERNAL, details: `reflection index: ${message}` });
+            return;
+          }
+          if (handler === undefined) {
+            call.emit('error', { code: Code.UNIMPLEMENTED, details: `no reflection handler for ${path}` });
+          } else handler(call);
         },
       });
     }
