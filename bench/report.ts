@@ -4,6 +4,7 @@
  */
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
+import { renderPlots } from './plot.ts';
 
 /** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
 function table(header: string[], rows: string[][], text: number[] = []): string {
@@ -39,9 +40,13 @@ function scaleRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
   ];
 }
 
-/** BENCHMARKS.md for `r`: the goals table first, then one section per scenario, then how to reproduce. */
-export function renderMarkdown(r: BenchResults): string {
+/**
+ * BENCHMARKS.md for `r`: the goals table first, then one section per scenario, then how to
+ * reproduce. `plotDir` is where the plots of `renderPlots(r)` are, relative to the Markdown file.
+ */
+export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
   const { pollCost: p, notice, scale, coldStart: c, install: i } = r.scenarios;
+  const [noticePlot, scalePlot] = renderPlots(r).map((plot) => `![${plot.title}](${plotDir}/${plot.file})`);
   const gax = variant(notice, 'gax');
   const sGax = variant(scale, 'gax');
   const met = r.goals.filter((g) => g.met).length;
@@ -112,6 +117,8 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     ),
     '',
+    noticePlot ?? '',
+    '',
     `## 3. Scale (${sGax.count} concurrent waits on one client, completing over ${f1(sGax.spreadMs / 1000)} s)`,
     '',
     table(
@@ -137,6 +144,8 @@ export function renderMarkdown(r: BenchResults): string {
         ),
       ],
     ),
+    '',
+    scalePlot ?? '',
     '',
     `gax's schedule (100 ms × 1.3) would make ${f1(gaxScheduledPolls(sGax.count, sGax.spreadMs))} GetOperation calls per operation over this completion schedule if the client kept up; the RPCs/op column shows what it managed.`,
     '',

@@ -45,6 +45,7 @@ export class LongrunningError extends Error {
   /** The brand `is()` checks; subclasses set their own. */
   static readonly kind: string = 'LongrunningError';
 
+  /** @internal The kinds `is()` matches: this class's and its ancestors'. */
   declare readonly [KINDS]: readonly string[];
 
   constructor(message: string, options?: ErrorOptions) {
@@ -132,6 +133,28 @@ export class OperationError extends LongrunningError {
   }
 }
 
+/** A failed call's error as any grpc-js copy (or google-gax, whose GoogleError has these fields) gives it. */
+export interface ServiceErrorLike {
+  readonly code: number;
+  readonly message: string;
+  readonly details?: string | undefined;
+  readonly metadata?: { get(key: string): unknown[] } | undefined;
+}
+
+/**
+ * True for a ServiceErrorLike: an Error with a numeric `code` and a string `details` or a
+ * `metadata` object (a DOMException's legacy numeric `code` alone does not count).
+ */
+export function isServiceErrorLike(x: unknown): x is ServiceErrorLike {
+  return (
+    x instanceof Error &&
+    'code' in x &&
+    typeof x.code === 'number' &&
+    (('details' in x && typeof x.details === 'string') ||
+      ('metadata' in x && typeof x.metadata === 'object' && x.metadata !== null))
+  );
+}
+
 /** An Operations RPC failed (after its retries). */
 export class RpcError extends LongrunningError {
   static override readonly kind = 'RpcError';
@@ -141,7 +164,7 @@ export class RpcError extends LongrunningError {
   readonly rawMessage: string;
   /** The details of the `grpc-status-details-bin` trailer, decoded where possible. */
   readonly details: readonly ErrorDetail[];
-  /** The RPC that failed, e.g. `'GetOperation'`. */
+  /** The RPC that failed, e.g. `'GetOperation'` (a bound function's `bound ` prefix is dropped). */
   readonly method: string;
 
   /** A likely cause the library can tell and the server could not (e.g. plaintext against TLS), or undefined. */
@@ -163,15 +186,16 @@ export class RpcError extends LongrunningError {
     hint?: string,
     retryDelayMs?: number,
   ) {
+    const rpc = method.replace(/^bound /, '');
     super(
-      `${coded(code, rawMessage)} (${method})${hint === undefined ? '' : `; ${hint}`}`,
+      `${coded(code, rawMessage)} (${rpc})${hint === undefined ? '' : `; ${hint}`}`,
       cause === undefined ? undefined : { cause },
     );
     this.hint = hint;
     this.code = code;
     this.rawMessage = rawMessage;
     this.details = details;
-    this.method = method;
+    this.method = rpc;
     this.retryDelayMs = retryDelayMs ?? retryInfoDelayMs(details);
   }
 
@@ -191,7 +215,7 @@ export class RpcError extends LongrunningError {
    * leaves `details` empty rather than hiding the call's own error.
    */
   static fromServiceError(
-    err: grpc.ServiceError,
+    err: grpc.ServiceError | ServiceErrorLike,
     registry: DetailDecoder & { decodeStatus(bytes: Uint8Array): RawStatus },
     method: string,
   ): RpcError {
@@ -214,7 +238,9 @@ export class RpcError extends LongrunningError {
  */
 export class TimeoutError extends LongrunningError {
   static override readonly kind = 'TimeoutError';
+  /** The name of the operation waited on. */
   readonly operationName: string;
+  /** How long the wait took, in ms of its clock. */
   readonly elapsedMs: number;
   /** How many polls (GetOperation or WaitOperation calls) were made. */
   readonly polls: number;
@@ -248,6 +274,7 @@ export class TimeoutError extends LongrunningError {
  */
 export class UnknownTypeError extends LongrunningError {
   static override readonly kind = 'UnknownTypeError';
+  /** The type URL of the Any that could not be unpacked. */
   readonly typeUrl: string;
   /** The declared type the Any did not match, when that is the problem. */
   readonly expectedType: string | undefined;
@@ -262,6 +289,7 @@ export class UnknownTypeError extends LongrunningError {
 /** An Any's bytes do not decode as its type. */
 export class DecodeError extends LongrunningError {
   static override readonly kind = 'DecodeError';
+  /** The type URL of the Any whose bytes did not decode. */
   readonly typeUrl: string;
 
   constructor(typeUrl: string, cause: unknown) {
@@ -274,6 +302,7 @@ export class DecodeError extends LongrunningError {
 /** A done operation has neither `response` nor `error`, or an `error` whose code is 0 (OK). */
 export class OperationStateError extends LongrunningError {
   static override readonly kind = 'OperationStateError';
+  /** The done snapshot in that state. */
   readonly operation: RawOperation;
 
   constructor(operation: RawOperation, problem: string) {

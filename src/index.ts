@@ -5,6 +5,8 @@
  * family and the option and result types. Building blocks for custom transports and GAPIC
  * generators are in `longrunning/transport`; the fake server and fake clock in
  * `longrunning/testing`.
+ *
+ * @module longrunning
  */
 
 export type { BaseClientOptions } from './client/client-options.js';
@@ -16,10 +18,11 @@ export {
   createOperation,
   type RefreshOptions,
 } from './client/custom-operation.js';
-export { operationTypesFromMethod, type StartMethod } from './client/gapic.js';
+export { operationTypesFromMethod, type StartMethod, type UnaryCallback } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
 export type { ListAllOptions } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
+export type { OperationInput } from './client/operation-input.js';
 export type { OperationJsonView } from './client/operation-view.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
 export {

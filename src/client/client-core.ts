@@ -5,7 +5,6 @@
  */
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
-import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type {
@@ -21,13 +20,14 @@ import {
   checkName,
   checkPageSize,
 } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
+import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { ClientState } from './client-state.js';
-import { callStartMethod, type StartMethod } from './gapic.js';
+import { callStartMethod, type StartMethod, type UnaryCallback } from './gapic.js';
 import { type ListAllOptions, listAll } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
+import { type OperationInput, toRawOperation } from './operation-input.js';
 import { decodeResumeToken } from './resume-token.js';
 
 export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
@@ -43,33 +43,9 @@ export interface OperationsApiOptions {
   maxWaitCalls?: number;
 }
 
+export { toRawOperation } from './operation-input.js';
 /** The options every RPC method takes, checked (re-exported for the clients). */
 export { checkCallOptions };
-
-/**
- * A snapshot from a name (not done, nothing known), a decoded snapshot, or an Operation
- * in proto3 JSON (its Anys converted through `registry`, see rest-json.ts), checked.
- * Throws TypeError for anything else or an empty name.
- */
-export function toRawOperation(
-  from: string | RawOperation | OperationJson,
-  registry?: Registry,
-): RawOperation {
-  if (typeof from === 'string') {
-    return { name: checkName(from), done: false, metadata: null, error: null, response: null };
-  }
-  if (typeof from !== 'object' || from === null) {
-    throw new TypeError('operation(from): expected an operation name or an Operation snapshot');
-  }
-  if (registry !== undefined && isJsonOperation(from)) {
-    const raw = operationFromJson(from, registry);
-    checkName(raw.name, 'operation name');
-    return raw;
-  }
-  const raw = from as RawOperation;
-  checkName(raw.name, 'operation name');
-  return { ...raw, done: raw.done === true, metadata: raw.metadata ?? null };
-}
 
 /** The Operations methods and handles over one transport. */
 export class OperationsApi {
@@ -97,29 +73,43 @@ export class OperationsApi {
   }
 
   /**
-   * A handle on an operation, from its name or a snapshot (e.g. what a GAPIC method
-   * returned, decoded or in proto3 JSON). Makes no RPC. `types` declares the response and
-   * metadata types.
+   * A handle on an operation, from its name or a snapshot: what a GAPIC method returned
+   * (a grpc-js/proto-loader or protobufjs `IOperation` snapshot, a google-gax `Operation`
+   * or its `latestResponse`), or proto3 JSON. Makes no RPC. `types` declares the response
+   * and metadata types and the handle's default polling. Throws TypeError saying what
+   * `from` is when it is not an operation, and for a bad `types.polling` value (naming it).
    */
-  operation<R = unknown, M = unknown>(
-    from: string | RawOperation | OperationJson,
-    types?: OperationTypes<M>,
-  ): Operation<R, M> {
-    return new Operation<R, M>(this.#state, toRawOperation(from, this.registry), types);
+  operation<R = unknown, M = unknown>(from: OperationInput, types?: OperationTypes<M>): Operation<R, M> {
+    const raw = toRawOperation(from, this.registry);
+    if (types?.polling !== undefined) resolvePolling(types.polling);
+    return new Operation<R, M>(this.#state, raw, types);
   }
 
   /**
-   * Wraps a method that starts an operation (a grpc-js unary method, bound, or any
-   * `(req) => Promise<RawOperation>`), so that calling it returns a typed handle. Polls of
-   * the handle use this client's retry policy and headers, never the start call's.
+   * Wraps a method that starts an operation, so that calling it returns a typed handle:
+   * a grpc-js unary stub method of any grpc-js copy (bound; `(req, metadata, options, cb)`
+   * or `(req, cb)`), a google-gax GAPIC method, or any `(req) => Promise<snapshot>` (see
+   * gapic.ts). The wrapped function rejects with RpcError when the call fails, TypeError
+   * when the method misbehaves (throws, returns or calls back with something that is not
+   * an operation, calls back twice), and the signal's reason on abort. Polls of the handle
+   * use this client's retry policy and headers, never the start call's; `types.polling`
+   * is the handle's default polling.
    */
+  wrap<Req, R = unknown, M = unknown>(
+    method: (request: Req, callback: UnaryCallback) => unknown,
+    types?: OperationTypes<M>,
+  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>>;
+  wrap<Req, R = unknown, M = unknown>(
+    method: StartMethod<Req>,
+    types?: OperationTypes<M>,
+  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>>;
   wrap<Req, R = unknown, M = unknown>(
     method: StartMethod<Req>,
     types?: OperationTypes<M>,
   ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
     if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
     return async (request, options) => {
-      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry);
+      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry, types);
       return this.operation<R, M>(raw, types);
     };
   }

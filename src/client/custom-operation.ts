@@ -45,12 +45,15 @@ export interface CustomOperationError {
   readonly code?: number;
   /** An HTTP status (e.g. Compute's `httpErrorStatusCode`): 404 → NOT_FOUND, 503 → UNAVAILABLE, … */
   readonly httpStatus?: number;
+  /** The error message (the OperationError's `rawMessage`). */
   readonly message: string;
+  /** `google.rpc.Status`-style details, decoded or converted through the registry; none is dropped. */
   readonly details?: readonly CustomErrorDetail[];
 }
 
 /** What `refresh` and `cancel` are given: aborted when the call is abandoned (wait aborted, per-call timeout). */
 export interface RefreshOptions {
+  /** Aborted when the call is abandoned; pass it on to the fetch or RPC the refresh makes. */
   readonly signal: AbortSignal;
 }
 

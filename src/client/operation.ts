@@ -13,6 +13,7 @@ import { unpackAs } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkCallOptions } from '../transport/validate.js';
+import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import { abortReason, linkSignals } from '../wait/signals.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { type BaseWaitOptions, waitUntilDone } from '../wait/waiter.js';
@@ -29,6 +30,12 @@ export interface OperationTypes<M = unknown> {
   metadataType?: string;
   /** Reads a 0..100 percentage from the unpacked metadata (default: well-known field names). */
   progress?: (metadata: M) => number | undefined;
+  /**
+   * This method's own polling schedule (as GAPIC service configs give each LRO method
+   * one): the defaults of the handle's `wait()` and `watch()`, over the client's
+   * `polling`; a wait's own `polling` keys win over these.
+   */
+  polling?: PollingOptions;
 }
 
 /** Options of `wait()` and `watch()`: those of every wait, and a progress callback typed by the handle. */
@@ -56,13 +63,17 @@ export class Operation<R = unknown, M = unknown> {
   #memoOf: RawOperation | undefined;
   #memo = new Map<string, Memo>();
 
-  /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
+  /**
+   * Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly.
+   * @internal
+   */
   constructor(ctx: ClientState, raw: RawOperation, types: OperationTypes<M> = {}) {
     this.#ctx = ctx;
     this.#raw = raw;
     this.#types = types;
   }
 
+  /** The operation's full name, e.g. `operations/abc123`. */
   get name(): string {
     return this.#raw.name;
   }
@@ -72,6 +83,7 @@ export class Operation<R = unknown, M = unknown> {
     return this.name.slice(this.name.lastIndexOf('/') + 1);
   }
 
+  /** True once the server reported the operation finished; a done handle never polls again. */
   get done(): boolean {
     return this.#raw.done;
   }
@@ -148,7 +160,7 @@ export class Operation<R = unknown, M = unknown> {
   async wait(options: WaitOptions<R, M> = {}): Promise<R> {
     const { onProgress } = options;
     checkOnProgress(onProgress);
-    await waitUntilDone(this.#ctx, this.#raw, options, {
+    await waitUntilDone(this.#ctx, this.#raw, this.#withTypePolling(options), {
       wantsUpdates: onProgress !== undefined,
       onSnapshot: (raw, changed) => {
         this.#raw = raw;
@@ -181,7 +193,7 @@ export class Operation<R = unknown, M = unknown> {
     const waiting = waitUntilDone(
       this.#ctx,
       this.#raw,
-      { ...options, signal: linked.signal },
+      { ...this.#withTypePolling(options), signal: linked.signal },
       {
         wantsUpdates: true,
         onSnapshot: (raw, changed) => {
@@ -245,6 +257,19 @@ export class Operation<R = unknown, M = unknown> {
   /** A JSON-friendly view. Values that cannot be unpacked appear as `{ '@type', '@error' }`; this never throws. */
   toJSON(): OperationJsonView {
     return jsonView(this, resultOf(this.#raw) === 'response');
+  }
+
+  /**
+   * `options` with the declared per-method `types.polling` under the wait's own `polling`
+   * (each key the wait sets wins) and over the client's. Throws like `wait()` for a bad value.
+   */
+  #withTypePolling(options: WaitOptions<R, M>): WaitOptions<R, M> {
+    const declared = this.#types.polling;
+    if (declared === undefined) return options;
+    return {
+      ...options,
+      polling: resolvePolling(options.polling, resolvePolling(declared, this.#ctx.polling)),
+    };
   }
 
   /** The outcome of a done snapshot: the response, or the error it stands for. */

@@ -8,7 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 // (classes, Root.fromJSON) come from the default import. Types come from named type-only
 // imports, the only protobufjs import the emitted .d.ts keeps: a default import there fails
 // to compile for CommonJS consumers without esModuleInterop (TS1192).
-import type { IConversionOptions, Root, Service, Type } from 'protobufjs';
+import type { BufferReader, IConversionOptions, Message, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { descriptor } from '../generated/descriptor.js';
 
@@ -40,13 +40,58 @@ export function builtinRoot(): Root {
 }
 
 /**
+ * `string()` of the readers `decodeRaw` makes: refuses a string running past the end of
+ * the bytes. protobufjs's own BufferReader clamps such a read to the bytes there are, so
+ * truncated bytes decoded silently (ErrorInfo bytes `0a 05 41` gave `{ reason: 'A' }`);
+ * its other reads (bytes, varints, fixed-width, skips) already throw RangeError.
+ */
+function readCheckedString(this: BufferReader): string {
+  const length = this.uint32();
+  const start = this.pos;
+  const end = start + length;
+  if (end > this.len) {
+    throw new RangeError(
+      `truncated message: a string of ${length} bytes at offset ${start} runs past the end (${this.len} bytes)`,
+    );
+  }
+  this.pos = end;
+  // `buf` is a Buffer: these readers are only made for Buffers. No encoding argument:
+  // Buffer#toString then goes straight to its UTF-8 decoder.
+  return (this.buf as Buffer).toString(undefined, start, end);
+}
+
+/**
+ * The prototype of those readers: a BufferReader with the checked `string()`. Readers are
+ * made with Object.create and their three fields set as the Reader constructor sets them:
+ * measured, a class extending BufferReader made unpacking 1.5 to 2.5 times slower, this
+ * costs nothing over protobufjs's own reader.
+ */
+const checkedReaderPrototype: BufferReader = Object.create(protobuf.BufferReader.prototype, {
+  string: { value: readCheckedString },
+});
+
+/**
+ * Decodes `bytes` as a `type` message (protobufjs's message object, not yet `toObject`ed).
+ * Throws RangeError for truncated bytes, a string cut short included, and what protobufjs
+ * throws for other malformed input.
+ */
+export function decodeRaw(type: Type, bytes: Uint8Array): Message {
+  if (!Buffer.isBuffer(bytes)) return type.decode(bytes); // protobufjs's Uint8Array reader checks strings
+  const reader: BufferReader = Object.create(checkedReaderPrototype);
+  reader.buf = bytes;
+  reader.pos = 0;
+  reader.len = bytes.length;
+  return type.decode(reader);
+}
+
+/**
  * Decodes `bytes` as `type` into the `__Output` shape. A oneof whose members all came on
  * the wire keeps only the one that came last (protobuf's rule; `toObject` alone would keep
  * them all and name the last declared), so e.g. an Operation is never both failed and
- * successful. Throws what protobufjs throws.
+ * successful. Throws like `decodeRaw`.
  */
 export function decodeMessage<T>(type: Type, bytes: Uint8Array): T {
-  const message = type.decode(bytes);
+  const message = decodeRaw(type, bytes);
   const object = type.toObject(message, TO_OBJECT_OPTIONS);
   for (const oneof of type.oneofsArray) {
     // The decoded message's oneof getter names the member set last on the wire.

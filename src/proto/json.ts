@@ -20,7 +20,7 @@
 import type { IConversionOptions, Type } from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
-import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
+import { builtinRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
 import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
@@ -29,30 +29,42 @@ import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
 
 /** An Any in proto3 JSON: the type URL and the fields of the message it holds. */
 export interface JsonAny {
+  /** The type URL; the message's fields follow in proto3 JSON. */
   readonly '@type': string;
   readonly [field: string]: unknown;
 }
 
 /** A google.rpc.Status in proto3 JSON. */
 export interface StatusJson {
+  /** The gRPC code (absent means 0, OK). */
   readonly code?: number;
+  /** The developer-facing message. */
   readonly message?: string;
+  /** Error details, each an Any in JSON form. */
   readonly details?: readonly JsonAny[];
 }
 
 /** A google.longrunning.Operation in proto3 JSON, as REST APIs return it. */
 export interface OperationJson {
+  /** The operation's name. */
   readonly name?: string;
+  /** Service-specific progress information. */
   readonly metadata?: JsonAny | null;
+  /** True once finished (absent means false). */
   readonly done?: boolean;
+  /** How it failed, when done with an error. */
   readonly error?: StatusJson | null;
+  /** The result, when done and succeeded. */
   readonly response?: JsonAny | null;
 }
 
 /** A google.longrunning.ListOperationsResponse in proto3 JSON. */
 export interface ListOperationsJson {
+  /** The operations of this page. */
   readonly operations?: readonly OperationJson[];
+  /** The token of the next page; empty or absent on the last. */
   readonly nextPageToken?: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
   readonly unreachable?: readonly string[];
 }
 
@@ -113,7 +125,7 @@ export function anyToJson(any: Any, registry: Registry): JsonAny {
   if (type === undefined) throw new UnknownTypeError(any.type_url);
   let json: unknown;
   try {
-    json = fromProtoObject(type, type.toObject(type.decode(any.value), JSON_OPTIONS), registry);
+    json = fromProtoObject(type, type.toObject(decodeRaw(type, any.value), JSON_OPTIONS), registry);
   } catch (cause) {
     throw UnknownTypeError.is(cause) || DecodeError.is(cause) ? cause : new DecodeError(any.type_url, cause);
   }

@@ -11,6 +11,7 @@
 import type { Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
+import { decodeRaw } from './builtin.js';
 import { isObject } from './is-object.js';
 import type { Registry } from './registry.js';
 import { typeNameOf } from './registry.js';
@@ -151,7 +152,12 @@ function anyFromObject(object: unknown, registry: Registry): unknown {
     if (type === undefined) throw new UnknownTypeError(typeUrl);
     try {
       const bytes = Buffer.from(typeof object.value === 'string' ? object.value : '', 'base64');
-      fields = type.toObject(type.decode(bytes), { json: true, longs: String, enums: String, bytes: String });
+      fields = type.toObject(decodeRaw(type, bytes), {
+        json: true,
+        longs: String,
+        enums: String,
+        bytes: String,
+      });
     } catch (cause) {
       throw new DecodeError(typeUrl, cause);
     }

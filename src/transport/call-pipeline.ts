@@ -28,7 +28,9 @@ export type HeaderSource = NonNullable<CallOptions['metadata']>;
 export interface ResolvedCall {
   /** The time the whole call may take, retries included. */
   readonly timeoutMs: number;
+  /** The retry policy of the call, or false for none. */
   readonly retry: RetryPolicy | false;
+  /** The caller's signal, if any. */
   readonly signal: AbortSignal | undefined;
   /** The client's default headers first, then the call's own; each transport merges them its way. */
   readonly headers: readonly HeaderSource[];

@@ -11,6 +11,7 @@ import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
 import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
+import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import { checkGrpcHeader, checkHeader } from './headers.js';
 import type {
@@ -25,6 +26,8 @@ import { checkPageSize } from './validate.js';
 
 /** grpc-js's words for a channel that never connected. */
 const NO_CONNECTION = /No connection established|Failed to connect/;
+/** Failures that happen before any TLS or plaintext byte is exchanged: no TLS hint fits them. */
+const NEVER_REACHED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
 /** Added to a plaintext client's connection failures. */
 export const PLAINTEXT_HINT =
@@ -37,14 +40,12 @@ function operationsDefinition(): grpc.ServiceDefinition {
 }
 
 /**
- * Converts headers given as an object or as grpc Metadata into a fresh Metadata. Throws
- * TypeError naming `where` and a header that gRPC cannot carry (never its value).
+ * Converts headers given as an object or as a Metadata of any grpc-js copy (read through
+ * its public API, see grpc-interop.ts; no header left out) into a fresh Metadata of ours.
+ * Throws TypeError naming `where` and a header that gRPC cannot carry (never its value).
  */
-export function toMetadata(
-  headers: grpc.Metadata | Record<string, string> | undefined,
-  where = 'metadata',
-): grpc.Metadata {
-  if (headers instanceof grpc.Metadata) return headers.clone();
+export function toMetadata(headers: CallOptions['metadata'], where = 'metadata'): grpc.Metadata {
+  if (isMetadataLike(headers)) return ownMetadata(headers);
   const md = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers ?? {})) {
     checkHeader(key, value, where);
@@ -154,7 +155,13 @@ export class GrpcTransport implements OperationsTransport {
 
   #rpcError(error: grpc.ServiceError, method: MethodName): RpcError {
     const rpc = RpcError.fromServiceError(error, this.#registry, method);
-    if (!this.#plaintext || rpc.code !== Code.UNAVAILABLE || !NO_CONNECTION.test(rpc.rawMessage)) return rpc;
+    if (
+      !this.#plaintext ||
+      rpc.code !== Code.UNAVAILABLE ||
+      !NO_CONNECTION.test(rpc.rawMessage) ||
+      NEVER_REACHED.test(rpc.rawMessage)
+    )
+      return rpc;
     return new RpcError(rpc.code, rpc.rawMessage, rpc.details, method, error, PLAINTEXT_HINT);
   }
 }

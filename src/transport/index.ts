@@ -5,10 +5,13 @@
  * and it hands out the same `Operation` handles as `OperationsClient`. `RestTransport`,
  * the HTTP rules and the proto3 JSON mapping are the pieces the HTTP/JSON client is made
  * of; the `DEFAULT_*` constants are the defaults every client applies.
+ *
+ * @module longrunning/transport
  */
 
 export { OperationsApi, type OperationsApiOptions } from '../client/client-core.js';
 export { DEFAULT_MAX_WAIT_CALLS } from '../client/grpc-client.js';
+export { DEFAULT_MAX_EMPTY_PAGES } from '../client/list-all.js';
 export { PERCENT_FIELDS, progressOf } from '../client/progress.js';
 export { builtinRoot, serviceDefinition, TO_OBJECT_OPTIONS } from '../proto/builtin.js';
 export { codeFromHttpStatus } from '../proto/code.js';

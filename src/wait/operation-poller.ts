@@ -75,7 +75,11 @@ function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
  * True for poll failures that polling survives: the retry policy's codes, RESOURCE_EXHAUSTED
  * with RetryInfo, and calls ended by the connection (a poll is an idempotent read).
  */
-export function isRetryablePollError(error: unknown, call: CallOptions, signal: AbortSignal): boolean {
+export function isRetryablePollError(
+  error: unknown,
+  call: CallOptions,
+  signal: AbortSignal,
+): error is RpcError {
   if (!RpcError.is(error)) return false;
   const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
   return (
@@ -83,6 +87,12 @@ export function isRetryablePollError(error: unknown, call: CallOptions, signal: 
     endedByConnection(error, signal) ||
     (error.code === Code.RESOURCE_EXHAUSTED && retryInfoDelayMs(error) !== undefined)
   );
+}
+
+/** A poll failure polling survives, with the delay the server asked for (an RpcError's `retryDelayMs`). */
+function survived(error: RpcError): PollResult<RawOperation> {
+  const after = error.retryDelayMs;
+  return after === undefined ? { backOff: true, error } : { backOff: true, error, retryAfterMs: after };
 }
 
 /**
@@ -108,7 +118,7 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
       return { snapshot: checkSnapshotName(snapshot, o.name, 'GetOperation'), backOff: true };
     } catch (error) {
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true, error };
+      if (isRetryablePollError(error, o.call, signal)) return survived(error);
       if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
       throw error;
     }
@@ -142,7 +152,7 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
         o.support.unsupported = true;
         return { backOff: false };
       }
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true, error };
+      if (isRetryablePollError(error, o.call, signal)) return survived(error);
       if (endedByWaitDeadline(error, byBudget)) return { backOff: true };
       throw error;
     } finally {

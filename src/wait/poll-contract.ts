@@ -4,6 +4,7 @@
  * LRO poller, operation-poller.ts).
  */
 import type { Deadline } from './deadline.js';
+import type { WaitTrace } from './tracing.js';
 
 /** What one poll returned. */
 export interface PollResult<S> {
@@ -13,6 +14,8 @@ export interface PollResult<S> {
   readonly backOff: boolean;
   /** A failure polling survives (a retryable RpcError), when this poll failed. */
   readonly error?: unknown;
+  /** The least delay before the next poll the server asked for with the failure (RetryInfo, Retry-After), in ms. */
+  readonly retryAfterMs?: number;
 }
 
 /** The operation-specific side of a loop. */
@@ -39,6 +42,8 @@ export interface PollSource<S> {
 
 /** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
 export interface Waiter<S> {
+  /** The wait's span (tracing.ts), when traced: each poll is recorded on it and runs with it active. */
+  readonly trace?: WaitTrace | undefined;
   /** When the waiter times out (a Deadline without a timeout never does). */
   readonly deadline: Deadline;
   /** True when the waiter wants intermediate snapshots (progress), not only the final one. */

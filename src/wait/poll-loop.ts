@@ -10,6 +10,7 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { PollResult, PollSource, Waiter } from './poll-contract.js';
+import { type PollResultKind, tracePoll } from './tracing.js';
 
 /**
  * The reason the loop aborts its own poll or sleep with. Never seen by callers (the loop
@@ -25,6 +26,11 @@ const WOKEN = new Error('sleep ended by the poll source');
 interface Joined {
   readonly polls: number;
   readonly at: number;
+}
+
+/** A traced poll's result: `done` is undefined when the poll failed and polling goes on. */
+function pollResultKind(done: boolean | undefined): PollResultKind {
+  return done === undefined ? 'retry' : done ? 'done' : 'running';
 }
 
 /** One loop, run while it has waiters. */
@@ -133,10 +139,11 @@ export class PollLoop<S> {
   /**
    * The delay before the next poll: the one place the schedule is decided. `pace` is the
    * backoff delay already drawn for a paced poll this round (reused, so a round draws at
-   * most one), `result` what the poll returned.
+   * most one), `result` what the poll returned: a server's retry delay lengthens the
+   * backoff delay. Never past the earliest deadline or failure budget.
    */
-  #plan(pace: number | undefined, _result: PollResult<S>): number {
-    const delay = pace ?? this.#backoff.next();
+  #plan(pace: number | undefined, result: PollResult<S>): number {
+    const delay = Math.max(pace ?? this.#backoff.next(), result.retryAfterMs ?? 0);
     return Math.min(delay, this.#limitMs());
   }
 
@@ -155,12 +162,16 @@ export class PollLoop<S> {
           paced: pace !== undefined,
           replan: () => poll.abort(REPLAN),
         };
+        const traced = tracePoll(this.#waiters.keys());
         try {
-          result = await this.#source.poll(budget, poll.signal, pace);
+          result = await (traced === undefined
+            ? this.#source.poll(budget, poll.signal, pace)
+            : traced.run(() => this.#source.poll(budget, poll.signal, pace)));
         } catch (error) {
           if (signal.aborted) return;
           if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
           this.#polls++;
+          traced?.polled('error');
           for (const w of [...this.#waiters.keys()]) w.fail(error);
           return;
         } finally {
@@ -169,6 +180,9 @@ export class PollLoop<S> {
         }
         if (signal.aborted) return;
         this.#polls++;
+        traced?.polled(
+          pollResultKind(result.snapshot === undefined ? undefined : this.#source.isDone(result.snapshot)),
+        );
         this.#record(result);
         if (result.snapshot !== undefined) {
           const { snapshot } = result;

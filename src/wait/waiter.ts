@@ -18,6 +18,7 @@ import type { Waiter } from './poll-contract.js';
 import { PollLoop } from './poll-loop.js';
 import type { PollLoops } from './poll-loops.js';
 import { abortReason } from './signals.js';
+import { startWaitTrace, type WaitOutcome } from './tracing.js';
 
 /** What a wait needs from its client (`ClientState` in client/client-state.ts). */
 export interface WaiterContext {
@@ -39,6 +40,7 @@ export interface WaiterContext {
 export interface BaseWaitOptions extends Omit<CallOptions, 'timeoutMs'> {
   /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
   timeoutMs?: number;
+  /** This wait's schedule (delays, jitter, WaitOperation chunk, failure budget); unset fields keep the client's defaults. */
   polling?: PollingOptions;
   /** Default 'auto': WaitOperation where the server has it, GetOperation with backoff where not. */
   strategy?: WaitStrategy;
@@ -88,6 +90,17 @@ function checkWaitOptions(options: BaseWaitOptions, base: ResolvedPollingOptions
   return { timeoutMs, polling, strategy };
 }
 
+/** Traced outcomes, shared so that finishing a wait allocates none. */
+const DONE: WaitOutcome = { kind: 'done' };
+const TIMED_OUT: WaitOutcome = { kind: 'timeout' };
+const ABORTED: WaitOutcome = { kind: 'aborted' };
+
+/** The traced outcome of a done snapshot: failed when it carries a non-OK status. */
+function doneOutcome(raw: RawOperation): WaitOutcome {
+  const status = raw.error;
+  return status != null && status.code !== 0 ? { kind: 'error', error: status } : DONE;
+}
+
 /**
  * Waits until the operation of snapshot `initial` is done, handing each snapshot to `sink`.
  * Throws TypeError / RangeError for bad options before any RPC, and the client's close
@@ -103,22 +116,30 @@ export function waitUntilDone(
   sink: SnapshotSink,
 ): Promise<void> {
   const { timeoutMs, polling, strategy } = checkWaitOptions(options, ctx.polling);
-  if (initial.done) return Promise.resolve();
+  const name = initial.name;
+  if (initial.done) {
+    startWaitTrace(name, strategy)?.end(doneOutcome(initial));
+    return Promise.resolve();
+  }
   ctx.assertOpen();
   const { signal, onRetry } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const trace = startWaitTrace(name, strategy);
+  if (signal?.aborted) {
+    trace?.end(ABORTED);
+    return Promise.reject(abortReason(signal));
+  }
   const { clock } = ctx;
   const deadline = Deadline.after(clock, timeoutMs);
-  const name = initial.name;
   return new Promise<void>((resolve, reject) => {
     let finished = false;
     let leave = (): void => {};
     let last = initial;
-    const finish = (settle: () => void): void => {
+    const finish = (settle: () => void, outcome: WaitOutcome): void => {
       if (finished) return;
       finished = true;
       signal?.removeEventListener('abort', onAbort);
       leave();
+      trace?.end(outcome);
       settle();
     };
     /** Runs a caller's callback; a throw finishes the wait with it. Returns true when finished. */
@@ -126,20 +147,21 @@ export function waitUntilDone(
       try {
         call();
       } catch (error) {
-        finish(() => reject(error));
+        finish(() => reject(error), { kind: 'error', error });
       }
       return finished;
     };
     const waiter: Waiter<RawOperation> = {
       deadline,
       wantsUpdates: sink.wantsUpdates,
+      trace,
       failureBudgetMs: polling.failureBudgetMs,
       deliver: (raw) => {
         if (finished) return true;
         const changed = raw.done !== last.done || !sameAny(raw.metadata, last.metadata);
         if (changed) last = raw;
         if (guard(() => sink.onSnapshot(raw, changed))) return true;
-        if (raw.done) finish(resolve);
+        if (raw.done) finish(resolve, doneOutcome(raw));
         return raw.done;
       },
       retrying: (error, attempt, nextDelayMs) => {
@@ -147,14 +169,16 @@ export function waitUntilDone(
         if (onRetry === undefined || !RpcError.is(error)) return false;
         return guard(() => onRetry(error, attempt, nextDelayMs));
       },
-      fail: (error) => finish(() => reject(error)),
+      fail: (error) => finish(() => reject(error), { kind: 'error', error }),
       timeOut: (polls, latest, lastError) =>
-        finish(() =>
-          reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest, lastError)),
+        finish(
+          () =>
+            reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest, lastError)),
+          TIMED_OUT,
         ),
     };
     const onAbort = (): void => {
-      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)));
+      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)), ABORTED);
       if (options.cancelOnAbort === true) {
         ctx.transport.cancel(name, {}).catch((e: unknown) => ctx.debug(`cancel on abort of ${name}: ${e}`));
       }

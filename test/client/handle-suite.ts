@@ -458,6 +458,27 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       assert.equal(clock.pendingSleeps, 0);
     });
 
+    it('after a poll refused with RetryInfo, waits the delay the server asked for before polling again', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock, callDefaults: { retry: false } });
+      const h = server.create();
+      server.inject({
+        method: 'GetOperation',
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: [registry.pack('google.rpc.RetryInfo', { retryDelay: { seconds: 2, nanos: 500_000_000 } })],
+      });
+      const waiting = client.operation(h.name).wait({
+        strategy: 'poll',
+        polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 },
+      });
+      await drive(clock, 2);
+      h.succeed('google.protobuf.Empty', {});
+      await drive(clock, 1);
+      assert.deepEqual(await waiting, {});
+      assert.deepEqual(clock.sleeps, [2500, 1000, 1000]);
+      assert.equal(server.calls.GetOperation, 4);
+    });
+
     it('a TimeoutError whose last poll failed carries that RpcError as cause', async () => {
       const clock = makeClock();
       const client = makeClient({ clock, callDefaults: { retry: false } });

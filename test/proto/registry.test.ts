@@ -135,6 +135,56 @@ describe('createRegistry', () => {
     );
   });
 
+  it('rejects a string cut short with DecodeError instead of decoding the bytes there are', () => {
+    const typeUrl = 'type.googleapis.com/google.rpc.ErrorInfo';
+    for (const value of [Buffer.from([0x0a, 0x05, 0x41]), new Uint8Array([0x0a, 0x05, 0x41])]) {
+      const any = { type_url: typeUrl, value };
+      for (const read of [() => registry.unpack(any), () => registry.tryUnpack(any)]) {
+        assert.throws(read, (e: unknown) => {
+          assert.ok(DecodeError.is(e), String(e));
+          assert.equal(e.typeUrl, typeUrl);
+          assert.match(e.message, /truncated|out of range/);
+          return true;
+        });
+      }
+    }
+  });
+
+  it('rejects every cut inside a string, top-level or nested, and accepts every cut between fields', () => {
+    const whole = registry.pack('google.rpc.BadRequest', {
+      fieldViolations: [{ field: 'name', description: 'must be set' }],
+    }).value;
+    const fieldViolation = whole.subarray(2); // after the tag and length of field_violations[0]
+    const outer = {
+      type_url: 'type.googleapis.com/google.rpc.BadRequest.FieldViolation',
+      value: fieldViolation,
+    };
+    assert.deepEqual(registry.unpack(outer), {
+      field: 'name',
+      description: 'must be set',
+      reason: '',
+      localizedMessage: null,
+    });
+    // FieldViolation bytes: 0a 04 'name' 12 0b 'must be set'; cuts at 0 and 6 end between fields.
+    for (let cut = 0; cut < fieldViolation.length; cut++) {
+      const any = { ...outer, value: fieldViolation.subarray(0, cut) };
+      if (cut === 0 || cut === 6) assert.doesNotThrow(() => registry.unpack(any), `cut at ${cut}`);
+      else assert.throws(() => registry.unpack(any), DecodeError.is.bind(DecodeError), `cut at ${cut}`);
+    }
+    // The same cut string inside the nested message of the whole BadRequest.
+    const nested = {
+      type_url: 'type.googleapis.com/google.rpc.BadRequest',
+      value: whole.subarray(0, whole.length - 3),
+    };
+    assert.throws(() => registry.unpack(nested), DecodeError.is.bind(DecodeError));
+  });
+
+  it('rejects a grpc-status-details-bin trailer whose message is cut short', () => {
+    const bytes = registry.pack('google.rpc.Status', { code: 5, message: 'table t1 missing' }).value;
+    assert.equal(registry.decodeStatus(bytes).message, 'table t1 missing');
+    assert.throws(() => registry.decodeStatus(bytes.subarray(0, bytes.length - 4)), RangeError);
+  });
+
   it('names both types when an Any is not the expected type', () => {
     const any = registry.pack('longrunning.demo.v1.ExportMetadata', {});
     assert.throws(
@@ -255,7 +305,7 @@ message JobMetadata { int32 percent_done = 1; google.protobuf.Timestamp start_ti
   });
 });
 
-describe('a declared google.protobuf.Any through the handle, over gRPC on loopback', () => {
+describe('Anys read through the handle, over gRPC on loopback', () => {
   const META = 'longrunning.demo.v1.ExportMetadata';
   const RESULT = 'longrunning.demo.v1.ExportResult';
   const ANY = { metadataType: 'google.protobuf.Any', responseType: 'google.protobuf.Any' };
@@ -301,5 +351,24 @@ describe('a declared google.protobuf.Any through the handle, over gRPC on loopba
     }
     assert.deepEqual(seen.slice(0, 2), [10, 60]);
     assert.deepEqual(response, { uri: 'export://watched', rowCount: '1' });
+  });
+
+  it('reading metadata cut short over the wire throws DecodeError; a cut detail is kept as bytes', async () => {
+    const cut = {
+      type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+      value: Buffer.from([0x0a, 0x05, 0x41]),
+    };
+    const h = server.create();
+    h.setRaw({ metadata: cut });
+    const op = client.operation(h.name, ANY);
+    await op.poll();
+    assert.throws(() => op.metadata, DecodeError.is.bind(DecodeError));
+    assert.equal(op.progress, undefined);
+    h.fail({ code: 9, message: 'cut detail', details: [cut] });
+    await op.poll();
+    const detail = op.error?.details[0];
+    assert.equal(detail?.typeName, 'google.rpc.ErrorInfo');
+    assert.equal(detail?.value, undefined);
+    assert.deepEqual(Buffer.from(detail?.bytes ?? []), cut.value);
   });
 });

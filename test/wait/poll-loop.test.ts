@@ -287,6 +287,32 @@ describe('PollLoop', () => {
     assert.deepEqual(w.events.at(-1), { at: 5000, kind: 'fail', value: e });
   });
 
+  it('waits at least the retry delay a failed poll asked for, but never past the deadline', async () => {
+    const clock = new FakeClock();
+    const e = new Error('RESOURCE_EXHAUSTED');
+    const { source, loop: l } = loop(
+      clock,
+      [
+        { backOff: true, error: e, retryAfterMs: 2500 },
+        running(1),
+        { backOff: true, error: e, retryAfterMs: 60_000 },
+      ],
+      STEADY,
+    );
+    const w = waiter(clock, { timeoutMs: 10_000 });
+    l.join(w);
+    await clock.advance(20_000);
+    assert.deepEqual(source.times, [0, 2500, 3500, 10_000]);
+    assert.deepEqual(clock.sleeps, [2500, 1000, 6500]);
+    assert.deepEqual(
+      w.retries.map(([, attempt, next]) => [attempt, next]),
+      [
+        [1, 2500],
+        [1, 6500],
+      ],
+    );
+  });
+
   it('gives a waiter that times out after a failed poll that poll’s error', async () => {
     const clock = new FakeClock();
     const e = new Error('UNAVAILABLE');
