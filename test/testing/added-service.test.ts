@@ -155,7 +155,7 @@ describe('FakeOperationsServer.addService', () => {
     });
   });
 
-  it('rejects start and frees the port when a services entry is invalid', async () => {
+  it('rejects start with the TypeError when a services entry names no method of its service', async () => {
     await assert.rejects(
       FakeOperationsServer.start({
         services: [{ definition: libraryDefinition, impl: { Nope: () => ({}) } }],

@@ -165,7 +165,7 @@ describe('gRPC server reflection on the fake server', () => {
 });
 
 describe('gRPC server reflection on lro serve', () => {
-  it('lists the built-in services and the services of --proto files', async (t) => {
+  it('lists the built-in services and the services of --proto files', { timeout: 60_000 }, async (t) => {
     const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--proto', inventoryProto()], {
       stdio: ['ignore', 'pipe', 'inherit'],
