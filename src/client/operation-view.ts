@@ -18,10 +18,15 @@ export function resultOf(raw: RawOperation): 'error' | 'response' | undefined {
 
 /** What `Operation.toJSON()` returns. */
 export interface OperationJsonView {
+  /** The operation's name. */
   name: string;
+  /** True once finished. */
   done: boolean;
+  /** The unpacked metadata, or `{ '@type', '@error' }` when it cannot be unpacked. */
   metadata?: unknown;
+  /** The unpacked response when done and succeeded, or `{ '@type', '@error' }`. */
   response?: unknown;
+  /** The error when done and failed: code, codeName, message and details. */
   error?: unknown;
 }
 
