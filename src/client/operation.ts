@@ -60,6 +60,7 @@ export class Operation<R = unknown, M = unknown> {
     update: (raw) => {
       this.#raw = raw;
     },
+    progress: () => this.progress,
   };
 
   /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */

@@ -16,6 +16,12 @@ export interface PollingOptions {
   jitter?: number;
   /** Longest server-side wait of one WaitOperation call, in ms (> 0). */
   waitChunkMs?: number;
+  /**
+   * `'auto'` (default): GetOperation polling plans the next poll at the completion time
+   * estimated from the progress seen (polling rule 11, see eta.ts); `false`: the backoff
+   * schedule alone.
+   */
+  eta?: 'auto' | false;
 }
 
 /** Polling options with every field present and validated. */
@@ -32,6 +38,9 @@ export const DEFAULT_JITTER = 0.2;
 /** Default server-side wait of one WaitOperation call: 30 s. */
 export const DEFAULT_WAIT_CHUNK_MS = 30_000;
 
+/** Default ETA guidance: on. */
+export const DEFAULT_ETA: 'auto' | false = 'auto';
+
 /** The default polling options, frozen. */
 export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   initialDelayMs: DEFAULT_INITIAL_DELAY_MS,
@@ -39,10 +48,14 @@ export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   maxDelayMs: DEFAULT_MAX_DELAY_MS,
   jitter: DEFAULT_JITTER,
   waitChunkMs: DEFAULT_WAIT_CHUNK_MS,
+  eta: DEFAULT_ETA,
 });
 
+/** The numeric polling options. */
+type NumericKey = Exclude<keyof ResolvedPollingOptions, 'eta'>;
+
 type Check = { test: (v: number) => boolean; rule: string };
-const CHECKS: Record<keyof ResolvedPollingOptions, Check> = {
+const CHECKS: Record<NumericKey, Check> = {
   initialDelayMs: { test: (v) => Number.isFinite(v) && v >= 0, rule: 'a finite number >= 0' },
   multiplier: { test: (v) => Number.isFinite(v) && v >= 1, rule: 'a finite number >= 1' },
   maxDelayMs: { test: (v) => Number.isFinite(v) && v >= 0, rule: 'a finite number >= 0' },
@@ -50,7 +63,7 @@ const CHECKS: Record<keyof ResolvedPollingOptions, Check> = {
   waitChunkMs: { test: (v) => Number.isFinite(v) && v > 0, rule: 'a finite number > 0' },
 };
 
-function check(key: keyof ResolvedPollingOptions, value: unknown, prefix: string): number {
+function check(key: NumericKey, value: unknown, prefix: string): number {
   if (typeof value !== 'number') {
     throw new TypeError(`${prefix}${key} must be a number (got ${typeof value})`);
   }
@@ -70,14 +83,19 @@ export function resolvePolling(
   options?: PollingOptions,
   base: ResolvedPollingOptions = DEFAULT_POLLING,
 ): ResolvedPollingOptions {
-  const pick = (key: keyof ResolvedPollingOptions): number =>
+  const pick = (key: NumericKey): number =>
     check(key, options?.[key] !== undefined ? options[key] : base[key], 'polling.');
+  const eta = options?.eta !== undefined ? options.eta : base.eta;
+  if (eta !== 'auto' && eta !== false) {
+    throw new TypeError(`polling.eta must be 'auto' or false (got ${JSON.stringify(eta)})`);
+  }
   return {
     initialDelayMs: pick('initialDelayMs'),
     multiplier: pick('multiplier'),
     maxDelayMs: pick('maxDelayMs'),
     jitter: pick('jitter'),
     waitChunkMs: pick('waitChunkMs'),
+    eta,
   };
 }
 

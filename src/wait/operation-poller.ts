@@ -17,6 +17,7 @@ import {
 import { retryInfoDelayMs } from '../transport/retry.js';
 import type { ResolvedPollingOptions } from './backoff.js';
 import type { Clock } from './clock.js';
+import { EtaPlanner } from './eta.js';
 import type { PollResult, PollSource } from './poll-loop.js';
 import type { WaitSlots } from './wait-slots.js';
 
@@ -51,6 +52,11 @@ export interface SourceOptions {
   readonly support: WaitSupport;
   /** Headers and retry of each poll RPC (the client's, never those of the call that started the operation). */
   readonly call: CallOptions;
+  /**
+   * The progress (0..100) of the snapshot the last poll delivered, or undefined when it
+   * reports none; read for ETA-guided polling (rule 11). Optional: absent, no guidance.
+   */
+  readonly progress?: () => number | undefined;
 }
 
 /**
@@ -87,6 +93,13 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
   /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
   let starved = false;
   const never = new Promise<void>(() => {});
+  /** Rule 11, for GetOperation polling by choice ('poll', or 'auto' without WaitOperation); not for starved waits. */
+  const eta =
+    o.polling.eta === 'auto' && o.progress !== undefined
+      ? new EtaPlanner(o.polling.initialDelayMs)
+      : undefined;
+  /** Set by a GetOperation poll made by choice that returned a snapshot: what `planDelay` observes. */
+  let guidedSnapshot = false;
 
   /**
    * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
@@ -100,6 +113,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
     try {
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
+      guidedSnapshot = !starved;
       return { snapshot, backOff: true };
     } catch (error) {
       if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
@@ -143,6 +157,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
   return {
     poll(budgetMs, signal, paceMs) {
       starved = false;
+      guidedSnapshot = false;
       const wantsWait =
         o.strategy !== 'poll' &&
         o.transport.wait !== undefined &&
@@ -155,5 +170,11 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     },
     isDone: (snapshot) => snapshot.done,
     wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : never),
+    planDelay(backoff) {
+      if (eta === undefined) return backoff();
+      const now = o.clock.now();
+      if (guidedSnapshot) eta.observe(now, o.progress?.());
+      return eta.plan(now, backoff);
+    },
   };
 }

@@ -38,6 +38,12 @@ export interface PollSource<S> {
   isDone(snapshot: S): boolean;
   /** Resolves when a sleep should end early (e.g. a WaitOperation slot freed up). Optional. */
   wakeUp?(signal: AbortSignal): Promise<void>;
+  /**
+   * The delay of the sleep after a poll (polling rule 11: a source may plan it sooner than
+   * the schedule, from the progress it saw). `backoff` returns this round's backoff delay,
+   * drawing it from the schedule on first use. Optional; absent, the sleep is `backoff()`.
+   */
+  planDelay?(backoff: () => number): number;
 }
 
 /** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
@@ -183,8 +189,12 @@ export class SharedPoll<S> {
         }
         if (this.#waiters.size === 0) return;
         if (result.backOff) {
-          delay ??= this.#backoff.next();
-          await this.#sleep(Math.min(delay, this.#budgetMs()));
+          const backoff = (): number => {
+            delay ??= this.#backoff.next();
+            return delay;
+          };
+          const planned = this.#source.planDelay?.(backoff) ?? backoff();
+          await this.#sleep(Math.min(planned, this.#budgetMs()));
         }
       }
     } catch (error) {

@@ -36,6 +36,8 @@ export interface OperationContext {
 export interface FollowTarget {
   current(): RawOperation;
   update(raw: RawOperation): void;
+  /** The progress (0..100) of the current snapshot, undefined when unknown; guides polling (rule 11). Optional. */
+  progress?(): number | undefined;
 }
 
 /** The wait options `follow` acts on (`WaitOptions` without the handle-typed callback). */
@@ -144,6 +146,9 @@ export function follow(
         strategy,
         support: ctx.support,
         call,
+        // Every waiter of the loop gets each snapshot before the next sleep is planned, so
+        // the first waiter's handle shows the latest one (while it stays joined).
+        ...(target.progress === undefined ? {} : { progress: () => target.progress?.() }),
       });
       return new SharedPoll(source, clock, polling, onIdle);
     });
