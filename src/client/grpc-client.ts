@@ -8,9 +8,19 @@ import { createRegistry, type Registry } from '../proto/registry.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkMs } from '../transport/validate.js';
+import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, WaitConnections } from '../transport/wait-connections.js';
 import type { PollingOptions } from '../wait/backoff.js';
 import { type Clock, systemClock } from '../wait/clock.js';
-import { checkCallOptions, OperationsApi } from './client-core.js';
+import { checkCallOptions, DEFAULT_MAX_WAIT_CALLS, OperationsApi } from './client-core.js';
+
+/** An integer >= 1, else TypeError / RangeError naming `what`. */
+function checkCount(value: unknown, what: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${what} must be a number (got ${typeof value})`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${what} must be an integer >= 1 (got ${value})`);
+  }
+  return value;
+}
 
 export {
   checkCallOptions,
@@ -34,11 +44,29 @@ export interface OperationsClientOptions {
   callDefaults?: CallOptions;
   /** Defaults for `wait()` polling. */
   polling?: PollingOptions;
-  /** WaitOperation calls open at once (default 64); waiters beyond poll with GetOperation. */
+  /**
+   * WaitOperation calls open at once; waiters beyond poll with GetOperation. On a shared
+   * `channel` default 64 (below the common 100-stream limit, so the channel's other RPCs
+   * never queue behind held waits); on a channel this client owns, default
+   * `DEFAULT_MAX_WAIT_CALLS_OWNED` (held on wait connections of their own).
+   */
   maxWaitCalls?: number;
+  /**
+   * Held WaitOperation calls per wait connection, on a channel this client owns (default
+   * 90): connections are opened as needed up to `maxWaitCalls` in all, and closed when no
+   * wait holds them. Ignored with a shared `channel`, which carries every call itself.
+   */
+  maxWaitCallsPerConnection?: number;
   /** Injectable time, for tests. */
   clock?: Clock;
 }
+
+/**
+ * Default `maxWaitCalls` of a client that owns its channel: its held waits go over
+ * connections of their own, so the cap only bounds what the client asks of the server (one
+ * stream and one pending call per wait). Chosen from measurements, see the README.
+ */
+export const DEFAULT_MAX_WAIT_CALLS_OWNED = 10_000;
 
 /** Makes the grpc-js client: on its own channel, or on a shared one. Throws TypeError without address or channel. */
 function grpcClientOf(options: OperationsClientOptions): grpc.Client {
@@ -61,30 +89,50 @@ function grpcClientOf(options: OperationsClientOptions): grpc.Client {
 /** The google.longrunning.Operations service over gRPC. */
 export class OperationsClient extends OperationsApi {
   readonly #grpcClient: grpc.Client;
-  readonly #ownsChannel: boolean;
+  /** The connections of held waits; undefined on a shared channel (the client owns nothing to close). */
+  readonly #waitConnections: WaitConnections | undefined;
 
   constructor(options: OperationsClientOptions) {
     // Checked before the channel is made, so that bad options leave nothing open.
     checkCallOptions(options.callDefaults, 'callDefaults');
     if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    const perConnection =
+      options.maxWaitCallsPerConnection === undefined
+        ? DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION
+        : checkCount(options.maxWaitCallsPerConnection, 'maxWaitCallsPerConnection');
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
     const grpcClient = grpcClientOf(options);
+    const owned = options.channel === undefined;
+    const waitConnections = owned
+      ? new WaitConnections({
+          target: grpcClient.getChannel().getTarget(),
+          credentials: options.credentials ?? grpc.credentials.createSsl(),
+          ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
+          perConnection,
+        })
+      : undefined;
     super(
       new GrpcTransport(grpcClient, registry, clock, options.callDefaults ?? {}, {
         // A shared channel's security is its owner's business; only our own plaintext gets the hint.
-        plaintext: options.channel === undefined && options.credentials?._isSecure() === false,
+        plaintext: owned && options.credentials?._isSecure() === false,
+        ...(waitConnections === undefined ? {} : { waitConnections }),
       }),
       registry,
       clock,
-      options,
+      {
+        ...options,
+        maxWaitCalls: options.maxWaitCalls ?? (owned ? DEFAULT_MAX_WAIT_CALLS_OWNED : DEFAULT_MAX_WAIT_CALLS),
+      },
     );
     this.#grpcClient = grpcClient;
-    this.#ownsChannel = options.channel === undefined;
+    this.#waitConnections = waitConnections;
   }
 
-  /** Closes the channel this client opened; a shared channel stays open. */
+  /** Closes the channel and the wait connections this client opened; a shared channel stays open. */
   protected override onClose(): void {
-    if (this.#ownsChannel) this.#grpcClient.close();
+    if (this.#waitConnections === undefined) return;
+    this.#waitConnections.close();
+    this.#grpcClient.close();
   }
 }

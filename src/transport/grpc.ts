@@ -21,6 +21,7 @@ import {
   type OperationsTransport,
 } from './operations-transport.js';
 import { type Attempt, withRetry } from './retry.js';
+import type { WaitConnections, WaitLease } from './wait-connections.js';
 
 /** grpc-js's words for a channel that never connected. */
 const NO_CONNECTION = /No connection established|Failed to connect/;
@@ -48,7 +49,29 @@ export function toMetadata(headers: grpc.Metadata | Record<string, string> | und
   return md;
 }
 
-/** The Operations service over one grpc-js client. */
+/**
+ * True for a call its connection ended rather than the server answered, and that the
+ * caller did not cancel: UNAVAILABLE "Connection dropped", CANCELLED, or the INTERNAL that
+ * grpc-js reports as "Received RST_STREAM" (a GOAWAY or a reset connection).
+ */
+function droppedByConnection(error: RpcError, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted === true) return false;
+  return (
+    error.code === Code.CANCELLED ||
+    (error.code === Code.UNAVAILABLE && /Connection dropped/.test(error.rawMessage)) ||
+    (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
+  );
+}
+
+/** A wait connection ended a call (`error`); not an RpcError, so the retry loop passes it on at once. */
+class ConnectionDropped {
+  readonly error: RpcError;
+  constructor(error: RpcError) {
+    this.error = error;
+  }
+}
+
+/** The Operations service over one grpc-js client (and, optionally, wait connections). */
 export class GrpcTransport implements OperationsTransport {
   readonly #client: grpc.Client;
   readonly #registry: Registry;
@@ -58,17 +81,23 @@ export class GrpcTransport implements OperationsTransport {
   /** `defaults` are merged under each call's options; their headers come first. */
   readonly #plaintext: boolean;
 
+  /** Where held WaitOperation calls go; undefined: on the main client. */
+  readonly #waitConnections: WaitConnections | undefined;
+
   /**
    * `plaintext`: the channel was made without TLS; a failure to connect then says that a
    * TLS server is the likely cause (grpc-js says only that no connection was made).
+   * `waitConnections`: connections of their own for WaitOperation calls (see
+   * wait-connections.ts); the caller closes them.
    */
   constructor(
     client: grpc.Client,
     registry: Registry,
     clock: Clock,
     defaults: CallOptions,
-    { plaintext = false }: { plaintext?: boolean } = {},
+    { plaintext = false, waitConnections }: { plaintext?: boolean; waitConnections?: WaitConnections } = {},
   ) {
+    this.#waitConnections = waitConnections;
     this.#plaintext = plaintext;
     this.#client = client;
     this.#registry = registry;
@@ -80,11 +109,47 @@ export class GrpcTransport implements OperationsTransport {
     return this.#call('GetOperation', { name }, options);
   }
 
+  /**
+   * One WaitOperation call. With wait connections, it is held on one of them; a call the
+   * connection ended (it dropped) retires that connection and is answered by a GetOperation
+   * on the main connection instead, so the caller sees the current state and its next wait
+   * goes over a fresh connection.
+   */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
     const timeout = { seconds: Math.floor(timeoutMs / 1000), nanos: Math.round((timeoutMs % 1000) * 1e6) };
     const bound = timeoutMs + WAIT_DEADLINE_SLACK_MS;
     const timeoutOfCall = Math.min(options.timeoutMs ?? bound, bound);
-    return this.#call('WaitOperation', { name, timeout }, { ...options, timeoutMs: timeoutOfCall });
+    const request = { name, timeout };
+    const callOptions = { ...options, timeoutMs: timeoutOfCall };
+    const connections = this.#waitConnections;
+    if (connections === undefined) return this.#call('WaitOperation', request, callOptions, this.#client);
+    return this.#waitOnOwnConnection(connections, request, callOptions, options);
+  }
+
+  async #waitOnOwnConnection(
+    connections: WaitConnections,
+    request: { name: string; timeout: object },
+    callOptions: CallOptions,
+    options: CallOptions,
+  ): Promise<RawOperation> {
+    let lease: WaitLease;
+    try {
+      lease = connections.lease();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+    }
+    try {
+      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease.client, true);
+    } catch (error) {
+      if (!(error instanceof ConnectionDropped)) throw error;
+      if (connections.closed) throw error.error;
+      lease.retire();
+      const { timeoutMs: _held, ...rest } = options;
+      return this.get(request.name, rest);
+    } finally {
+      lease.release();
+    }
   }
 
   async cancel(name: string, options: CallOptions): Promise<void> {
@@ -99,8 +164,14 @@ export class GrpcTransport implements OperationsTransport {
     return this.#call('ListOperations', request, options);
   }
 
-  /** One RPC with the merged options, retried by the policy. */
-  #call<T>(method: MethodName, request: object, options: CallOptions): Promise<T> {
+  /** One RPC with the merged options, retried by the policy, on `client` (default: the main one). */
+  #call<T>(
+    method: MethodName,
+    request: object,
+    options: CallOptions,
+    client: grpc.Client = this.#client,
+    onWaitConnection = false,
+  ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.#defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     const metadata = toMetadata(this.#defaults.metadata);
     if (options.metadata !== undefined) metadata.merge(toMetadata(options.metadata));
@@ -108,7 +179,7 @@ export class GrpcTransport implements OperationsTransport {
     const deadline = Deadline.after(this.#clock, timeoutMs);
     const signal = options.signal ?? this.#defaults.signal;
     return withRetry(
-      (attempt) => this.#attempt<T>(method, request, metadata, attempt),
+      (attempt) => this.#attempt<T>(client, method, request, metadata, attempt, onWaitConnection),
       retry,
       this.#clock,
       deadline,
@@ -117,7 +188,14 @@ export class GrpcTransport implements OperationsTransport {
   }
 
   /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
-  #attempt<T>(method: MethodName, request: object, metadata: grpc.Metadata, attempt: Attempt): Promise<T> {
+  #attempt<T>(
+    client: grpc.Client,
+    method: MethodName,
+    request: object,
+    metadata: grpc.Metadata,
+    attempt: Attempt,
+    onWaitConnection: boolean,
+  ): Promise<T> {
     const { signal } = attempt;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const def = operationsDefinition()[method];
@@ -130,7 +208,7 @@ export class GrpcTransport implements OperationsTransport {
       let onAbort: (() => void) | undefined;
       let call: grpc.ClientUnaryCall;
       try {
-        call = this.#client.makeUnaryRequest<object, T>(
+        call = client.makeUnaryRequest<object, T>(
           def.path,
           def.requestSerialize,
           def.responseDeserialize as (bytes: Buffer) => T,
@@ -139,8 +217,11 @@ export class GrpcTransport implements OperationsTransport {
           { deadline },
           (error, value) => {
             if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-            if (error !== null) reject(this.#rpcError(error, method));
-            else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
+            if (error !== null) {
+              const rpc = this.#rpcError(error, method);
+              // Not retried on the same connection: the caller answers it from the main one.
+              reject(onWaitConnection && droppedByConnection(rpc, signal) ? new ConnectionDropped(rpc) : rpc);
+            } else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
             else resolve(value);
           },
         );
