@@ -5,7 +5,8 @@
  * will be done sooner.
  *
  * - Two or more snapshots with the progress rising give a rate (percent per ms, from the
- *   first snapshot of the current rising run to the latest) and so an estimated completion.
+ *   first snapshot of the current rising run to the latest; the slowest the observations
+ *   allow, see `estimate`) and so an estimated completion.
  *   The next poll is planned there, never later than the backoff schedule's next poll and
  *   never sooner than `initialDelayMs` after the last poll. An early poll is an extra one:
  *   the schedule's own polls stay where rule 3 puts them.
@@ -20,9 +21,21 @@
 /** Early polls that may find the operation still running before ETA guidance stops for a wait. */
 export const MAX_ETA_MISSES = 2;
 
-/** One observation: progress 0..100 at a Clock time in ms. */
+/**
+ * How far a reported percentage may lag the true one: progress fields are commonly whole
+ * percents (an int32 `progress_percent`), cut down. The estimate takes the slowest rate
+ * the observations allow, so it errs late (a poll that comes early costs a whole
+ * `initialDelayMs` or more; one that comes late, only the lateness).
+ */
+export const PROGRESS_QUANTUM = 1;
+
+/**
+ * One observation: progress 0..100 of a snapshot that the server read at some Clock time
+ * between `sentAt` (the poll left) and `receivedAt` (its answer came back).
+ */
 interface Point {
-  readonly at: number;
+  readonly sentAt: number;
+  readonly receivedAt: number;
   readonly percent: number;
 }
 
@@ -58,29 +71,32 @@ export class EtaPlanner {
   }
 
   /**
-   * Records a snapshot of a still-running operation seen at `at` (Clock ms) with progress
-   * `percent` (0..100, or undefined when it reports none). Undefined, NaN and out-of-range
-   * values leave the estimate as it was.
+   * Records a snapshot of a still-running operation, polled from `sentAt` to `receivedAt`
+   * (Clock ms), with progress `percent` (0..100, or undefined when it reports none).
+   * Undefined, NaN and out-of-range values leave the estimate as it was.
    */
-  observe(at: number, percent: number | undefined): void {
+  observe(sentAt: number, receivedAt: number, percent: number | undefined): void {
     if (percent === undefined || !(percent >= 0 && percent <= 100)) return;
-    const point = { at, percent };
+    const point = { sentAt, receivedAt, percent };
     if (this.#last === undefined || percent < this.#last.percent) this.#first = point;
     this.#last = point;
   }
 
   /**
    * The completion time estimated from the progress seen, in Clock ms, or undefined when
-   * there is no rising progress to go by.
+   * there is no rising progress to go by (it must rise by more than `PROGRESS_QUANTUM`).
+   * The latest completion the observations allow at a steady rate: the least rise
+   * (`PROGRESS_QUANTUM` less than reported) over the longest span (from the first poll's
+   * sending to the last one's answer), continued from the last answer.
    */
   estimate(): number | undefined {
     const first = this.#first;
     const last = this.#last;
     if (first === undefined || last === undefined) return undefined;
-    const rising = last.percent - first.percent;
-    const span = last.at - first.at;
-    if (!(rising > 0) || !(span > 0)) return undefined;
-    return last.at + ((100 - last.percent) * span) / rising;
+    const rise = last.percent - first.percent - PROGRESS_QUANTUM;
+    const span = last.receivedAt - first.sentAt;
+    if (!(rise > 0) || !(span > 0)) return undefined;
+    return last.receivedAt + ((100 - last.percent) * span) / rise;
   }
 
   /**

@@ -98,8 +98,8 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     o.polling.eta === 'auto' && o.progress !== undefined
       ? new EtaPlanner(o.polling.initialDelayMs)
       : undefined;
-  /** Set by a GetOperation poll made by choice that returned a snapshot: what `planDelay` observes. */
-  let guidedSnapshot = false;
+  /** When the last poll was sent, if it was a GetOperation made by choice that returned a snapshot (what `planDelay` observes). */
+  let guidedSentAt: number | undefined;
 
   /**
    * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
@@ -111,9 +111,10 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
   async function viaGet(budgetMs: number, signal: AbortSignal): Promise<PollResult<RawOperation>> {
     const rpcTimeoutMs = o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
+    const sentAt = o.clock.now();
     try {
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
-      guidedSnapshot = !starved;
+      guidedSentAt = starved ? undefined : sentAt;
       return { snapshot, backOff: true };
     } catch (error) {
       if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
@@ -157,7 +158,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
   return {
     poll(budgetMs, signal, paceMs) {
       starved = false;
-      guidedSnapshot = false;
+      guidedSentAt = undefined;
       const wantsWait =
         o.strategy !== 'poll' &&
         o.transport.wait !== undefined &&
@@ -173,7 +174,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     planDelay(backoff) {
       if (eta === undefined) return backoff();
       const now = o.clock.now();
-      if (guidedSnapshot) eta.observe(now, o.progress?.());
+      if (guidedSentAt !== undefined) eta.observe(guidedSentAt, now, o.progress?.());
       return eta.plan(now, backoff);
     },
   };

@@ -8,7 +8,7 @@ import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { OperationsTransport } from '../../src/transport/operations-transport.ts';
 import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
 import { Deadline } from '../../src/wait/deadline.ts';
-import { EtaPlanner, MAX_ETA_MISSES } from '../../src/wait/eta.ts';
+import { EtaPlanner, MAX_ETA_MISSES, PROGRESS_QUANTUM } from '../../src/wait/eta.ts';
 import { operationSource, type WaitStrategy } from '../../src/wait/operation-poller.ts';
 import { SharedPoll } from '../../src/wait/poll-loop.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
@@ -89,24 +89,33 @@ const linear =
   (t) => ({ percent: Math.min(100, (100 * t) / durationMs), done: t >= durationMs });
 
 describe('EtaPlanner', () => {
-  it('estimates completion from the first and the latest point of rising progress', () => {
+  it('estimates completion at the slowest steady rate the points allow, from the first point of rising progress', () => {
     const planner = new EtaPlanner(1000);
-    planner.observe(1000, 10);
+    planner.observe(1000, 1000, 10);
     assert.equal(planner.estimate(), undefined, 'one point gives no rate');
-    planner.observe(3000, 30);
-    assert.equal(planner.estimate(), 10_000);
-    planner.observe(4000, 20);
+    planner.observe(3000, 3000, 31);
+    assert.equal(planner.estimate(), 3000 + 69 * 100, `a rise of 21 counts as ${21 - PROGRESS_QUANTUM}`);
+    planner.observe(4000, 4000, 20);
     assert.equal(planner.estimate(), undefined, 'progress that falls back starts a new run');
-    planner.observe(6000, 40);
-    assert.equal(planner.estimate(), 12_000);
+    planner.observe(6000, 6000, 41);
+    assert.equal(planner.estimate(), 6000 + 59 * 100);
   });
 
-  it('ignores snapshots without a usable percentage', () => {
+  it('spans from the first poll sent to the last answer received', () => {
     const planner = new EtaPlanner(1000);
-    planner.observe(0, 0);
-    for (const bad of [undefined, Number.NaN, -1, 101]) planner.observe(500, bad);
-    planner.observe(1000, 10);
-    assert.equal(planner.estimate(), 10_000);
+    planner.observe(0, 100, 0);
+    planner.observe(900, 1000, 21);
+    assert.equal(planner.estimate(), 1000 + 79 * 50);
+  });
+
+  it('ignores snapshots without a usable percentage, and a rise of no more than the quantum', () => {
+    const planner = new EtaPlanner(1000);
+    planner.observe(0, 0, 0);
+    for (const bad of [undefined, Number.NaN, -1, 101]) planner.observe(500, 500, bad);
+    planner.observe(600, 600, PROGRESS_QUANTUM);
+    assert.equal(planner.estimate(), undefined);
+    planner.observe(1000, 1000, 11);
+    assert.equal(planner.estimate(), 1000 + 89 * 100);
   });
 
   it('returns exactly the drawn backoff delay while it has no estimate', () => {
@@ -116,9 +125,9 @@ describe('EtaPlanner', () => {
       drawn++;
       return 1500;
     };
-    planner.observe(0, undefined);
+    planner.observe(0, 0, undefined);
     assert.equal(planner.plan(0, backoff), 1500);
-    planner.observe(1500, 50);
+    planner.observe(1500, 1500, 50);
     assert.equal(planner.plan(1500, backoff), 1500);
     assert.equal(drawn, 2, 'one draw per poll');
   });
@@ -126,14 +135,14 @@ describe('EtaPlanner', () => {
   it(`stops guiding after ${MAX_ETA_MISSES} early polls that found the operation running`, () => {
     const planner = new EtaPlanner(1000);
     const backoff = (): number => 10_000;
-    planner.observe(0, 0);
-    planner.observe(1000, 50);
-    assert.equal(planner.plan(1000, backoff), 1000, 'estimate 2000: one initialDelayMs away');
-    planner.observe(2000, 60);
-    assert.ok(Math.abs(planner.plan(2000, backoff) - 4000 / 3) < 1e-9, 'estimate 3333.3: early again');
+    planner.observe(0, 0, 0);
+    planner.observe(1000, 1000, 51);
+    assert.equal(planner.plan(1000, backoff), 1000, 'estimate 1980: one initialDelayMs away');
+    planner.observe(2000, 2000, 61);
+    assert.equal(planner.plan(2000, backoff), 1300, 'estimate 3300: early again');
     assert.equal(planner.misses, 1, 'the poll at 2000 missed');
-    planner.observe(3333, 60);
-    assert.equal(planner.plan(3333, backoff), 11_000 - 3333, 'back on the schedule drawn at 1000');
+    planner.observe(3300, 3300, 61);
+    assert.equal(planner.plan(3300, backoff), 11_000 - 3300, 'back on the schedule drawn at 1000');
     assert.equal(planner.misses, MAX_ETA_MISSES);
     assert.equal(planner.guiding, false);
   });
@@ -141,7 +150,9 @@ describe('EtaPlanner', () => {
 
 describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => {
   it('polls at the estimated completion of linear progress instead of the next backoff step', async () => {
-    assertTimes(await pollTimes(linear(20_000), 'auto'), [...RULE_3.slice(0, 6), 20_000]);
+    // At 13187.5 ms: 65.9375 % (a rise of 64.9375 counted), so 34.0625 % more at that rate.
+    const eta = 13_187.5 + (34.0625 * 13_187.5) / 64.9375;
+    assertTimes(await pollTimes(linear(20_000), 'auto'), [...RULE_3.slice(0, 6), eta]);
     assertTimes(await pollTimes(linear(20_000), false), RULE_3.slice(0, 7));
   });
 
@@ -158,14 +169,12 @@ describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => 
 
   it('makes two polls more than rule 3 at most when progress stalls near the end', async () => {
     const stall: Script = (t) => ({ percent: Math.min(90, t / 100), done: t >= 40_000 });
+    const early1 = 8125 + (18.75 * 8125) / 80.25; // from (0, 0 %) to (8125, 81.25 %): misses
+    const early2 = early1 + (10 * early1) / 89; // from (0, 0 %) to (early1, 90 %): misses; guidance stops
     assertTimes(await pollTimes(stall, 'auto'), [
-      0,
-      1000,
-      2500,
-      4750,
-      8125,
-      10_000, // estimate from (0, 0)–(8125, 81.25): early, misses
-      (100 * 10_000) / 90, // from (0, 0)–(10000, 90): early, misses; guidance stops
+      ...RULE_3.slice(0, 5),
+      early1,
+      early2,
       ...RULE_3.slice(5, 9), // the schedule's own polls, where rule 3 has them
     ]);
     assertTimes(await pollTimes(stall, false), RULE_3.slice(0, 9));
@@ -181,12 +190,16 @@ describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => 
       percent: t < 4000 ? t / 100 : (t - 4000) / 400,
       done: t >= 44_000,
     });
-    assertTimes(await pollTimes(fallBack, 'auto'), [...RULE_3.slice(0, 8), 44_000]);
+    // The new run starts at (4750, 1.875 %); at 32171.875 ms it is at 70.4296875 %.
+    const last = RULE_3[7] ?? 0;
+    const eta = last + ((100 - 70.4296875) * (last - 4750)) / (70.4296875 - 1.875 - PROGRESS_QUANTUM);
+    assertTimes(await pollTimes(fallBack, 'auto'), [...RULE_3.slice(0, 8), eta]);
     assertTimes(await pollTimes(fallBack, false), RULE_3.slice(0, 9));
   });
 
   it('guides auto once the server lacks WaitOperation (a transport without it here)', async () => {
-    assertTimes(await pollTimes(linear(20_000), 'auto', 'auto'), [...RULE_3.slice(0, 6), 20_000]);
+    const eta = 13_187.5 + (34.0625 * 13_187.5) / 64.9375;
+    assertTimes(await pollTimes(linear(20_000), 'auto', 'auto'), [...RULE_3.slice(0, 6), eta]);
   });
 
   it('reads progress through the handle over gRPC: an auto wait on a server without WaitOperation', async () => {
@@ -213,8 +226,8 @@ describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => 
         if (dueAt >= 20_000) break;
       }
       await waiting;
-      // From (0 ms, 0 %) to (13187.5 ms, 65 %): 35 % more at the same rate, before rule 3's 20781.25.
-      assertTimes(times, [...RULE_3.slice(1, 6), 13_187.5 + (35 * 13_187.5) / 65]);
+      // From (0 ms, 0 %) to (13187.5 ms, 65 %, a rise of 64 counted): 35 % more, before rule 3's 20781.25.
+      assertTimes(times, [...RULE_3.slice(1, 6), 13_187.5 + (35 * 13_187.5) / 64]);
       assert.equal(server.calls.WaitOperation, 1, 'one WaitOperation, answered UNIMPLEMENTED');
       assert.equal(server.calls.GetOperation, 7);
     } finally {
