@@ -6,6 +6,7 @@
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION } from '../src/transport/wait-connections.ts';
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
+import { renderPlots } from './plot.ts';
 
 /** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
 function table(header: string[], rows: string[][], text: number[] = []): string {
@@ -41,9 +42,13 @@ function scaleRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
   ];
 }
 
-/** BENCHMARKS.md for `r`: the goals table first, then one section per scenario, then how to reproduce. */
-export function renderMarkdown(r: BenchResults): string {
+/**
+ * BENCHMARKS.md for `r`: the goals table first, then one section per scenario, then how to
+ * reproduce. `plotDir` is where the plots of `renderPlots(r)` are, relative to the Markdown file.
+ */
+export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
   const { pollCost: p, notice, scale, coldStart: c, install: i, held: h, unary: u, slow } = r.scenarios;
+  const [noticePlot, scalePlot] = renderPlots(r).map((plot) => `![${plot.title}](${plotDir}/${plot.file})`);
   const gax = variant(notice, 'gax');
   const sGax = variant(scale, 'gax');
   const met = r.goals.filter((g) => g.met).length;
@@ -116,6 +121,8 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `A client that owns its channel holds every wait (peak ${variant(notice, 'auto').peakOpenWaits} open) on wait connections of its own, ${DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION} per connection; on a shared channel waits past 64 poll with GetOperation.`,
     '',
+    noticePlot ?? '',
+    '',
     `## 3. Scale (${sGax.count} concurrent waits on one client, completing over ${f1(sGax.spreadMs / 1000)} s)`,
     '',
     table(
@@ -136,6 +143,8 @@ export function renderMarkdown(r: BenchResults): string {
         scaleRow('gax `promise()` (defaults)', sGax, sGax),
       ],
     ),
+    '',
+    scalePlot ?? '',
     '',
     `gax's schedule (100 ms × 1.3) would make ${f1(gaxScheduledPolls(sGax.count, sGax.spreadMs))} GetOperation calls per operation over this completion schedule if the client kept up; the RPCs/op column shows what it managed.`,
     '',

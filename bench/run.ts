@@ -14,13 +14,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { measureColdStart } from './cold-start.ts';
 import { type BenchResults, evaluateGoals } from './goals.ts';
 import type { HeldCostResult } from './held-cost.ts';
 import { measureInstalls } from './install.ts';
 import type { NoticeResult } from './notice.ts';
+import { writePlots } from './plot.ts';
 import type { PollCostResult } from './poll-cost.ts';
 import { renderMarkdown } from './report.ts';
 import { Control, type ServerAddress } from './shared.ts';
@@ -250,7 +251,9 @@ async function main(): Promise<number> {
     mkdirSync(outDir, { recursive: true });
     const jsonPath = quick ? join(outDir, 'results.json') : join(bench, 'results.json');
     writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-    const markdown = renderMarkdown(results);
+    // The plots go beside results.json (bench/, or bench/.quick/), linked from the Markdown.
+    writePlots(results, dirname(jsonPath));
+    const markdown = renderMarkdown(results, relative(outDir, dirname(jsonPath)) || '.');
     writeFileSync(join(outDir, 'BENCHMARKS.md'), markdown);
     process.stdout.write(markdown);
     log(`wrote ${join(outDir, 'BENCHMARKS.md')} and ${jsonPath}`);

@@ -45,6 +45,7 @@ export class LongrunningError extends Error {
   /** The brand `is()` checks; subclasses set their own. */
   static readonly kind: string = 'LongrunningError';
 
+  /** @internal The kinds `is()` matches: this class's and its ancestors'. */
   declare readonly [KINDS]: readonly string[];
 
   constructor(message: string, options?: ErrorOptions) {
@@ -75,6 +76,18 @@ function coded(code: number, message: string): string {
 }
 
 /** Returns the values of the details whose type is `typeName`, decoded. */
+/** The delay of the first `google.rpc.RetryInfo` detail in ms, or undefined when there is none or it is malformed. */
+function retryInfoDelayMs(details: readonly ErrorDetail[]): number | undefined {
+  const info = find<{ retryDelay?: { seconds?: string | number; nanos?: number } | null }>(
+    details,
+    'google.rpc.RetryInfo',
+  )[0];
+  const delay = info?.retryDelay;
+  if (delay === undefined || delay === null) return undefined;
+  const ms = Number(delay.seconds ?? 0) * 1000 + (delay.nanos ?? 0) / 1e6;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 function find<T>(details: readonly ErrorDetail[], typeName: string): T[] {
   return details.filter((d) => d.typeName === typeName && d.value !== undefined).map((d) => d.value as T);
 }
@@ -120,6 +133,28 @@ export class OperationError extends LongrunningError {
   }
 }
 
+/** A failed call's error as any grpc-js copy (or google-gax, whose GoogleError has these fields) gives it. */
+export interface ServiceErrorLike {
+  readonly code: number;
+  readonly message: string;
+  readonly details?: string | undefined;
+  readonly metadata?: { get(key: string): unknown[] } | undefined;
+}
+
+/**
+ * True for a ServiceErrorLike: an Error with a numeric `code` and a string `details` or a
+ * `metadata` object (a DOMException's legacy numeric `code` alone does not count).
+ */
+export function isServiceErrorLike(x: unknown): x is ServiceErrorLike {
+  return (
+    x instanceof Error &&
+    'code' in x &&
+    typeof x.code === 'number' &&
+    (('details' in x && typeof x.details === 'string') ||
+      ('metadata' in x && typeof x.metadata === 'object' && x.metadata !== null))
+  );
+}
+
 /** An Operations RPC failed (after its retries). */
 export class RpcError extends LongrunningError {
   static override readonly kind = 'RpcError';
@@ -129,11 +164,18 @@ export class RpcError extends LongrunningError {
   readonly rawMessage: string;
   /** The details of the `grpc-status-details-bin` trailer, decoded where possible. */
   readonly details: readonly ErrorDetail[];
-  /** The RPC that failed, e.g. `'GetOperation'`. */
+  /** The RPC that failed, e.g. `'GetOperation'` (a bound function's `bound ` prefix is dropped). */
   readonly method: string;
 
   /** A likely cause the library can tell and the server could not (e.g. plaintext against TLS), or undefined. */
   readonly hint: string | undefined;
+
+  /**
+   * How long the server asked the client to wait before trying again, in ms: an HTTP
+   * `Retry-After` (given by the REST transport) or else the details' `google.rpc.RetryInfo`;
+   * undefined when the server asked for no delay.
+   */
+  readonly retryDelayMs: number | undefined;
 
   constructor(
     code: number,
@@ -142,16 +184,19 @@ export class RpcError extends LongrunningError {
     method: string,
     cause?: unknown,
     hint?: string,
+    retryDelayMs?: number,
   ) {
+    const rpc = method.replace(/^bound /, '');
     super(
-      `${coded(code, rawMessage)} (${method})${hint === undefined ? '' : `; ${hint}`}`,
+      `${coded(code, rawMessage)} (${rpc})${hint === undefined ? '' : `; ${hint}`}`,
       cause === undefined ? undefined : { cause },
     );
     this.hint = hint;
     this.code = code;
     this.rawMessage = rawMessage;
     this.details = details;
-    this.method = method;
+    this.method = rpc;
+    this.retryDelayMs = retryDelayMs ?? retryInfoDelayMs(details);
   }
 
   /** The canonical name of `code`. */
@@ -170,7 +215,7 @@ export class RpcError extends LongrunningError {
    * leaves `details` empty rather than hiding the call's own error.
    */
   static fromServiceError(
-    err: grpc.ServiceError,
+    err: grpc.ServiceError | ServiceErrorLike,
     registry: DetailDecoder & { decodeStatus(bytes: Uint8Array): RawStatus },
     method: string,
   ): RpcError {
@@ -187,10 +232,15 @@ export class RpcError extends LongrunningError {
   }
 }
 
-/** `wait()` reached its `timeoutMs` before the operation was done. The server operation goes on. */
+/**
+ * `wait()` reached its `timeoutMs` before the operation was done. The server operation goes
+ * on. When the last poll failed, `cause` is its RpcError.
+ */
 export class TimeoutError extends LongrunningError {
   static override readonly kind = 'TimeoutError';
+  /** The name of the operation waited on. */
   readonly operationName: string;
+  /** How long the wait took, in ms of its clock. */
   readonly elapsedMs: number;
   /** How many polls (GetOperation or WaitOperation calls) were made. */
   readonly polls: number;
@@ -203,10 +253,13 @@ export class TimeoutError extends LongrunningError {
     elapsedMs: number,
     polls: number,
     last?: RawOperation,
+    cause?: unknown,
   ) {
     super(
       `operation ${operationName} not done after timeoutMs ${timeoutMs} ` +
-        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'})`,
+        `(${polls} poll${polls === 1 ? '' : 's'}, ${last === undefined ? 'no snapshot received' : 'last snapshot not done'}` +
+        `${cause === undefined ? '' : `; last poll failed: ${cause instanceof Error ? cause.message : String(cause)}`})`,
+      cause === undefined ? undefined : { cause },
     );
     this.operationName = operationName;
     this.elapsedMs = elapsedMs;
@@ -221,6 +274,7 @@ export class TimeoutError extends LongrunningError {
  */
 export class UnknownTypeError extends LongrunningError {
   static override readonly kind = 'UnknownTypeError';
+  /** The type URL of the Any that could not be unpacked. */
   readonly typeUrl: string;
   /** The declared type the Any did not match, when that is the problem. */
   readonly expectedType: string | undefined;
@@ -235,6 +289,7 @@ export class UnknownTypeError extends LongrunningError {
 /** An Any's bytes do not decode as its type. */
 export class DecodeError extends LongrunningError {
   static override readonly kind = 'DecodeError';
+  /** The type URL of the Any whose bytes did not decode. */
   readonly typeUrl: string;
 
   constructor(typeUrl: string, cause: unknown) {
@@ -247,6 +302,7 @@ export class DecodeError extends LongrunningError {
 /** A done operation has neither `response` nor `error`, or an `error` whose code is 0 (OK). */
 export class OperationStateError extends LongrunningError {
   static override readonly kind = 'OperationStateError';
+  /** The done snapshot in that state. */
   readonly operation: RawOperation;
 
   constructor(operation: RawOperation, problem: string) {

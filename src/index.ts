@@ -5,6 +5,8 @@
  * family and the option and result types. Building blocks for custom transports and GAPIC
  * generators are in `longrunning/transport`; the fake server and fake clock in
  * `longrunning/testing`.
+ *
+ * @module longrunning
  */
 
 export {
@@ -15,9 +17,11 @@ export {
   createOperation,
   type RefreshOptions,
 } from './client/custom-operation.js';
-export { operationTypesFromMethod, type StartMethod } from './client/gapic.js';
+export { operationTypesFromMethod, type StartMethod, type UnaryCallback } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
+export type { ListAllOptions } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
+export type { OperationInput } from './client/operation-input.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
 export {
   DecodeError,
@@ -41,3 +45,4 @@ export type {
 export type { PollingOptions } from './wait/backoff.js';
 export type { Clock } from './wait/clock.js';
 export type { WaitStrategy } from './wait/operation-poller.js';
+export type { BaseWaitOptions } from './wait/waiter.js';

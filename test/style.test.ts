@@ -26,7 +26,7 @@ const FORBIDDEN: [string, RegExp][] = [
 describe('hand-written code', () => {
   it('has no any type, double cast or suppressed type error', () => {
     const offences: string[] = [];
-    const files = ['src', 'test', 'scripts', 'bench'].flatMap((d) => sources(join(repo, d)));
+    const files = ['src', 'test', 'scripts', 'bench', 'examples'].flatMap((d) => sources(join(repo, d)));
     for (const file of files.filter((f) => f !== import.meta.filename)) {
       for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
         if (/^\s*(\*|\/\/|\/\*)/.test(line)) continue; // comments may say "any"

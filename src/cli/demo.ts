@@ -12,9 +12,10 @@ import type { ExportResult__Output } from '../generated/longrunning/demo/v1/Expo
 import type { StartExportRequest } from '../generated/longrunning/demo/v1/StartExportRequest.js';
 import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { FakeOperationsServer } from '../testing/fake-server.js';
-import { follow, type Io, processIo, waitAndReport } from './commands.js';
+import { follow, waitAndReport } from './commands.js';
 import { parseDuration } from './duration.js';
 import { EXIT, UsageError } from './exit.js';
+import { type Io, processIo } from './io.js';
 
 export interface DemoFlags {
   fail?: boolean;
@@ -66,7 +67,7 @@ export async function demoCommand(flags: DemoFlags, io: Io = processIo): Promise
     const result = op.response;
     if (result === undefined) throw new Error(`operation ${op.name} finished without a response`);
     io.out.write(`\nExport finished (${types.responseType}):\n`);
-    io.out.write(`  uri:       ${result.uri}\n  row_count: ${result.rowCount}\n`);
+    io.out.write(`  uri:      ${result.uri}\n  rowCount: ${result.rowCount}\n`);
     return EXIT.OK;
   } finally {
     exporter.close();

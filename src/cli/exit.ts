@@ -1,29 +1,51 @@
 /**
  * Exit codes of `lro` and the mapping from errors to them: 0 done ok, 1 the operation
- * failed, 2 usage, 3 an RPC failed, 4 timeout, 130 interrupted.
+ * failed, 2 usage (including a response or metadata type missing from the registry:
+ * pass --proto), 3 an RPC failed, 4 timeout, 128 + n stopped by signal n (130 SIGINT,
+ * 143 SIGTERM, 129 SIGHUP), 141 stdout closed early (a pipe reader such as `head` quit).
  */
-import { LongrunningError, OperationError, OperationStateError, RpcError, TimeoutError } from '../errors.js';
+import {
+  LongrunningError,
+  OperationError,
+  OperationStateError,
+  RpcError,
+  TimeoutError,
+  UnknownTypeError,
+} from '../errors.js';
+import { type StopSignal, signalExitCode } from './signals.js';
 
-export const EXIT = Object.freeze({ OK: 0, FAILED: 1, USAGE: 2, RPC: 3, TIMEOUT: 4, INTERRUPTED: 130 });
+export const EXIT = Object.freeze({
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  RPC: 3,
+  TIMEOUT: 4,
+  INTERRUPTED: 130,
+  /** 128 + SIGPIPE: what a shell reports for a writer whose reader went away. */
+  PIPE_CLOSED: 141,
+});
 
 /** A usage problem: printed as one line, exit 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** The reason `lro` aborts a wait with on SIGINT. */
+/** The reason `lro` aborts a wait with when a stopping signal arrives. */
 export class Interrupted extends Error {
   override readonly name = 'Interrupted';
-  constructor() {
-    super('interrupted');
+  readonly signal: StopSignal;
+  constructor(signal: StopSignal = 'SIGINT') {
+    super(`interrupted by ${signal}`);
+    this.signal = signal;
   }
 }
 
 /** The exit code for an error thrown by a command. */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof Interrupted) return EXIT.INTERRUPTED;
+  if (error instanceof Interrupted) return signalExitCode(error.signal);
   if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError)
     return EXIT.USAGE;
+  if (UnknownTypeError.is(error)) return EXIT.USAGE;
   if (OperationError.is(error) || OperationStateError.is(error)) return EXIT.FAILED;
   if (TimeoutError.is(error)) return EXIT.TIMEOUT;
   if (RpcError.is(error)) return EXIT.RPC;

@@ -20,6 +20,39 @@ export function toJson(value: unknown, indent?: number): string {
   );
 }
 
+/** Adds `@type` (the Any's type URL) in front of a decoded message; other values pass through. */
+function typed(typeUrl: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value))
+    return value;
+  return '@type' in value ? value : { '@type': typeUrl, ...value };
+}
+
+/**
+ * The JSON view of a snapshot that `lro --json` prints: `op.toJSON()` with `@type` on
+ * every Any (metadata, response, error details), decoded or not, in proto3 JSON naming
+ * (camelCase fields, as the text view shows them too).
+ */
+export function snapshotJson(op: OperationView): Record<string, unknown> {
+  const json: Record<string, unknown> = { ...op.toJSON() };
+  const { raw } = op;
+  if (raw.metadata != null && 'metadata' in json) json.metadata = typed(raw.metadata.type_url, json.metadata);
+  if (raw.response != null && 'response' in json) json.response = typed(raw.response.type_url, json.response);
+  const error = json.error;
+  const anys = raw.error?.details ?? [];
+  if (typeof error === 'object' && error !== null && 'details' in error && Array.isArray(error.details)) {
+    json.error = {
+      ...error,
+      details: error.details.map((d: unknown, i: number) => {
+        const url = anys[i]?.type_url;
+        if (url === undefined || typeof d !== 'object' || d === null) return d;
+        const { typeName: _typeName, value, ...rest } = d as { typeName?: unknown; value?: unknown };
+        return value === undefined ? { '@type': url, ...rest } : typed(url, value);
+      }),
+    };
+  }
+  return json;
+}
+
 /** RUNNING, DONE, FAILED or CANCELLED. */
 export function stateOf(op: OperationView): string {
   if (!op.done) return 'RUNNING';
@@ -35,20 +68,29 @@ function safe(read: () => unknown): unknown {
   }
 }
 
-/** One line for a progress log or a list: `name  STATE  42%  3.1s  state-of-metadata`. */
+/**
+ * One line for a progress log or a list: `name  RUNNING  42%  3.1s  (metadata state: X)`.
+ * A done operation shows no metadata state (the server stopped updating it, so it is
+ * stale) and its progress only as where it stopped (`stopped at 40%`) unless it succeeded.
+ */
 export function oneLine(op: OperationView, elapsedMs?: number): string {
-  const parts = [op.name, stateOf(op)];
+  const state = stateOf(op);
+  const parts = [op.name, state];
   const progress = op.progress;
-  if (progress !== undefined) parts.push(`${Math.round(progress)}%`);
+  if (progress !== undefined) {
+    const percent = `${Math.round(progress)}%`;
+    if (!op.done || state === 'DONE') parts.push(percent);
+    else if (Math.round(progress) < 100) parts.push(`stopped at ${percent}`);
+  }
   if (elapsedMs !== undefined) parts.push(formatDuration(elapsedMs));
-  const metadata = safe(() => op.metadata);
+  const metadata = op.done ? undefined : safe(() => op.metadata);
   if (
     typeof metadata === 'object' &&
     metadata !== null &&
     'state' in metadata &&
     typeof metadata.state === 'string'
   ) {
-    if (metadata.state !== '' && metadata.state !== stateOf(op)) parts.push(metadata.state);
+    if (metadata.state !== '' && metadata.state !== state) parts.push(`(metadata state: ${metadata.state})`);
   }
   return parts.join('  ');
 }

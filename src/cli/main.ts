@@ -2,20 +2,34 @@
 /**
  * `lro`: inspect, wait on, cancel and delete long-running operations from a shell, run the
  * fake server, or watch the demo. Exit codes: 0 done ok, 1 operation failed, 2 usage,
- * 3 RPC error, 4 timeout, 130 interrupted.
+ * 3 RPC error, 4 timeout, 128 + n stopped by signal n (130 SIGINT, 143 SIGTERM, 129
+ * SIGHUP), 141 stdout closed before the output was written (e.g. `| head -1`).
  */
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { Command, CommanderError, Option } from 'commander';
 import { cancelCommand, deleteCommand, getCommand, listCommand, waitCommand } from './commands.js';
 import type { CommonFlags } from './connect.js';
 import { demoCommand } from './demo.js';
-import { EXIT, exitCodeOf } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
+import { toJson } from './format.js';
+import { processIo } from './io.js';
+import { reportFailure } from './outcome.js';
 import { serveCommand } from './serve.js';
+
+/** The package's version, from the package.json two levels above (src/cli or dist/cli). */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
+    ? pkg.version
+    : 'unknown';
+}
 
 function common(command: Command): Command {
   return command
     .addOption(new Option('--target <host:port>', 'Operations service address').env('LRO_TARGET'))
     .option('--insecure', 'plaintext instead of TLS')
-    .option('--rest <url>', 'use the HTTP/JSON API at this base URL instead of gRPC')
+    .option('--rest <url>', 'use the HTTP/JSON API at this base URL instead of gRPC (not with --target)')
     .option(
       '-H, --header <header>',
       "request header 'name: value', e.g. 'authorization: Bearer $TOKEN' (repeatable)",
@@ -24,20 +38,40 @@ function common(command: Command): Command {
     .addOption(new Option('--api-key <key>', 'API key for --rest (x-goog-api-key)').env('LRO_API_KEY'))
     .option('--proto <files...>', '.proto files with the types of responses and metadata')
     .option('-I, --include <dirs...>', 'import paths for --proto files')
-    .option('--json', 'print the final snapshot as JSON')
+    .option('--json', 'print the outcome as one JSON document on stdout, errors included')
     .option('--verbose', 'print stack traces of errors');
+}
+
+/** Throws UsageError when --rest and --target were both given on the command line (LRO_TARGET does not count). */
+function checkTransport(command: Command): void {
+  if (command.opts<CommonFlags>().rest !== undefined && command.getOptionValueSource('target') === 'cli') {
+    throw new UsageError(
+      '--rest and --target both given: pass --rest URL for HTTP/JSON or --target host:port for gRPC, not both',
+    );
+  }
 }
 
 /** Builds the program; `run` sets the exit code through `onExit`. */
 export function program(onExit: (code: number) => void): Command {
   const lro = new Command('lro')
     .description('Inspect and wait on google.longrunning operations')
+    .version(packageVersion(), '-V, --version', 'print the version of lro')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  /** Wraps a command: its exit code goes to `onExit`; anything it throws is reported (JSON too with --json). */
   const act =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
-    async (...args: A) =>
-      onExit(await fn(...args));
+    async (...args: A) => {
+      const command = args.at(-1);
+      const flags = command instanceof Command ? command.opts<CommonFlags>() : {};
+      try {
+        if (command instanceof Command && command.options.some((o) => o.long === '--rest'))
+          checkTransport(command);
+        onExit(await fn(...args));
+      } catch (error) {
+        onExit(reportFailure(error, flags, processIo));
+      }
+    };
 
   lro
     .command('demo')
@@ -52,10 +86,12 @@ export function program(onExit: (code: number) => void): Command {
     .command('serve')
     .description('run the fake Operations server (and the demo Exporter) until interrupted')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
-    .option('--host <host>', 'loopback address to bind', '127.0.0.1')
+    .option('--host <host>', 'loopback address to bind (another one needs --public)', '127.0.0.1')
+    .option('--public', 'allow a --host that is not loopback (the fake server has no authentication)')
     .option('--demo-jobs <n>', 'start this many simulated export jobs', '0')
     .option('--demo-duration <d>', 'how long each demo job runs', '30s')
-    .option('--http', 'also serve the HTTP/JSON mapping (for --rest clients)')
+    .option('--http', 'also serve the HTTP/JSON mapping (for --rest clients) on a free port')
+    .option('--http-port <n>', 'serve the HTTP/JSON mapping on this port (implies --http)')
     .option('--verbose', 'print stack traces of errors')
     .action(act((flags) => serveCommand(flags)));
   common(lro.command('get').description('show an operation').argument('<name>', 'operation name')).action(
@@ -67,23 +103,26 @@ export function program(onExit: (code: number) => void): Command {
       .description('list operations of a collection')
       .argument('[collection]', "collection name, e.g. 'operations' or 'projects/p/locations/l'")
       .option('--filter <filter>', "e.g. 'done=true'")
-      .option('--page-size <n>', 'operations per page')
+      .option('--page-size <n>', 'operations per page (0 to 2147483647)')
       .option('--all', 'follow page tokens to the end'),
   ).action(act((collection: string | undefined, flags) => listCommand(collection, flags)));
   common(
     lro
       .command('wait')
-      .description('wait until an operation is done, showing progress')
+      .description('wait until an operation is done, showing progress (and each failed poll) on stderr')
       .argument('<name>', 'operation name')
       .option('--timeout <d>', 'give up after this long (e.g. 30s, 10m); exit 4')
       .option(
         '--interval <d>',
-        'refresh progress this often (default: backoff from 1s); completion is noticed at once',
+        'refresh progress this often, at least 100ms (default: backoff from 1s); completion is noticed at once',
       )
       .addOption(
         new Option('--strategy <s>', 'how to wait').choices(['auto', 'wait', 'poll']).default('auto'),
       )
-      .option('--cancel-on-interrupt', 'send CancelOperation when interrupted (Ctrl-C)'),
+      .option(
+        '--cancel-on-interrupt',
+        'send CancelOperation when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP',
+      ),
   ).action(act((name: string, flags) => waitCommand(name, flags)));
   common(
     lro.command('cancel').description('ask the server to cancel an operation').argument('<name>'),
@@ -94,10 +133,13 @@ export function program(onExit: (code: number) => void): Command {
   return lro;
 }
 
-/** Runs `lro` with `argv` (without node and script) and resolves the exit code. Errors print one line. */
+/**
+ * Runs `lro` with `argv` (without node and script) and resolves the exit code. Failures
+ * print one line (and with --json one JSON document on stdout), never a stack unless
+ * --verbose.
+ */
 export async function run(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
-  const verbose = argv.includes('--verbose');
   try {
     await program((c) => {
       code = c;
@@ -105,21 +147,51 @@ export async function run(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      if (error.exitCode === 0) return EXIT.OK;
+      if (argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        processIo.out.write(
+          `${toJson({ error: { type: 'UsageError', message }, exitCode: EXIT.USAGE }, 2)}\n`,
+        );
+      }
+      return EXIT.USAGE;
     }
-    const exit = exitCodeOf(error);
-    if (
-      exit !== EXIT.FAILED ||
-      !(error instanceof Error && /^(OperationError|OperationStateError)$/.test(error.name))
-    ) {
-      process.stderr.write(`lro: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-    if (verbose && error instanceof Error && error.stack !== undefined)
-      process.stderr.write(`${error.stack}\n`);
-    return exit;
+    return reportFailure(error, { verbose: argv.includes('--verbose') }, processIo);
   }
 }
 
+/**
+ * Keeps Node's DEP0123 warning (TLS ServerName set to an IP address) from users: grpc-js
+ * sets the ServerName to the target host even when it is an IP literal, which `lro`
+ * cannot change; the connection works the same. Every other warning is printed as before.
+ */
+function dropServerNameWarning(): void {
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if ('code' in warning && warning.code === 'DEP0123') return;
+    for (const print of printers) print(warning);
+  });
+}
+
+/** Ends quietly with 141 (as a shell reports SIGPIPE) when the reader of stdout or stderr goes away. */
+function exitWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.PIPE_CLOSED);
+      process.exitCode = EXIT.FAILED;
+    });
+  }
+}
+
+/**
+ * grpc-js logs some failures itself on stderr (`E No address added…` for a busy port);
+ * `lro` reports every failure in its own words, so that log stays off unless the user
+ * asks for it with GRPC_VERBOSITY.
+ */
+if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+dropServerNameWarning();
+exitWhenOutputCloses();
 run(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
   // Anything still open must not keep a finished command alive.

@@ -3,10 +3,8 @@
  * that wait on them, over any `OperationsTransport`. `OperationsClient` (gRPC) and
  * `OperationsRestClient` (HTTP/JSON) are this class with a transport.
  */
-import { debuglog } from 'node:util';
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
-import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type {
@@ -15,20 +13,25 @@ import type {
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
-import { checkCallOptions, checkMs, checkName } from '../transport/validate.js';
+import {
+  checkCallOptions,
+  checkClientOptions,
+  checkMs,
+  checkName,
+  checkPageSize,
+} from '../transport/validate.js';
 import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
-import { PollHub } from '../wait/poll-loop.js';
-import { WaitSlots } from '../wait/wait-slots.js';
-import { callStartMethod, type StartMethod } from './gapic.js';
-import { Operation, type OperationContext, type OperationTypes } from './operation.js';
+import { checkSnapshotName } from '../wait/snapshot-name.js';
+import { ClientState } from './client-state.js';
+import { callStartMethod, type StartMethod, type UnaryCallback } from './gapic.js';
+import { type ListAllOptions, listAll } from './list-all.js';
+import { Operation, type OperationTypes } from './operation.js';
+import { type OperationInput, toRawOperation } from './operation-input.js';
 import { decodeResumeToken } from './resume-token.js';
 
-/** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
-export const debug = debuglog('longrunning');
-
-/** Default number of WaitOperation calls a client keeps open at once. */
-export const DEFAULT_MAX_WAIT_CALLS = 64;
+export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
+export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions } from './list-all.js';
 
 /** How calls and waits behave by default, whatever the transport. */
 export interface OperationsApiOptions {
@@ -40,52 +43,9 @@ export interface OperationsApiOptions {
   maxWaitCalls?: number;
 }
 
+export { toRawOperation } from './operation-input.js';
 /** The options every RPC method takes, checked (re-exported for the clients). */
 export { checkCallOptions };
-
-/** The shared state of a client's handles: one poll loop per name, one WaitOperation budget. */
-export function createContext(
-  transport: OperationsTransport,
-  registry: Registry,
-  clock: Clock,
-  options: OperationsApiOptions,
-): OperationContext {
-  return {
-    transport,
-    registry,
-    clock,
-    polling: resolvePolling(options.polling),
-    support: { slots: new WaitSlots(options.maxWaitCalls ?? DEFAULT_MAX_WAIT_CALLS), unsupported: false },
-    hub: new PollHub<RawOperation>(),
-    callDefaults: options.callDefaults ?? {},
-    debug,
-  };
-}
-
-/**
- * A snapshot from a name (not done, nothing known), a decoded snapshot, or an Operation
- * in proto3 JSON (its Anys converted through `registry`, see rest-json.ts), checked.
- * Throws TypeError for anything else or an empty name.
- */
-export function toRawOperation(
-  from: string | RawOperation | OperationJson,
-  registry?: Registry,
-): RawOperation {
-  if (typeof from === 'string') {
-    return { name: checkName(from), done: false, metadata: null, error: null, response: null };
-  }
-  if (typeof from !== 'object' || from === null) {
-    throw new TypeError('operation(from): expected an operation name or an Operation snapshot');
-  }
-  if (registry !== undefined && isJsonOperation(from)) {
-    const raw = operationFromJson(from, registry);
-    checkName(raw.name, 'operation name');
-    return raw;
-  }
-  const raw = from as RawOperation;
-  checkName(raw.name, 'operation name');
-  return { ...raw, done: raw.done === true, metadata: raw.metadata ?? null };
-}
 
 /** The Operations methods and handles over one transport. */
 export class OperationsApi {
@@ -95,8 +55,8 @@ export class OperationsApi {
   readonly transport: OperationsTransport;
   /** The injected clock (the system clock by default). */
   readonly clock: Clock;
-  readonly #context: OperationContext;
-  #closed = false;
+  /** The state this client shares with its handles, `closed` among it. */
+  readonly #state: ClientState;
 
   /** Checks `options` (TypeError / RangeError naming the option). */
   constructor(
@@ -105,38 +65,51 @@ export class OperationsApi {
     clock: Clock,
     options: OperationsApiOptions,
   ) {
-    checkCallOptions(options.callDefaults, 'callDefaults');
-    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    checkClientOptions(options);
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
-    this.#context = createContext(transport, registry, clock, options);
+    this.#state = new ClientState(transport, registry, clock, options);
   }
 
   /**
-   * A handle on an operation, from its name or a snapshot (e.g. what a GAPIC method
-   * returned, decoded or in proto3 JSON). Makes no RPC. `types` declares the response and
-   * metadata types.
+   * A handle on an operation, from its name or a snapshot: what a GAPIC method returned
+   * (a grpc-js/proto-loader or protobufjs `IOperation` snapshot, a google-gax `Operation`
+   * or its `latestResponse`), or proto3 JSON. Makes no RPC. `types` declares the response
+   * and metadata types and the handle's default polling. Throws TypeError saying what
+   * `from` is when it is not an operation, and for a bad `types.polling` value (naming it).
    */
-  operation<R = unknown, M = unknown>(
-    from: string | RawOperation | OperationJson,
+  operation<R = unknown, M = unknown>(from: OperationInput, types?: OperationTypes<M>): Operation<R, M> {
+    const raw = toRawOperation(from, this.registry);
+    if (types?.polling !== undefined) resolvePolling(types.polling);
+    return new Operation<R, M>(this.#state, raw, types);
+  }
+
+  /**
+   * Wraps a method that starts an operation, so that calling it returns a typed handle:
+   * a grpc-js unary stub method of any grpc-js copy (bound; `(req, metadata, options, cb)`
+   * or `(req, cb)`), a google-gax GAPIC method, or any `(req) => Promise<snapshot>` (see
+   * gapic.ts). The wrapped function rejects with RpcError when the call fails, TypeError
+   * when the method misbehaves (throws, returns or calls back with something that is not
+   * an operation, calls back twice), and the signal's reason on abort. Polls of the handle
+   * use this client's retry policy and headers, never the start call's; `types.polling`
+   * is the handle's default polling.
+   */
+  wrap<Req, R = unknown, M = unknown>(
+    method: (request: Req, callback: UnaryCallback) => unknown,
     types?: OperationTypes<M>,
-  ): Operation<R, M> {
-    return new Operation<R, M>(this.#context, toRawOperation(from, this.registry), types);
-  }
-
-  /**
-   * Wraps a method that starts an operation (a grpc-js unary method, bound, or any
-   * `(req) => Promise<RawOperation>`), so that calling it returns a typed handle. Polls of
-   * the handle use this client's retry policy and headers, never the start call's.
-   */
+  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>>;
+  wrap<Req, R = unknown, M = unknown>(
+    method: StartMethod<Req>,
+    types?: OperationTypes<M>,
+  ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>>;
   wrap<Req, R = unknown, M = unknown>(
     method: StartMethod<Req>,
     types?: OperationTypes<M>,
   ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
     if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
     return async (request, options) => {
-      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry);
+      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry, types);
       return this.operation<R, M>(raw, types);
     };
   }
@@ -150,9 +123,16 @@ export class OperationsApi {
     });
   }
 
-  /** GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for an unknown name). */
+  /**
+   * GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for
+   * an unknown name; INTERNAL, naming both, when the server answers for another name).
+   */
   async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
-    return this.transport.get(checkName(name), this.#call(options));
+    return checkSnapshotName(
+      await this.transport.get(checkName(name), this.#call(options)),
+      name,
+      'GetOperation',
+    );
   }
 
   /**
@@ -169,7 +149,11 @@ export class OperationsApi {
     const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
     const { wait } = this.transport;
     if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
-    return wait.call(this.transport, name, timeoutMs, this.#call(options));
+    return checkSnapshotName(
+      await wait.call(this.transport, name, timeoutMs, this.#call(options)),
+      name,
+      'WaitOperation',
+    );
   }
 
   /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
@@ -177,29 +161,22 @@ export class OperationsApi {
     request: ListOperationsRequest = {},
     options?: CallOptions,
   ): Promise<ListOperationsPage> {
-    if (request.pageSize !== undefined) checkMs(request.pageSize, 'pageSize');
+    if (request.pageSize !== undefined) checkPageSize(request.pageSize);
     return this.transport.list(request, this.#call(options));
   }
 
   /**
-   * Every operation of the collection, following page tokens. Stops with an Error if the
-   * server repeats a page token (which would otherwise loop forever).
+   * Every operation of the collection, following page tokens, up to `options.limit`.
+   * Throws TypeError / RangeError for bad options before any RPC. Stops with RpcError
+   * INTERNAL when the server repeats a page token, or sends `maxEmptyPages` empty pages in
+   * a row with new tokens (either would otherwise loop forever); with the signal's reason
+   * once `options.signal` aborts, before the next operation or page.
    */
   async *listAllOperations(
     request: ListOperationsRequest = {},
-    options?: CallOptions,
+    options: ListAllOptions = {},
   ): AsyncGenerator<RawOperation> {
-    const seen = new Set<string>();
-    let pageToken = request.pageToken ?? '';
-    do {
-      const page = await this.listOperations({ ...request, pageToken }, options);
-      yield* page.operations;
-      if (page.nextPageToken !== '' && seen.has(page.nextPageToken)) {
-        throw new Error(`ListOperations returned page token ${JSON.stringify(page.nextPageToken)} twice`);
-      }
-      seen.add(page.nextPageToken);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
+    yield* listAll((page, call) => this.listOperations(page, call), request, options);
   }
 
   /** CancelOperation: asks the server to cancel. The operation is done (CANCELLED) only once the server says so. */
@@ -218,22 +195,20 @@ export class OperationsApi {
    * releases what the client opened (`onClose`). Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#context.hub.close(new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close'));
-    this.onClose();
+    const error = new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close');
+    if (this.#state.close(error)) this.onClose();
   }
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#state.closed;
   }
 
   /** Releases the transport's resources; called once, by the first `close()`. */
   protected onClose(): void {}
 
   #call(options: CallOptions | undefined): CallOptions {
-    this.#context.hub.assertOpen();
+    this.#state.assertOpen();
     return checkCallOptions(options);
   }
 }

@@ -15,24 +15,22 @@
 import { RpcError } from '../errors.js';
 import { Code, codeFromHttpStatus } from '../proto/code.js';
 import { holdValue } from '../proto/held-any.js';
+import { isObject } from '../proto/is-object.js';
 import { anyFromJson, type JsonAny } from '../proto/json.js';
 import { createRegistry, type Registry, TYPE_URL_PREFIX } from '../proto/registry.js';
 import type { RawOperation, RawStatus } from '../proto/types.js';
-import { attemptSignal } from '../transport/attempt-signal.js';
-import {
-  type CallOptions,
-  DEFAULT_RETRY,
-  DEFAULT_RPC_TIMEOUT_MS,
-  type ListOperationsPage,
-  type OperationsTransport,
+import { runAttempt } from '../transport/attempt-signal.js';
+import { CallPipeline } from '../transport/call-pipeline.js';
+import type {
+  CallOptions,
+  ListOperationsPage,
+  OperationsTransport,
 } from '../transport/operations-transport.js';
-import { type Attempt, withRetry } from '../transport/retry.js';
 import { checkName } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
 import { type Clock, systemClock } from '../wait/clock.js';
-import { Deadline } from '../wait/deadline.js';
-import { abortReason, raceAbort } from '../wait/signals.js';
-import { checkCallOptions, createContext } from './client-core.js';
+import { checkCallOptions } from './client-core.js';
+import type { BaseClientOptions } from './client-options.js';
+import { ClientState } from './client-state.js';
 import { Operation } from './operation.js';
 
 /** The type URL of held metadata and response values (not a registered type: only the handle reads them). */
@@ -47,12 +45,15 @@ export interface CustomOperationError {
   readonly code?: number;
   /** An HTTP status (e.g. Compute's `httpErrorStatusCode`): 404 → NOT_FOUND, 503 → UNAVAILABLE, … */
   readonly httpStatus?: number;
+  /** The error message (the OperationError's `rawMessage`). */
   readonly message: string;
+  /** `google.rpc.Status`-style details, decoded or converted through the registry; none is dropped. */
   readonly details?: readonly CustomErrorDetail[];
 }
 
 /** What `refresh` and `cancel` are given: aborted when the call is abandoned (wait aborted, per-call timeout). */
 export interface RefreshOptions {
+  /** Aborted when the call is abandoned; pass it on to the fetch or RPC the refresh makes. */
   readonly signal: AbortSignal;
 }
 
@@ -80,20 +81,14 @@ export interface CustomOperationSpec<Raw, R = unknown, M = unknown> {
   readonly initial?: Raw;
 }
 
-/** How the handle polls, retries and reads progress. */
-export interface CreateOperationOptions<M = unknown> {
-  /** Decodes JSON-Any error details (default `createRegistry()`). */
-  readonly registry?: Registry;
-  readonly clock?: Clock;
-  readonly polling?: PollingOptions;
-  /** Per-refresh timeout and retry (default 60 s and DEFAULT_RETRY). */
-  readonly callDefaults?: CallOptions;
+/**
+ * How the handle polls, retries and reads progress: a client's options (the registry
+ * decodes JSON-Any error details; `callDefaults` are per-refresh timeout and retry),
+ * without `maxWaitCalls` (a refresh holds nothing open).
+ */
+export interface CreateOperationOptions<M = unknown> extends Omit<BaseClientOptions, 'maxWaitCalls'> {
   /** Reads a 0..100 percentage from the metadata (default: well-known fields such as `progress`). */
   readonly progress?: (metadata: M) => number | undefined;
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null;
 }
 
 /** The google.rpc.Status of a custom error; details held or converted through the registry. */
@@ -117,14 +112,12 @@ function statusOf(error: CustomOperationError, registry: Registry): RawStatus {
 class CustomTransport<Raw, R, M> implements OperationsTransport {
   readonly #spec: CustomOperationSpec<Raw, R, M>;
   readonly #registry: Registry;
-  readonly #clock: Clock;
-  readonly #defaults: CallOptions;
+  readonly #pipeline: CallPipeline;
 
   constructor(spec: CustomOperationSpec<Raw, R, M>, registry: Registry, clock: Clock, defaults: CallOptions) {
     this.#spec = spec;
     this.#registry = registry;
-    this.#clock = clock;
-    this.#defaults = defaults;
+    this.#pipeline = new CallPipeline(clock, defaults);
   }
 
   /** The snapshot of `raw`. Throws what the spec's functions throw. */
@@ -161,41 +154,9 @@ class CustomTransport<Raw, R, M> implements OperationsTransport {
     throw unimplemented('ListOperations', 'a custom operation has no collection to list');
   }
 
-  /** Runs `fn` under the call's deadline, signal and retry policy, like an RPC. */
+  /** Runs `fn` through the call pipeline (defaults, deadline, retry), each attempt abandoned at its deadline or on abort. */
   #call<T>(method: string, fn: (signal: AbortSignal) => Promise<T>, options: CallOptions): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? this.#defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    const retry = options.retry ?? this.#defaults.retry ?? DEFAULT_RETRY;
-    return withRetry(
-      (attempt) => this.#attempt(method, fn, attempt),
-      retry,
-      this.#clock,
-      Deadline.after(this.#clock, timeoutMs),
-      options.signal ?? this.#defaults.signal,
-    );
-  }
-
-  /**
-   * One attempt: `fn` with a signal that aborts at the deadline or with the caller's. It is
-   * abandoned at once when either aborts (the caller's reason, or RpcError
-   * DEADLINE_EXCEEDED), whether or not `fn` honours the signal.
-   */
-  async #attempt<T>(method: string, fn: (signal: AbortSignal) => Promise<T>, attempt: Attempt): Promise<T> {
-    const caller = attempt.signal;
-    if (caller?.aborted) throw abortReason(caller);
-    const linked = attemptSignal(caller, attempt.deadline.remainingMs());
-    try {
-      return await raceAbort(
-        Promise.resolve().then(() => fn(linked.signal)),
-        linked.signal,
-      );
-    } catch (error) {
-      if (caller?.aborted) throw abortReason(caller);
-      if (linked.timedOut())
-        throw new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded', [], method, error);
-      throw error;
-    } finally {
-      linked.cleanup();
-    }
+    return this.#pipeline.run(options, (attempt) => runAttempt(method, attempt, fn));
   }
 }
 
@@ -228,7 +189,7 @@ export function createOperation<R = unknown, M = unknown, Raw = unknown>(
   const registry = options.registry ?? createRegistry();
   const clock = options.clock ?? systemClock;
   const transport = new CustomTransport(spec, registry, clock, callDefaults);
-  const context = createContext(transport, registry, clock, {
+  const context = new ClientState(transport, registry, clock, {
     callDefaults,
     ...(options.polling === undefined ? {} : { polling: options.polling }),
   });

@@ -4,46 +4,36 @@
  * the grpc-js channel.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createRegistry, type Registry } from '../proto/registry.js';
+import { createRegistry } from '../proto/registry.js';
 import { GrpcTransport } from '../transport/grpc.js';
-import type { CallOptions } from '../transport/operations-transport.js';
-import { checkMs } from '../transport/validate.js';
+import { checkChannelCredentials } from '../transport/grpc-interop.js';
+import { checkClientOptions, checkCount } from '../transport/validate.js';
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, WaitConnections } from '../transport/wait-connections.js';
-import type { PollingOptions } from '../wait/backoff.js';
-import { type Clock, systemClock } from '../wait/clock.js';
-import { checkCallOptions, DEFAULT_MAX_WAIT_CALLS, OperationsApi } from './client-core.js';
-
-/** An integer >= 1, else TypeError / RangeError naming `what`. */
-function checkCount(value: unknown, what: string): number {
-  if (typeof value !== 'number') throw new TypeError(`${what} must be a number (got ${typeof value})`);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${what} must be an integer >= 1 (got ${value})`);
-  }
-  return value;
-}
+import { systemClock } from '../wait/clock.js';
+import { DEFAULT_MAX_WAIT_CALLS, OperationsApi } from './client-core.js';
+import type { BaseClientOptions } from './client-options.js';
 
 export {
   checkCallOptions,
-  createContext,
   DEFAULT_MAX_WAIT_CALLS,
   debug,
   toRawOperation,
 } from './client-core.js';
 
-/** How to reach the service and how calls and waits behave by default. */
-export interface OperationsClientOptions {
+/** How to reach the service over gRPC, and how calls and waits behave by default. */
+export interface OperationsClientOptions extends BaseClientOptions {
   /** `'host:port'`. Required unless `channel` is given. */
   address?: string;
-  /** Share an existing channel (e.g. a GAPIC client's `getChannel()`); `close()` then leaves it open. */
-  channel?: ReturnType<grpc.Client['getChannel']>;
+  /**
+   * Share an existing channel (e.g. a GAPIC client's `getChannel()`); `close()` then
+   * leaves it open. A channel of another grpc-js copy works too: this is the way to use
+   * an application's own grpc-js when two copies are installed.
+   */
+  channel?: grpc.Channel | ChannelOfAnyCopy;
   /** Default: TLS with the system roots. Pass `grpc.credentials.createInsecure()` for plaintext. */
   credentials?: grpc.ChannelCredentials;
+  /** grpc-js channel options of the channel this client opens (ignored with `channel`). */
   channelOptions?: grpc.ChannelOptions;
-  registry?: Registry;
-  /** Per-RPC defaults: timeout, retry, headers. */
-  callDefaults?: CallOptions;
-  /** Defaults for `wait()` polling. */
-  polling?: PollingOptions;
   /**
    * WaitOperation calls open at once; waiters beyond poll with GetOperation. On a shared
    * `channel` default 64 (below the common 100-stream limit, so the channel's other RPCs
@@ -57,8 +47,6 @@ export interface OperationsClientOptions {
    * wait holds them. Ignored with a shared `channel`, which carries every call itself.
    */
   maxWaitCallsPerConnection?: number;
-  /** Injectable time, for tests. */
-  clock?: Clock;
 }
 
 /**
@@ -68,22 +56,36 @@ export interface OperationsClientOptions {
  */
 export const DEFAULT_MAX_WAIT_CALLS_OWNED = 10_000;
 
+/** A grpc-js Channel of any copy, as far as a grpc-js Client uses it (the types of two copies differ nominally). */
+export interface ChannelOfAnyCopy {
+  getTarget(): string;
+  close(): void;
+  getConnectivityState(tryToConnect: boolean): number;
+  watchConnectivityState(
+    currentState: never,
+    deadline: Date | number,
+    callback: (error?: Error) => void,
+  ): void;
+  createCall(...args: never[]): unknown;
+}
+
 /** Makes the grpc-js client: on its own channel, or on a shared one. Throws TypeError without address or channel. */
 function grpcClientOf(options: OperationsClientOptions): grpc.Client {
   const { address, channel } = options;
   if (channel !== undefined) {
     return new grpc.Client(channel.getTarget(), grpc.credentials.createInsecure(), {
-      channelOverride: channel,
+      // Used through the methods ChannelOfAnyCopy lists, which every grpc-js 1.x channel has.
+      channelOverride: channel as grpc.Channel,
     });
   }
   if (typeof address !== 'string' || address === '') {
     throw new TypeError('OperationsClient needs an address ("host:port") or a channel');
   }
-  return new grpc.Client(
-    address,
-    options.credentials ?? grpc.credentials.createSsl(),
-    options.channelOptions,
-  );
+  const credentials =
+    options.credentials === undefined
+      ? grpc.credentials.createSsl()
+      : checkChannelCredentials(options.credentials, 'OperationsClient options.credentials');
+  return new grpc.Client(address, credentials, options.channelOptions);
 }
 
 /** The google.longrunning.Operations service over gRPC. */
@@ -93,13 +95,12 @@ export class OperationsClient extends OperationsApi {
   readonly #waitConnections: WaitConnections | undefined;
 
   constructor(options: OperationsClientOptions) {
-    // Checked before the channel is made, so that bad options leave nothing open.
-    checkCallOptions(options.callDefaults, 'callDefaults');
-    if (options.maxWaitCalls !== undefined) checkMs(options.maxWaitCalls, 'maxWaitCalls');
+    // The same check OperationsApi makes, made first so that bad options open no channel.
+    checkClientOptions(options);
     const perConnection =
       options.maxWaitCallsPerConnection === undefined
         ? DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION
-        : checkCount(options.maxWaitCallsPerConnection, 'maxWaitCallsPerConnection');
+        : checkCount(options.maxWaitCallsPerConnection, 'maxWaitCallsPerConnection', 1);
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
     const grpcClient = grpcClientOf(options);
@@ -107,6 +108,7 @@ export class OperationsClient extends OperationsApi {
     const waitConnections = owned
       ? new WaitConnections({
           target: grpcClient.getChannel().getTarget(),
+          // Checked by grpcClientOf.
           credentials: options.credentials ?? grpc.credentials.createSsl(),
           ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
           perConnection,

@@ -2,22 +2,25 @@
  * The Operation handle. One private field holds the latest raw snapshot; `done`,
  * `metadata`, `response`, `error` and `progress` are derived from it (and cached per
  * snapshot). A failed poll leaves it unchanged; a done operation is never fetched again.
+ * Waits hand snapshots back through a callback and the handle writes `#raw` itself (the
+ * waiting is in wait/waiter.ts). Longer than ~250 lines: the class is the public surface
+ * of an operation and reads best whole (Go keeps its handle in one file too).
  */
 
 import { OperationError, OperationStateError } from '../errors.js';
 import { Code } from '../proto/code.js';
 import { unpackAs } from '../proto/registry.js';
-import type { Any, RawOperation } from '../proto/types.js';
+import type { RawOperation } from '../proto/types.js';
 import type { CallOptions } from '../transport/operations-transport.js';
 import { checkCallOptions } from '../transport/validate.js';
-import type { PollingOptions } from '../wait/backoff.js';
-import type { WaitStrategy } from '../wait/operation-poller.js';
-import { linkSignals } from '../wait/signals.js';
-import { type FollowTarget, follow, type OperationContext } from '../wait/waiter.js';
+import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
+import { abortReason, linkSignals } from '../wait/signals.js';
+import { checkSnapshotName } from '../wait/snapshot-name.js';
+import { type BaseWaitOptions, waitUntilDone } from '../wait/waiter.js';
+import type { ClientState } from './client-state.js';
+import { jsonView, type OperationJsonView, resultOf } from './operation-view.js';
 import { progressOf } from './progress.js';
 import { encodeResumeToken } from './resume-token.js';
-
-export type { OperationContext } from '../wait/waiter.js';
 
 /** The declared types of an operation, and an optional way to read its progress. */
 export interface OperationTypes<M = unknown> {
@@ -27,26 +30,32 @@ export interface OperationTypes<M = unknown> {
   metadataType?: string;
   /** Reads a 0..100 percentage from the unpacked metadata (default: well-known field names). */
   progress?: (metadata: M) => number | undefined;
+  /**
+   * This method's own polling schedule (as GAPIC service configs give each LRO method
+   * one): the defaults of the handle's `wait()` and `watch()`, over the client's
+   * `polling`; a wait's own `polling` keys win over these.
+   */
+  polling?: PollingOptions;
 }
 
-/** Options of `wait()` and `watch()`. */
-export interface WaitOptions<R = unknown, M = unknown> extends Omit<CallOptions, 'timeoutMs'> {
-  /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
-  timeoutMs?: number;
-  polling?: PollingOptions;
-  /** Default 'auto': WaitOperation where the server has it, GetOperation with backoff where not. */
-  strategy?: WaitStrategy;
+/** Options of `wait()` and `watch()`: those of every wait, and a progress callback typed by the handle. */
+export interface WaitOptions<R = unknown, M = unknown> extends BaseWaitOptions {
   /** Called once per snapshot whose metadata bytes or done flag changed. A throw rejects the wait. */
   onProgress?: (op: Operation<R, M>) => void;
-  /** When the signal aborts, also send CancelOperation (default false: stop waiting only). */
-  cancelOnAbort?: boolean;
+}
+
+/** Throws TypeError when `onProgress` is given and is not a function. */
+function checkOnProgress(onProgress: unknown): void {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError('onProgress must be a function');
+  }
 }
 
 type Memo = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** A google.longrunning.Operation with typed `R` response and `M` metadata. */
 export class Operation<R = unknown, M = unknown> {
-  readonly #ctx: OperationContext;
+  readonly #ctx: ClientState;
   readonly #types: OperationTypes<M>;
   /** The latest snapshot: the single source of truth. */
   #raw: RawOperation;
@@ -54,22 +63,17 @@ export class Operation<R = unknown, M = unknown> {
   #memoOf: RawOperation | undefined;
   #memo = new Map<string, Memo>();
 
-  /** How `follow` reads and records this handle's snapshot. */
-  readonly #target: FollowTarget = {
-    current: () => this.#raw,
-    update: (raw) => {
-      this.#raw = raw;
-    },
-    progress: () => this.progress,
-  };
-
-  /** Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly. */
-  constructor(ctx: OperationContext, raw: RawOperation, types: OperationTypes<M> = {}) {
+  /**
+   * Handles are made by a client (`operation`, `wrap`, `resume`); this is not meant to be called directly.
+   * @internal
+   */
+  constructor(ctx: ClientState, raw: RawOperation, types: OperationTypes<M> = {}) {
     this.#ctx = ctx;
     this.#raw = raw;
     this.#types = types;
   }
 
+  /** The operation's full name, e.g. `operations/abc123`. */
   get name(): string {
     return this.#raw.name;
   }
@@ -79,6 +83,7 @@ export class Operation<R = unknown, M = unknown> {
     return this.name.slice(this.name.lastIndexOf('/') + 1);
   }
 
+  /** True once the server reported the operation finished; a done handle never polls again. */
   get done(): boolean {
     return this.#raw.done;
   }
@@ -98,20 +103,22 @@ export class Operation<R = unknown, M = unknown> {
   /** The unpacked response when done and succeeded; throws like `metadata` when it cannot be unpacked. */
   get response(): R | undefined {
     const any = this.#raw.response;
-    if (!this.done || any == null) return undefined;
+    if (!this.done || any == null || resultOf(this.#raw) !== 'response') return undefined;
     return this.#derive('response', () => unpackAs<R>(this.#ctx.registry, any, this.#types.responseType));
   }
 
   /** The error when done and failed (a non-zero status code). */
   get error(): OperationError | undefined {
     const status = this.#raw.error;
-    if (!this.done || status == null || status.code === Code.OK) return undefined;
+    if (!this.done || status == null || status.code === Code.OK || resultOf(this.#raw) !== 'error') {
+      return undefined;
+    }
     return this.#derive('error', () => OperationError.fromStatus(status, this.#ctx.registry, this.#raw));
   }
 
   /** True when done with code CANCELLED. */
   get cancelled(): boolean {
-    return this.done && this.#raw.error?.code === Code.CANCELLED;
+    return this.done && resultOf(this.#raw) === 'error' && this.#raw.error?.code === Code.CANCELLED;
   }
 
   /** 0..100 from the `progress` type option or the metadata's well-known fields; undefined (never a throw) when unknown. */
@@ -127,54 +134,79 @@ export class Operation<R = unknown, M = unknown> {
     }
   }
 
-  /** Fetches the latest state with one GetOperation, unless done. On failure the handle is unchanged. */
+  /**
+   * Fetches the latest state with one GetOperation, unless done. On failure the handle is
+   * unchanged; a snapshot of another name (or none) is RpcError INTERNAL naming both.
+   */
   async poll(options: CallOptions = {}): Promise<this> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     checkCallOptions(options);
     if (this.done) return this;
-    this.#raw = await this.#ctx.transport.get(this.name, options);
+    this.#raw = checkSnapshotName(
+      await this.#ctx.transport.get(this.name, options),
+      this.name,
+      'GetOperation',
+    );
     return this;
   }
 
   /**
    * Waits until done and resolves the response. Rejects with OperationError (done with an
    * error), OperationStateError (done with neither), TimeoutError, RpcError (a poll failed
-   * with a non-retryable code), the signal's reason on abort, or what `onProgress` threw.
-   * The handle stays usable after any of these.
+   * with a non-retryable code, or kept failing for `polling.failureBudgetMs`), the signal's
+   * reason on abort, or what `onProgress` or `onRetry` threw. The handle stays usable after
+   * any of these.
    */
   async wait(options: WaitOptions<R, M> = {}): Promise<R> {
     const { onProgress } = options;
-    const raw = await follow(
-      this.#ctx,
-      this.#target,
-      options,
-      onProgress === undefined ? undefined : () => onProgress(this),
-    );
-    this.#raw = raw;
+    checkOnProgress(onProgress);
+    await waitUntilDone(this.#ctx, this.#raw, this.#withTypePolling(options), {
+      wantsUpdates: onProgress !== undefined,
+      onSnapshot: (raw, changed) => {
+        this.#raw = raw;
+        if (changed) onProgress?.(this);
+      },
+      progress: () => this.progress,
+    });
     return this.#settle();
   }
 
   /**
    * Yields a snapshot handle each time metadata or `done` changes; the last one is done
-   * (check its `error`). Throws what `wait()` would throw other than the operation's own
-   * error. Breaking out of the loop stops polling.
+   * (check its `error`). A consumer slower than the changes sees the latest snapshot only
+   * (the ones in between are skipped, never queued). Throws what `wait()` would throw
+   * other than the operation's own error; after an abort, the next `next()` throws the
+   * signal's reason. Breaking out of the loop stops polling.
    */
   async *watch(options: WaitOptions<R, M> = {}): AsyncGenerator<Operation<R, M>, void, undefined> {
     if (this.done) {
       yield this.#snapshot(this.#raw);
       return;
     }
-    const queue: RawOperation[] = [];
+    const { onProgress, signal } = options;
+    checkOnProgress(onProgress);
+    /** The latest changed snapshot not yet yielded. */
+    let unseen: RawOperation | undefined;
     let wake: (() => void) | undefined;
     let outcome: { error?: unknown } | undefined;
     const stop = new AbortController();
-    const linked = linkSignals(options.signal, stop.signal);
-    const { onProgress } = options;
-    const following = follow(this.#ctx, this.#target, { ...options, signal: linked.signal }, (raw) => {
-      queue.push(raw);
-      onProgress?.(this);
-      wake?.();
-    }).then(
+    const linked = linkSignals(signal, stop.signal);
+    const waiting = waitUntilDone(
+      this.#ctx,
+      this.#raw,
+      { ...this.#withTypePolling(options), signal: linked.signal },
+      {
+        wantsUpdates: true,
+        onSnapshot: (raw, changed) => {
+          this.#raw = raw;
+          if (!changed) return;
+          unseen = raw;
+          onProgress?.(this);
+          wake?.();
+        },
+        progress: () => this.progress,
+      },
+    ).then(
       () => {
         outcome = {};
       },
@@ -182,10 +214,16 @@ export class Operation<R = unknown, M = unknown> {
         outcome = { error };
       },
     );
-    void following.finally(() => wake?.());
+    void waiting.finally(() => wake?.());
     try {
       for (;;) {
-        for (let raw = queue.shift(); raw !== undefined; raw = queue.shift()) yield this.#snapshot(raw);
+        if (signal?.aborted) throw abortReason(signal);
+        if (unseen !== undefined) {
+          const raw = unseen;
+          unseen = undefined;
+          yield this.#snapshot(raw);
+          continue;
+        }
         if (outcome !== undefined) {
           if ('error' in outcome) throw outcome.error;
           return;
@@ -203,13 +241,13 @@ export class Operation<R = unknown, M = unknown> {
 
   /** CancelOperation. Waits go on until the server reports the operation done (CANCELLED). */
   async cancel(options: CallOptions = {}): Promise<void> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     await this.#ctx.transport.cancel(this.name, checkCallOptions(options));
   }
 
   /** DeleteOperation: the server forgets the operation. */
   async delete(options: CallOptions = {}): Promise<void> {
-    this.#ctx.hub.assertOpen();
+    this.#ctx.assertOpen();
     await this.#ctx.transport.delete(this.name, checkCallOptions(options));
   }
 
@@ -219,37 +257,20 @@ export class Operation<R = unknown, M = unknown> {
   }
 
   /** A JSON-friendly view. Values that cannot be unpacked appear as `{ '@type', '@error' }`; this never throws. */
-  toJSON(): { name: string; done: boolean; metadata?: unknown; response?: unknown; error?: unknown } {
-    const view = (any: Any | null | undefined, read: () => unknown): unknown => {
-      if (any == null) return undefined;
-      try {
-        return read();
-      } catch (e) {
-        return { '@type': any.type_url, '@error': e instanceof Error ? e.message : String(e) };
-      }
-    };
-    const error = this.error;
+  toJSON(): OperationJsonView {
+    return jsonView(this, resultOf(this.#raw) === 'response');
+  }
+
+  /**
+   * `options` with the declared per-method `types.polling` under the wait's own `polling`
+   * (each key the wait sets wins) and over the client's. Throws like `wait()` for a bad value.
+   */
+  #withTypePolling(options: WaitOptions<R, M>): WaitOptions<R, M> {
+    const declared = this.#types.polling;
+    if (declared === undefined) return options;
     return {
-      name: this.name,
-      done: this.done,
-      ...(this.#raw.metadata == null ? {} : { metadata: view(this.#raw.metadata, () => this.metadata) }),
-      ...(this.done && this.#raw.response != null
-        ? { response: view(this.#raw.response, () => this.response) }
-        : {}),
-      ...(error === undefined
-        ? {}
-        : {
-            error: {
-              code: error.code,
-              codeName: error.codeName,
-              message: error.rawMessage,
-              details: error.details.map((d) =>
-                d.value === undefined
-                  ? { typeName: d.typeName, bytes: Buffer.from(d.bytes ?? []).toString('base64') }
-                  : { typeName: d.typeName, value: d.value },
-              ),
-            },
-          }),
+      ...options,
+      polling: resolvePolling(options.polling, resolvePolling(declared, this.#ctx.polling)),
     };
   }
 
@@ -257,7 +278,7 @@ export class Operation<R = unknown, M = unknown> {
   #settle(): R {
     const raw = this.#raw;
     const status = raw.error;
-    if (status != null) {
+    if (status != null && resultOf(raw) === 'error') {
       if (status.code === Code.OK) {
         throw new OperationStateError(
           raw,
@@ -266,7 +287,8 @@ export class Operation<R = unknown, M = unknown> {
       }
       throw OperationError.fromStatus(status, this.#ctx.registry, raw);
     }
-    if (raw.response == null) throw new OperationStateError(raw, 'done with neither a response nor an error');
+    if (raw.response == null || resultOf(raw) !== 'response')
+      throw new OperationStateError(raw, 'done with neither a response nor an error');
     return this.response as R;
   }
 

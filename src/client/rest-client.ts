@@ -4,15 +4,16 @@
  * Operation handles as the gRPC `OperationsClient`.
  */
 
-import { createRegistry, type Registry } from '../proto/registry.js';
-import type { CallOptions } from '../transport/operations-transport.js';
-import { type HttpRules, RestTransport } from '../transport/rest.js';
-import type { PollingOptions } from '../wait/backoff.js';
-import { type Clock, systemClock } from '../wait/clock.js';
+import { createRegistry } from '../proto/registry.js';
+import type { HttpRules } from '../transport/http-rule.js';
+import { RestTransport } from '../transport/rest.js';
+import { checkClientOptions } from '../transport/validate.js';
+import { systemClock } from '../wait/clock.js';
 import { OperationsApi } from './client-core.js';
+import type { BaseClientOptions } from './client-options.js';
 
 /** Where the service is, how to authenticate, and how calls and waits behave by default. */
-export interface OperationsRestClientOptions {
+export interface OperationsRestClientOptions extends BaseClientOptions {
   /** `'https://host'` (or with a path prefix); the rules' paths are appended. */
   baseUrl: string;
   /** Per-method HTTP rules; default operations.proto's (`GET /v1/{name=operations/**}`, …), no WaitOperation. */
@@ -23,17 +24,16 @@ export interface OperationsRestClientOptions {
   token?: () => Promise<string>;
   /** Sent with every request. */
   headers?: Record<string, string>;
-  registry?: Registry;
-  /** Per-RPC defaults: timeout, retry, headers. */
-  callDefaults?: CallOptions;
-  /** Defaults for `wait()` polling. */
-  polling?: PollingOptions;
-  /** Waiting calls open at once when a `wait` rule is given (default 64). */
-  maxWaitCalls?: number;
-  /** Injectable time, for tests. */
-  clock?: Clock;
   /** The fetch implementation (default Node's global `fetch`). */
   fetch?: typeof fetch;
+  /**
+   * Redirects: `'error'` (default) fails the call with RpcError FAILED_PRECONDITION naming
+   * the status and the target host, sending nothing there; `'same-origin'` follows them
+   * within the base URL's origin only (never to another host, never https → http).
+   */
+  redirects?: 'error' | 'same-origin';
+  /** The largest response body read, in bytes (default 16 MB); a larger one is RpcError RESOURCE_EXHAUSTED, not retried. */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -48,6 +48,7 @@ export class OperationsRestClient extends OperationsApi {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('OperationsRestClient needs options with a baseUrl');
     }
+    checkClientOptions(options);
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
     const transport = new RestTransport({
@@ -60,6 +61,8 @@ export class OperationsRestClient extends OperationsApi {
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.callDefaults === undefined ? {} : { callDefaults: options.callDefaults }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.redirects === undefined ? {} : { redirects: options.redirects }),
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     });
     super(transport, registry, clock, options);
   }

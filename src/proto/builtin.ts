@@ -4,6 +4,11 @@
  * conventions (so decoded messages match the generated `__Output` types).
  */
 import type * as grpc from '@grpc/grpc-js';
+// protobufjs is CommonJS: under ESM only its default export exists at run time, so values
+// (classes, Root.fromJSON) come from the default import. Types come from named type-only
+// imports, the only protobufjs import the emitted .d.ts keeps: a default import there fails
+// to compile for CommonJS consumers without esModuleInterop (TS1192).
+import type { BufferReader, IConversionOptions, Message, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { descriptor } from '../generated/descriptor.js';
 
@@ -12,21 +17,21 @@ import { descriptor } from '../generated/descriptor.js';
  * fields, 64-bit integers and enums as strings, defaults filled in, the name of the set
  * field of each oneof, bytes as Buffer.
  */
-export const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = Object.freeze({
+export const TO_OBJECT_OPTIONS: IConversionOptions = Object.freeze({
   longs: String,
   enums: String,
   defaults: true,
   oneofs: true,
 });
 
-let builtin: protobuf.Root | undefined;
+let builtin: Root | undefined;
 
 /**
  * The root of every built-in file (google.longrunning, google.rpc, google.api, the
  * well-known types and the demo protos). Parsed on first use and shared: callers must not
  * add to it.
  */
-export function builtinRoot(): protobuf.Root {
+export function builtinRoot(): Root {
   if (builtin === undefined) {
     builtin = protobuf.Root.fromJSON(descriptor);
     builtin.resolveAll();
@@ -34,13 +39,72 @@ export function builtinRoot(): protobuf.Root {
   return builtin;
 }
 
-/** Decodes `bytes` as `type` into the `__Output` shape. Throws what protobufjs throws. */
-export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array): T {
-  return type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS) as T;
+/**
+ * `string()` of the readers `decodeRaw` makes: refuses a string running past the end of
+ * the bytes. protobufjs's own BufferReader clamps such a read to the bytes there are, so
+ * truncated bytes decoded silently (ErrorInfo bytes `0a 05 41` gave `{ reason: 'A' }`);
+ * its other reads (bytes, varints, fixed-width, skips) already throw RangeError.
+ */
+function readCheckedString(this: BufferReader): string {
+  const length = this.uint32();
+  const start = this.pos;
+  const end = start + length;
+  if (end > this.len) {
+    throw new RangeError(
+      `truncated message: a string of ${length} bytes at offset ${start} runs past the end (${this.len} bytes)`,
+    );
+  }
+  this.pos = end;
+  // `buf` is a Buffer: these readers are only made for Buffers. No encoding argument:
+  // Buffer#toString then goes straight to its UTF-8 decoder.
+  return (this.buf as Buffer).toString(undefined, start, end);
+}
+
+/**
+ * The prototype of those readers: a BufferReader with the checked `string()`. Readers are
+ * made with Object.create and their three fields set as the Reader constructor sets them:
+ * measured, a class extending BufferReader made unpacking 1.5 to 2.5 times slower, this
+ * costs nothing over protobufjs's own reader.
+ */
+const checkedReaderPrototype: BufferReader = Object.create(protobuf.BufferReader.prototype, {
+  string: { value: readCheckedString },
+});
+
+/**
+ * Decodes `bytes` as a `type` message (protobufjs's message object, not yet `toObject`ed).
+ * Throws RangeError for truncated bytes, a string cut short included, and what protobufjs
+ * throws for other malformed input.
+ */
+export function decodeRaw(type: Type, bytes: Uint8Array): Message {
+  if (!Buffer.isBuffer(bytes)) return type.decode(bytes); // protobufjs's Uint8Array reader checks strings
+  const reader: BufferReader = Object.create(checkedReaderPrototype);
+  reader.buf = bytes;
+  reader.pos = 0;
+  reader.len = bytes.length;
+  return type.decode(reader);
+}
+
+/**
+ * Decodes `bytes` as `type` into the `__Output` shape. A oneof whose members all came on
+ * the wire keeps only the one that came last (protobuf's rule; `toObject` alone would keep
+ * them all and name the last declared), so e.g. an Operation is never both failed and
+ * successful. Throws like `decodeRaw`.
+ */
+export function decodeMessage<T>(type: Type, bytes: Uint8Array): T {
+  const message = decodeRaw(type, bytes);
+  const object = type.toObject(message, TO_OBJECT_OPTIONS);
+  for (const oneof of type.oneofsArray) {
+    // The decoded message's oneof getter names the member set last on the wire.
+    const last: unknown = Reflect.get(message, oneof.name);
+    if (typeof last !== 'string') continue;
+    for (const field of oneof.fieldsArray) if (field.name !== last) delete object[field.name];
+    object[oneof.name] = last;
+  }
+  return object as T;
 }
 
 /** Encodes a plain object (either field-name style) as `type`. */
-export function encodeMessage(type: protobuf.Type, value: object): Buffer {
+export function encodeMessage(type: Type, value: object): Buffer {
   const bytes = type.encode(type.fromObject(value)).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -49,7 +113,7 @@ export function encodeMessage(type: protobuf.Type, value: object): Buffer {
  * Builds the grpc-js definition of `service` (unary and streaming methods alike), for
  * `new grpc.Client` / `grpc.makeGenericClientConstructor` and `server.addService`.
  */
-export function serviceDefinition(service: protobuf.Service): grpc.ServiceDefinition {
+export function serviceDefinition(service: Service): grpc.ServiceDefinition {
   const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
   const path = service.fullName.replace(/^\./, '');
   for (const method of service.methodsArray) {

@@ -5,22 +5,39 @@
 
 /** The canonical codes, by name. */
 export const Code = Object.freeze({
+  /** Not an error. */
   OK: 0,
+  /** The operation was cancelled, typically by the caller. */
   CANCELLED: 1,
+  /** An unknown error. */
   UNKNOWN: 2,
+  /** The client gave an invalid argument. */
   INVALID_ARGUMENT: 3,
+  /** The deadline passed before the call completed. */
   DEADLINE_EXCEEDED: 4,
+  /** A requested entity was not found. */
   NOT_FOUND: 5,
+  /** The entity a client tried to create already exists. */
   ALREADY_EXISTS: 6,
+  /** The caller may not do this. */
   PERMISSION_DENIED: 7,
+  /** A quota or resource ran out; retried when the error carries `google.rpc.RetryInfo`. */
   RESOURCE_EXHAUSTED: 8,
+  /** The system is not in the state the operation requires. */
   FAILED_PRECONDITION: 9,
+  /** Aborted, typically by a concurrency conflict. */
   ABORTED: 10,
+  /** Past the valid range. */
   OUT_OF_RANGE: 11,
+  /** Not implemented or supported (e.g. a server without WaitOperation). */
   UNIMPLEMENTED: 12,
+  /** An internal error of the server. */
   INTERNAL: 13,
+  /** The service is unavailable for now; retried. */
   UNAVAILABLE: 14,
+  /** Unrecoverable data loss or corruption. */
   DATA_LOSS: 15,
+  /** The request lacks valid credentials. */
   UNAUTHENTICATED: 16,
 } as const);
 

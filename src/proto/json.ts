@@ -17,61 +17,70 @@
  * registry, or no `@type`) or DecodeError (the JSON does not convert, e.g. a nested Any of
  * an unknown type) when it is read.
  */
-import type protobuf from 'protobufjs';
+import type { IConversionOptions, Type } from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
-import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
+import { builtinRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
+import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
 import type { Any, RawOperation, RawStatus } from './types.js';
 import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
 
 /** An Any in proto3 JSON: the type URL and the fields of the message it holds. */
 export interface JsonAny {
+  /** The type URL; the message's fields follow in proto3 JSON. */
   readonly '@type': string;
   readonly [field: string]: unknown;
 }
 
 /** A google.rpc.Status in proto3 JSON. */
 export interface StatusJson {
+  /** The gRPC code (absent means 0, OK). */
   readonly code?: number;
+  /** The developer-facing message. */
   readonly message?: string;
+  /** Error details, each an Any in JSON form. */
   readonly details?: readonly JsonAny[];
 }
 
 /** A google.longrunning.Operation in proto3 JSON, as REST APIs return it. */
 export interface OperationJson {
+  /** The operation's name. */
   readonly name?: string;
+  /** Service-specific progress information. */
   readonly metadata?: JsonAny | null;
+  /** True once finished (absent means false). */
   readonly done?: boolean;
+  /** How it failed, when done with an error. */
   readonly error?: StatusJson | null;
+  /** The result, when done and succeeded. */
   readonly response?: JsonAny | null;
 }
 
 /** A google.longrunning.ListOperationsResponse in proto3 JSON. */
 export interface ListOperationsJson {
+  /** The operations of this page. */
   readonly operations?: readonly OperationJson[];
+  /** The token of the next page; empty or absent on the last. */
   readonly nextPageToken?: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
   readonly unreachable?: readonly string[];
 }
 
 /** protobufjs options for proto3 JSON output; default values are left out, as proto3 JSON printers do. */
-export const JSON_OPTIONS: protobuf.IConversionOptions = Object.freeze({
+export const JSON_OPTIONS: IConversionOptions = Object.freeze({
   json: true,
   longs: String,
   enums: String,
   bytes: String,
 });
 
-function fullName(type: protobuf.Type): string {
+function fullName(type: Type): string {
   return type.fullName.replace(/^\./, '');
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function builtinType(name: string): protobuf.Type {
+function builtinType(name: string): Type {
   return builtinRoot().lookupType(name);
 }
 
@@ -85,7 +94,7 @@ export function anyFromJson(json: unknown, registry: Registry): Any & { value: B
   if (typeUrl === '') {
     return holdFailure('', json, new UnknownTypeError('', 'a JSON Any without "@type" cannot be decoded'));
   }
-  let type: protobuf.Type | undefined;
+  let type: Type | undefined;
   try {
     type = registry.lookup(typeNameOf(typeUrl));
   } catch (error) {
@@ -116,7 +125,7 @@ export function anyToJson(any: Any, registry: Registry): JsonAny {
   if (type === undefined) throw new UnknownTypeError(any.type_url);
   let json: unknown;
   try {
-    json = fromProtoObject(type, type.toObject(type.decode(any.value), JSON_OPTIONS), registry);
+    json = fromProtoObject(type, type.toObject(decodeRaw(type, any.value), JSON_OPTIONS), registry);
   } catch (cause) {
     throw UnknownTypeError.is(cause) || DecodeError.is(cause) ? cause : new DecodeError(any.type_url, cause);
   }
@@ -146,11 +155,13 @@ export function operationFromJson(json: unknown, registry: Registry): RawOperati
   const type = builtinType('google.longrunning.Operation');
   const raw = decodeMessage<RawOperation>(type, encodeMessage(type, envelope));
   raw.metadata = metadata == null ? null : anyFromJson(metadata, registry);
-  if (error != null) {
+  // Both `error` and `response`: the later key wins, as the later field does on the wire.
+  const keys = Object.keys(json);
+  const last = error != null && (response == null || keys.indexOf('error') > keys.indexOf('response'));
+  if (last) {
     raw.error = statusFromJson(error, registry);
     raw.result = 'error';
-  }
-  if (response != null) {
+  } else if (response != null) {
     raw.response = anyFromJson(response, registry);
     raw.result = 'response';
   }

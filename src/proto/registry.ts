@@ -6,6 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+// Values from the default import, types from named type-only imports: see builtin.ts.
+import type { INamespace, ReflectionObject, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
@@ -26,15 +28,15 @@ export interface Registry {
   /** Parses `.proto` files (synchronously) and adds their types. Imports resolve against `includeDirs`, then the built-in protos. */
   addProtoFiles(files: readonly string[], options?: { includeDirs?: readonly string[] }): Registry;
   /** Adds every type of a protobufjs root. Later additions win over earlier ones and the built-ins. */
-  addRoot(root: protobuf.Root): Registry;
+  addRoot(root: Root): Registry;
   /** Adds the types of a protobufjs JSON descriptor. */
-  addJSON(json: protobuf.INamespace): Registry;
+  addJSON(json: INamespace): Registry;
   /** True when `typeName` (fully qualified, no leading dot) names a message type. */
   has(typeName: string): boolean;
   /** The message type named `typeName`, or undefined. */
-  lookup(typeName: string): protobuf.Type | undefined;
+  lookup(typeName: string): Type | undefined;
   /** The service named `serviceName`, or undefined. */
-  lookupService(serviceName: string): protobuf.Service | undefined;
+  lookupService(serviceName: string): Service | undefined;
   /** Encodes `value` as `typeName` into an Any with a `type.googleapis.com/` URL. Throws UnknownTypeError. */
   pack(typeName: string, value: object): Any & { value: Buffer };
   /**
@@ -72,16 +74,39 @@ function readHeld<T>(held: HeldOutcome): T {
   return held.value as T;
 }
 
+/**
+ * The object named `fullName` (fully qualified, leading dot optional) in `root`, found by
+ * walking the nested namespaces one name segment at a time; undefined when absent.
+ * protobufjs's own `lookup` is not used: it also searches relative names (`rpc.Status`
+ * would find `google.rpc.Status`), and on a miss it records the name in a cache on every
+ * namespace it searched, which grew the shared built-in root by about 7 KB per distinct
+ * unknown type URL, for good.
+ */
+function findExact(root: Root, fullName: string): ReflectionObject | undefined {
+  let current: ReflectionObject = root;
+  for (const segment of (fullName.startsWith('.') ? fullName.slice(1) : fullName).split('.')) {
+    const nested = current instanceof protobuf.Namespace ? current.nested : undefined;
+    const next = nested !== undefined && Object.hasOwn(nested, segment) ? nested[segment] : undefined;
+    if (next === undefined) return undefined;
+    current = next;
+  }
+  return current;
+}
+
 class TypeRegistry implements Registry {
   /** Searched first to last: user additions newest first, the built-in root last. */
-  private readonly roots: protobuf.Root[] = [builtinRoot()];
-  /** typeName → type, or null for a name known to be absent. Cleared when roots change. */
-  private readonly cache = new Map<string, protobuf.Type | null>();
+  private readonly roots: Root[] = [builtinRoot()];
+  /**
+   * typeName to type, for names found. Misses are not recorded, so whatever names a server
+   * sends, the cache holds at most one entry per type of the roots (two with a leading-dot
+   * spelling). Cleared when roots change.
+   */
+  private readonly cache = new Map<string, Type>();
   /**
    * Full type URL → type, for URLs seen by `unpack`: skips parsing the URL on the hot path.
    * Holds found types only, at most URL_CACHE_LIMIT entries. Cleared when roots change.
    */
-  private readonly byUrl = new Map<string, protobuf.Type>();
+  private readonly byUrl = new Map<string, Type>();
 
   addProtoFiles(files: readonly string[], options: { includeDirs?: readonly string[] } = {}): Registry {
     const dirs = [...(options.includeDirs ?? []), BUILTIN_PROTO_DIR];
@@ -100,14 +125,14 @@ class TypeRegistry implements Registry {
     return this.addRoot(root);
   }
 
-  addRoot(root: protobuf.Root): Registry {
+  addRoot(root: Root): Registry {
     this.roots.unshift(root);
     this.cache.clear();
     this.byUrl.clear();
     return this;
   }
 
-  addJSON(json: protobuf.INamespace): Registry {
+  addJSON(json: INamespace): Registry {
     const root = protobuf.Root.fromJSON(json);
     root.resolveAll();
     return this.addRoot(root);
@@ -117,27 +142,22 @@ class TypeRegistry implements Registry {
     return this.lookup(typeName) !== undefined;
   }
 
-  lookup(typeName: string): protobuf.Type | undefined {
-    let type = this.cache.get(typeName);
-    if (type === undefined) {
-      type = null;
-      const path = typeName.startsWith('.') ? typeName : `.${typeName}`;
-      for (const root of this.roots) {
-        const found = root.lookup(path, [protobuf.Type]);
-        if (found instanceof protobuf.Type) {
-          type = found;
-          break;
-        }
+  lookup(typeName: string): Type | undefined {
+    const cached = this.cache.get(typeName);
+    if (cached !== undefined) return cached;
+    for (const root of this.roots) {
+      const found = findExact(root, typeName);
+      if (found instanceof protobuf.Type) {
+        this.cache.set(typeName, found);
+        return found;
       }
-      this.cache.set(typeName, type);
     }
-    return type ?? undefined;
+    return undefined;
   }
 
-  lookupService(serviceName: string): protobuf.Service | undefined {
-    const path = serviceName.startsWith('.') ? serviceName : `.${serviceName}`;
+  lookupService(serviceName: string): Service | undefined {
     for (const root of this.roots) {
-      const found = root.lookup(path, [protobuf.Service]);
+      const found = findExact(root, serviceName);
       if (found instanceof protobuf.Service) return found;
     }
     return undefined;
@@ -179,7 +199,7 @@ class TypeRegistry implements Registry {
   }
 
   /** The type a URL names, through the URL cache. Throws UnknownTypeError for a malformed URL. */
-  private typeOfUrl(typeUrl: string): protobuf.Type | undefined {
+  private typeOfUrl(typeUrl: string): Type | undefined {
     let type = this.byUrl.get(typeUrl);
     if (type === undefined) {
       type = this.lookup(typeNameOf(typeUrl));
@@ -191,7 +211,7 @@ class TypeRegistry implements Registry {
     return type;
   }
 
-  private decode<T>(type: protobuf.Type, any: Any): T {
+  private decode<T>(type: Type, any: Any): T {
     try {
       return decodeMessage<T>(type, any.value);
     } catch (cause) {
@@ -208,12 +228,17 @@ export function createRegistry(): Registry {
   return new TypeRegistry();
 }
 
+/** The declared type that means "any type" (22 googleapis LRO methods declare it as metadata_type). */
+const ANY_TYPE = 'google.protobuf.Any';
+
 /**
  * Unpacks `any`, first checking that its type is `expectedType` when one is given. A
- * mismatch is an UnknownTypeError naming both types.
+ * mismatch is an UnknownTypeError naming both types. A declared `google.protobuf.Any`
+ * (with or without a leading dot) means "any type": no check, and the value is unpacked
+ * by the Any's own type URL, so it throws only what `unpack` throws.
  */
 export function unpackAs<T>(registry: Registry, any: Any, expectedType: string | undefined): T {
-  if (expectedType !== undefined) {
+  if (expectedType !== undefined && !isAnyType(expectedType)) {
     const actual = typeNameOf(any.type_url);
     if (actual !== expectedType) {
       throw new UnknownTypeError(
@@ -224,4 +249,8 @@ export function unpackAs<T>(registry: Registry, any: Any, expectedType: string |
     }
   }
   return registry.unpack<T>(any);
+}
+
+function isAnyType(typeName: string): boolean {
+  return typeName === ANY_TYPE || typeName === `.${ANY_TYPE}`;
 }

@@ -21,7 +21,9 @@ export type RawStatus = Status__Output;
  * case (protobufjs treats Any specially).
  */
 export interface Any {
+  /** `type.googleapis.com/<full.type.Name>` (any prefix is accepted; the type name follows the last `/`). */
   type_url: string;
+  /** The message encoded in protobuf binary. */
   value: Uint8Array;
 }
 

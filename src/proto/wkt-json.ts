@@ -7,8 +7,12 @@
  * Both walk the data along the message's fields, so unset fields cost nothing; every
  * other field is left to protobufjs. Malformed values throw TypeError naming the type.
  */
+// Values from the default import, types from named type-only imports: see builtin.ts.
+import type { Type } from 'protobufjs';
 import protobuf from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
+import { decodeRaw } from './builtin.js';
+import { isObject } from './is-object.js';
 import type { Registry } from './registry.js';
 import { typeNameOf } from './registry.js';
 
@@ -18,12 +22,8 @@ const WRAPPERS = new Set(
   ),
 );
 
-function nameOf(type: protobuf.Type): string {
+function nameOf(type: Type): string {
   return type.fullName.replace(/^\./, '');
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function bad(type: string, value: unknown): TypeError {
@@ -139,7 +139,7 @@ function anyFromObject(object: unknown, registry: Registry): unknown {
   if (!isObject(object)) return object;
   let typeUrl: string;
   let fields: Record<string, unknown>;
-  let type: protobuf.Type | undefined;
+  let type: Type | undefined;
   if (typeof object['@type'] === 'string') {
     const { '@type': url, ...rest } = object;
     typeUrl = url;
@@ -152,7 +152,12 @@ function anyFromObject(object: unknown, registry: Registry): unknown {
     if (type === undefined) throw new UnknownTypeError(typeUrl);
     try {
       const bytes = Buffer.from(typeof object.value === 'string' ? object.value : '', 'base64');
-      fields = type.toObject(type.decode(bytes), { json: true, longs: String, enums: String, bytes: String });
+      fields = type.toObject(decodeRaw(type, bytes), {
+        json: true,
+        longs: String,
+        enums: String,
+        bytes: String,
+      });
     } catch (cause) {
       throw new DecodeError(typeUrl, cause);
     }
@@ -179,7 +184,7 @@ export function isSpecial(typeName: string): boolean {
 }
 
 /** Rewrites proto3 JSON of `type` into the object form `type.fromObject` accepts. */
-export function toProtoObject(type: protobuf.Type, json: unknown, registry: Registry): unknown {
+export function toProtoObject(type: Type, json: unknown, registry: Registry): unknown {
   const name = nameOf(type);
   if (WRAPPERS.has(name)) return { value: json };
   switch (name) {
@@ -220,18 +225,14 @@ export function toProtoObject(type: protobuf.Type, json: unknown, registry: Regi
 }
 
 /** Like `toProtoObject` for a whole message: throws TypeError when the result is not an object. */
-export function toProtoMessage(
-  type: protobuf.Type,
-  json: unknown,
-  registry: Registry,
-): Record<string, unknown> {
+export function toProtoMessage(type: Type, json: unknown, registry: Registry): Record<string, unknown> {
   const object = toProtoObject(type, json, registry);
   if (!isObject(object)) throw bad(nameOf(type), json);
   return object;
 }
 
 /** Rewrites protobufjs's JSON output (`toObject` with `json: true`) of `type` into proto3 JSON. */
-export function fromProtoObject(type: protobuf.Type, object: unknown, registry: Registry): unknown {
+export function fromProtoObject(type: Type, object: unknown, registry: Registry): unknown {
   const name = nameOf(type);
   if (WRAPPERS.has(name)) return isObject(object) ? object.value : object;
   switch (name) {

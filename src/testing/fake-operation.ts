@@ -10,8 +10,11 @@ import type { TimerSet } from './timer-set.js';
 
 /** How an operation fails: a non-zero code, a message and optional details. */
 export interface FailWith {
+  /** A non-zero gRPC code. */
   readonly code: number;
+  /** The status message. */
   readonly message: string;
+  /** Error details (e.g. `registry.pack('google.rpc.ErrorInfo', …)`). */
   readonly details?: readonly Any[];
 }
 
@@ -23,6 +26,7 @@ export interface SimulateOptions {
   readonly steps?: number;
   /** The type the job ends with, packed with the server's registry. */
   readonly responseType: string;
+  /** The response value, packed as `responseType`. */
   readonly response: object;
   /** The type of every metadata update. */
   readonly metadataType: string;

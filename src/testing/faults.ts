@@ -21,6 +21,7 @@ export type FakeMethod = OperationsMethod | 'StartExport';
 
 /** A fault to inject: the next `times` calls of `method` fail with `code`. */
 export interface Fault {
+  /** The RPC that fails. */
   readonly method: FakeMethod;
   /** A non-zero gRPC status code. */
   readonly code: number;

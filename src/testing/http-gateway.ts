@@ -31,7 +31,9 @@ export const MAX_LOGGED_REQUESTS = 1000;
 
 /** One request as it arrived: the method and the raw request target (path and query, undecoded). */
 export interface HttpRequestRecord {
+  /** The HTTP method. */
   readonly method: string;
+  /** The path and query requested. */
   readonly url: string;
 }
 

@@ -2,6 +2,8 @@
  * `longrunning/testing`: a real gRPC fake of google.longrunning.Operations (plus the demo
  * Exporter service) for tests, demos and benchmarks, its in-memory operation store, and a
  * manually driven clock for asserting exact delays without waiting on the wall clock.
+ *
+ * @module longrunning/testing
  */
 
 export { FakeClock } from './fake-clock.js';

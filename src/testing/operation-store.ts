@@ -7,8 +7,11 @@ import type { Any, RawOperation, RawStatus } from '../proto/types.js';
 
 /** A `google.rpc.Status` as the store accepts it: details may hold any byte container. */
 export interface StatusInput {
+  /** A gRPC code. */
   readonly code: number;
+  /** The status message. */
   readonly message: string;
+  /** Error details. */
   readonly details?: readonly Any[];
 }
 
@@ -19,9 +22,13 @@ export interface StatusInput {
  * code is 0, is stored as given (tests of hostile servers need exactly that).
  */
 export interface OperationFields {
+  /** New metadata. */
   readonly metadata?: Any | null;
+  /** Marks the operation done. */
   readonly done?: boolean;
+  /** The error it finished with. */
   readonly error?: StatusInput | null;
+  /** The response it finished with. */
   readonly response?: Any | null;
 }
 
@@ -33,6 +40,7 @@ export interface OperationFilter {
 
 /** One page of `OperationStore.page`. */
 export interface StorePage {
+  /** The operations of this page. */
   readonly operations: RawOperation[];
   /** Pass as `after` to get the next page. Only meaningful when `more` is true. */
   readonly cursor: number;

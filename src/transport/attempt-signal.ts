@@ -2,10 +2,14 @@
  * The signal of one call attempt: the caller's signal linked with the attempt's deadline.
  * The deadline runs in real time on `systemClock` (like a gRPC deadline, and unlike the
  * injected Clock, which may be fake), on a ref'd timer, so a pending call keeps the
- * process alive until it settles or times out, as an RPC would.
+ * process alive until it settles or times out, as an RPC would. `runAttempt` runs one
+ * attempt of a fetch-like or callback-free call under it.
  */
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
 import { systemClock } from '../wait/clock.js';
-import { linkSignals } from '../wait/signals.js';
+import { abortReason, linkSignals, raceAbort } from '../wait/signals.js';
+import type { Attempt } from './retry.js';
 
 /** An attempt's signal and how it ended. */
 export interface AttemptSignal {
@@ -36,4 +40,34 @@ export function attemptSignal(caller: AbortSignal | undefined, remainingMs: numb
       linked.cleanup();
     },
   };
+}
+
+/**
+ * Runs one attempt of `method` as `fn(signal)`, where the signal aborts at the attempt's
+ * deadline or with the caller's signal. It is abandoned at once when either aborts,
+ * whether or not `fn` honours the signal: with the caller's reason, or RpcError
+ * DEADLINE_EXCEEDED at the deadline. Any other failure is rejected as `mapError` makes it
+ * (default: as is). The deadline timer and listeners are removed on every exit path.
+ */
+export async function runAttempt<T>(
+  method: string,
+  attempt: Attempt,
+  fn: (signal: AbortSignal) => Promise<T>,
+  mapError: (error: unknown) => unknown = (error) => error,
+): Promise<T> {
+  const caller = attempt.signal;
+  if (caller?.aborted) throw abortReason(caller);
+  const linked = attemptSignal(caller, attempt.deadline.remainingMs());
+  try {
+    return await raceAbort(
+      Promise.resolve().then(() => fn(linked.signal)),
+      linked.signal,
+    );
+  } catch (error) {
+    if (caller?.aborted) throw abortReason(caller);
+    if (linked.timedOut()) throw new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded', [], method, error);
+    throw mapError(error);
+  } finally {
+    linked.cleanup();
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
- * retries (`withRetry`), a deadline, abort, and request headers. Errors become RpcError
+ * retries, a deadline, abort and request headers from the call pipeline (call-pipeline.ts). Errors become RpcError
  * with the `grpc-status-details-bin` details decoded.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -10,30 +10,29 @@ import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
-import { Deadline } from '../wait/deadline.js';
-import { abortReason } from '../wait/signals.js';
-import {
-  type CallOptions,
-  DEFAULT_RETRY,
-  DEFAULT_RPC_TIMEOUT_MS,
-  type ListOperationsPage,
-  type ListOperationsRequest,
-  type OperationsTransport,
+import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
+import { isMetadataLike, ownMetadata } from './grpc-interop.js';
+import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
+import { checkGrpcHeader, checkHeader } from './headers.js';
+import type {
+  CallOptions,
+  ListOperationsPage,
+  ListOperationsRequest,
+  MethodName,
+  OperationsTransport,
 } from './operations-transport.js';
-import { type Attempt, withRetry } from './retry.js';
+import type { Attempt } from './retry.js';
+import { checkPageSize } from './validate.js';
 import type { WaitConnections, WaitLease } from './wait-connections.js';
 
 /** grpc-js's words for a channel that never connected. */
 const NO_CONNECTION = /No connection established|Failed to connect/;
+/** Failures that happen before any TLS or plaintext byte is exchanged: no TLS hint fits them. */
+const NEVER_REACHED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
 /** Added to a plaintext client's connection failures. */
 export const PLAINTEXT_HINT =
   'this client uses plaintext (insecure credentials); if the server expects TLS, pass TLS credentials';
-
-/** How much longer than its `timeout` a WaitOperation call may take before the client gives up on it. */
-export const WAIT_DEADLINE_SLACK_MS = 10_000;
-
-type MethodName = 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
 
 let definition: grpc.ServiceDefinition | undefined;
 function operationsDefinition(): grpc.ServiceDefinition {
@@ -41,12 +40,28 @@ function operationsDefinition(): grpc.ServiceDefinition {
   return definition;
 }
 
-/** Converts headers given as an object or as grpc Metadata into a fresh Metadata. */
-export function toMetadata(headers: grpc.Metadata | Record<string, string> | undefined): grpc.Metadata {
-  if (headers instanceof grpc.Metadata) return headers.clone();
+/**
+ * Converts headers given as an object or as a Metadata of any grpc-js copy (read through
+ * its public API, see grpc-interop.ts; no header left out) into a fresh Metadata of ours.
+ * Throws TypeError naming `where` and a header that gRPC cannot carry (never its value).
+ */
+export function toMetadata(headers: CallOptions['metadata'], where = 'metadata'): grpc.Metadata {
+  if (isMetadataLike(headers)) return ownMetadata(headers);
   const md = new grpc.Metadata();
-  for (const [key, value] of Object.entries(headers ?? {})) md.set(key, value);
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    checkHeader(key, value, where);
+    checkGrpcHeader(key, value, where);
+    md.set(key, value);
+  }
   return md;
+}
+
+/** The headers of a call, merged in order into one Metadata (a later source adds values, as `Metadata.merge`). */
+function mergedMetadata(sources: readonly HeaderSource[]): grpc.Metadata {
+  const [first, ...rest] = sources;
+  const metadata = toMetadata(first);
+  for (const source of rest) metadata.merge(toMetadata(source));
+  return metadata;
 }
 
 /**
@@ -75,16 +90,14 @@ class ConnectionDropped {
 export class GrpcTransport implements OperationsTransport {
   readonly #client: grpc.Client;
   readonly #registry: Registry;
-  readonly #clock: Clock;
-  readonly #defaults: CallOptions;
-
-  /** `defaults` are merged under each call's options; their headers come first. */
+  readonly #pipeline: CallPipeline;
+  /** True when the channel was made without TLS. */
   readonly #plaintext: boolean;
-
   /** Where held WaitOperation calls go; undefined: on the main client. */
   readonly #waitConnections: WaitConnections | undefined;
 
   /**
+   * `defaults` are merged under each call's options; their headers come first.
    * `plaintext`: the channel was made without TLS; a failure to connect then says that a
    * TLS server is the likely cause (grpc-js says only that no connection was made).
    * `waitConnections`: connections of their own for WaitOperation calls (see
@@ -101,8 +114,7 @@ export class GrpcTransport implements OperationsTransport {
     this.#plaintext = plaintext;
     this.#client = client;
     this.#registry = registry;
-    this.#clock = clock;
-    this.#defaults = defaults;
+    this.#pipeline = new CallPipeline(clock, defaults);
   }
 
   get(name: string, options: CallOptions): Promise<RawOperation> {
@@ -117,12 +129,10 @@ export class GrpcTransport implements OperationsTransport {
    */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
     const timeout = { seconds: Math.floor(timeoutMs / 1000), nanos: Math.round((timeoutMs % 1000) * 1e6) };
-    const bound = timeoutMs + WAIT_DEADLINE_SLACK_MS;
-    const timeoutOfCall = Math.min(options.timeoutMs ?? bound, bound);
     const request = { name, timeout };
-    const callOptions = { ...options, timeoutMs: timeoutOfCall };
+    const callOptions = waitCallOptions(options, timeoutMs);
     const connections = this.#waitConnections;
-    if (connections === undefined) return this.#call('WaitOperation', request, callOptions, this.#client);
+    if (connections === undefined) return this.#call('WaitOperation', request, callOptions);
     return this.#waitOnOwnConnection(connections, request, callOptions, options);
   }
 
@@ -140,7 +150,7 @@ export class GrpcTransport implements OperationsTransport {
       throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
     }
     try {
-      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease.client, true);
+      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
     } catch (error) {
       if (!(error instanceof ConnectionDropped)) throw error;
       if (connections.closed) throw error.error;
@@ -160,91 +170,79 @@ export class GrpcTransport implements OperationsTransport {
     await this.#call('DeleteOperation', { name }, options);
   }
 
-  list(request: ListOperationsRequest, options: CallOptions): Promise<ListOperationsPage> {
+  /** ListOperations; rejects with RangeError, before any RPC, for a `pageSize` int32 cannot hold. */
+  async list(request: ListOperationsRequest, options: CallOptions): Promise<ListOperationsPage> {
+    if (request.pageSize !== undefined) checkPageSize(request.pageSize);
     return this.#call('ListOperations', request, options);
   }
 
-  /** One RPC with the merged options, retried by the policy, on `client` (default: the main one). */
-  #call<T>(
-    method: MethodName,
-    request: object,
-    options: CallOptions,
-    client: grpc.Client = this.#client,
-    onWaitConnection = false,
-  ): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? this.#defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    const metadata = toMetadata(this.#defaults.metadata);
-    if (options.metadata !== undefined) metadata.merge(toMetadata(options.metadata));
-    const retry = options.retry ?? this.#defaults.retry ?? DEFAULT_RETRY;
-    const deadline = Deadline.after(this.#clock, timeoutMs);
-    const signal = options.signal ?? this.#defaults.signal;
-    return withRetry(
-      (attempt) => this.#attempt<T>(client, method, request, metadata, attempt, onWaitConnection),
-      retry,
-      this.#clock,
-      deadline,
-      signal,
-    );
+  /**
+   * One RPC through the call pipeline (defaults, deadline, retry), each attempt a unary
+   * call: on the main client, or on a wait connection's (`lease`), where a call the
+   * connection ended is not retried but rejects at once with ConnectionDropped.
+   */
+  #call<T>(method: MethodName, request: object, options: CallOptions, lease?: WaitLease): Promise<T> {
+    let metadata: grpc.Metadata | undefined;
+    return this.#pipeline.run(options, (attempt, call) => {
+      metadata ??= mergedMetadata(call.headers);
+      return this.#attempt<T>(method, request, metadata, attempt, lease);
+    });
   }
 
   /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
   #attempt<T>(
-    client: grpc.Client,
     method: MethodName,
     request: object,
     metadata: grpc.Metadata,
     attempt: Attempt,
-    onWaitConnection: boolean,
+    lease: WaitLease | undefined,
   ): Promise<T> {
-    const { signal } = attempt;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const client = lease === undefined ? this.#client : lease.client;
     const def = operationsDefinition()[method];
     if (def === undefined) return Promise.reject(new Error(`unknown method ${method}`));
-    const remaining = attempt.deadline.remainingMs();
-    const deadline = Number.isFinite(remaining)
-      ? Date.now() + Math.max(0, remaining)
-      : Number.POSITIVE_INFINITY;
-    return new Promise<T>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      let call: grpc.ClientUnaryCall;
-      try {
-        call = client.makeUnaryRequest<object, T>(
+    const deadline = grpcDeadline(attempt.deadline.remainingMs());
+    return grpcUnaryCall<T>({
+      method,
+      signal: attempt.signal,
+      start: (callback) =>
+        client.makeUnaryRequest<object, T>(
           def.path,
           def.requestSerialize,
           def.responseDeserialize as (bytes: Buffer) => T,
           request,
           metadata,
           { deadline },
-          (error, value) => {
-            if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-            if (error !== null) {
-              const rpc = this.#rpcError(error, method);
-              // Not retried on the same connection: the caller answers it from the main one.
-              reject(onWaitConnection && droppedByConnection(rpc, signal) ? new ConnectionDropped(rpc) : rpc);
-            } else if (value === undefined) reject(new RpcError(13, 'empty response', [], method));
-            else resolve(value);
-          },
-        );
-      } catch (error) {
-        // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
-        // something a retry or another poll can change.
-        const message = error instanceof Error ? error.message : String(error);
-        reject(new RpcError(Code.FAILED_PRECONDITION, message, [], method, error));
-        return;
-      }
-      if (signal !== undefined) {
-        onAbort = (): void => {
-          call.cancel();
-          reject(abortReason(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
+          callback,
+        ),
+      toError: (error) => {
+        const rpc = this.#rpcError(error, method);
+        // Not retried on the connection that dropped it: the caller answers it from the main one.
+        return lease !== undefined && droppedByConnection(rpc, attempt.signal)
+          ? new ConnectionDropped(rpc)
+          : rpc;
+      },
+      // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
+      // something a retry or another poll can change.
+      onThrow: (error) =>
+        new RpcError(
+          Code.FAILED_PRECONDITION,
+          error instanceof Error ? error.message : String(error),
+          [],
+          method,
+          error,
+        ),
     });
   }
 
   #rpcError(error: grpc.ServiceError, method: MethodName): RpcError {
     const rpc = RpcError.fromServiceError(error, this.#registry, method);
-    if (!this.#plaintext || rpc.code !== Code.UNAVAILABLE || !NO_CONNECTION.test(rpc.rawMessage)) return rpc;
+    if (
+      !this.#plaintext ||
+      rpc.code !== Code.UNAVAILABLE ||
+      !NO_CONNECTION.test(rpc.rawMessage) ||
+      NEVER_REACHED.test(rpc.rawMessage)
+    )
+      return rpc;
     return new RpcError(rpc.code, rpc.rawMessage, rpc.details, method, error, PLAINTEXT_HINT);
   }
 }

@@ -5,10 +5,33 @@
  * included). The variable's pattern is made of literal segments, `*` (exactly one segment)
  * and a final `**` (zero or more segments); `{name}` means `{name=*}`.
  *
- * Expanding a name checks it against the pattern first and percent-encodes each of its
- * segments separately, so the `/` between segments is never encoded (google-gax encodes
+ * Expanding a name checks it against the pattern first (and refuses `.` and `..`
+ * segments, raw or percent-encoded, which URL resolution would turn into another path),
+ * then percent-encodes each of its segments separately, so the `/` between segments is never encoded (google-gax encodes
  * it, which breaks multi-segment names) while every other reserved character is.
  */
+
+/** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
+export interface HttpRules {
+  /** GetOperation, e.g. `GET /v1beta/{name=operations/*}`. */
+  readonly get?: string;
+  /** ListOperations. */
+  readonly list?: string;
+  /** CancelOperation. */
+  readonly cancel?: string;
+  /** DeleteOperation. */
+  readonly delete?: string;
+  /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
+  readonly wait?: string;
+}
+
+/** The bindings of operations.proto. There is none for WaitOperation. */
+export const DEFAULT_HTTP_RULES = Object.freeze({
+  get: 'GET /v1/{name=operations/**}',
+  list: 'GET /v1/{name=operations}',
+  cancel: 'POST /v1/{name=operations/**}:cancel',
+  delete: 'DELETE /v1/{name=operations/**}',
+} as const);
 
 /** HTTP methods a rule may use. */
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -85,12 +108,24 @@ export function encodeSegment(segment: string): string {
   );
 }
 
+/** True for a segment that means "this" or "parent" in a URL path: `.` or `..`, also as `%2e` / `%2E`. */
+function isDotSegment(segment: string): boolean {
+  return /^(?:\.|%2e){1,2}$/i.test(segment);
+}
+
 /**
  * The request path for `name`: the literal text around the name's segments, each
  * percent-encoded on its own. Throws TypeError naming the name and the pattern when the
- * name does not match it.
+ * name does not match it or has a `.` / `..` segment (raw or percent-encoded), before
+ * any request is made.
  */
 export function expandPath(rule: HttpRule, name: string): string {
+  const dots = name.split('/').find(isDotSegment);
+  if (dots !== undefined) {
+    throw new TypeError(
+      `name ${JSON.stringify(name.slice(0, 200))} has a ${JSON.stringify(dots)} segment, which would leave the template {name=${patternText(rule)}} of HTTP rule ${JSON.stringify(rule.source)}`,
+    );
+  }
   if (!matchesPattern(rule, name)) {
     throw new TypeError(
       `name ${JSON.stringify(name)} does not match the template {name=${patternText(rule)}} of HTTP rule ${JSON.stringify(rule.source)}`,

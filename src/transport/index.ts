@@ -5,10 +5,13 @@
  * and it hands out the same `Operation` handles as `OperationsClient`. `RestTransport`,
  * the HTTP rules and the proto3 JSON mapping are the pieces the HTTP/JSON client is made
  * of; the `DEFAULT_*` constants are the defaults every client applies.
+ *
+ * @module longrunning/transport
  */
 
 export { OperationsApi, type OperationsApiOptions } from '../client/client-core.js';
 export { DEFAULT_MAX_WAIT_CALLS } from '../client/grpc-client.js';
+export { DEFAULT_MAX_EMPTY_PAGES } from '../client/list-all.js';
 export { PERCENT_FIELDS, progressOf } from '../client/progress.js';
 export { builtinRoot, serviceDefinition, TO_OBJECT_OPTIONS } from '../proto/builtin.js';
 export { codeFromHttpStatus } from '../proto/code.js';
@@ -24,6 +27,7 @@ export {
 } from '../proto/json.js';
 export { TYPE_URL_PREFIX } from '../proto/registry.js';
 export {
+  DEFAULT_FAILURE_BUDGET_MS,
   DEFAULT_INITIAL_DELAY_MS,
   DEFAULT_JITTER,
   DEFAULT_MAX_DELAY_MS,
@@ -33,9 +37,13 @@ export {
 } from '../wait/backoff.js';
 export { MAX_TIMER_MS, systemClock } from '../wait/clock.js';
 export { FINAL_POLL_TIMEOUT_MS } from '../wait/operation-poller.js';
+export { CallPipeline, type ResolvedCall, resolveCall, WAIT_DEADLINE_SLACK_MS } from './call-pipeline.js';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './http-body.js';
+export { MAX_REDIRECTS } from './http-redirect.js';
+export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 export {
   DEFAULT_RETRY,
   DEFAULT_RPC_TIMEOUT_MS,
   type OperationsTransport,
 } from './operations-transport.js';
-export { DEFAULT_HTTP_RULES, type HttpRules, RestTransport, type RestTransportOptions } from './rest.js';
+export { RestTransport, type RestTransportOptions } from './rest.js';

@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../proto/code.js';
 import type { RawOperation } from '../proto/types.js';
+import type { MetadataLike } from './grpc-interop.js';
 
 /**
  * Retries of one RPC. Separate from the polling policy (how often a wait asks) and from
@@ -18,7 +19,9 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   /** The delay before the first retry; later ones grow by `multiplier` up to `maxDelayMs`, with ±20% jitter. */
   readonly initialDelayMs: number;
+  /** The longest delay between two attempts. */
   readonly maxDelayMs: number;
+  /** Each delay is the previous one times this. */
   readonly multiplier: number;
 }
 
@@ -34,31 +37,50 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 /** The deadline of one call (retries included) when none is given: 60 s. WaitOperation is bounded by its own timeout instead. */
 export const DEFAULT_RPC_TIMEOUT_MS = 60_000;
 
+/** The RPCs of google.longrunning.Operations, as errors and logs name them. */
+export type MethodName =
+  | 'GetOperation'
+  | 'ListOperations'
+  | 'CancelOperation'
+  | 'DeleteOperation'
+  | 'WaitOperation';
+
 /** Per-call options accepted by every RPC method. */
 export interface CallOptions {
   /** How long the call may take in all, retries included. A number of ms ≥ 0. */
   timeoutMs?: number;
   /** Aborting rejects the call at once with `signal.reason` and cancels the RPC in flight. */
   signal?: AbortSignal;
-  /** Request headers, added to the client's defaults. */
-  metadata?: grpc.Metadata | Record<string, string>;
+  /**
+   * Request headers, added to the client's defaults: an object, or a `Metadata` of any
+   * grpc-js copy (read through its public API; binary `-bin` values too).
+   */
+  metadata?: grpc.Metadata | MetadataLike | Record<string, string>;
   /** The retry policy of this call, or `false` for a single attempt. */
   retry?: RetryPolicy | false;
 }
 
 /** A ListOperations request. `name` is the collection, e.g. `'operations'` or `'projects/p/locations/l'`. */
 export interface ListOperationsRequest {
+  /** The collection to list (e.g. `operations`); on the fake server, a name prefix. */
   name?: string;
+  /** A server-defined filter, e.g. `done=true`. */
   filter?: string;
+  /** The most operations in one page (the server may return fewer). */
   pageSize?: number;
+  /** The `nextPageToken` of the previous page. */
   pageToken?: string;
+  /** List what can be reached and name the rest in `unreachable`, instead of failing. */
   returnPartialSuccess?: boolean;
 }
 
 /** One page of ListOperations. */
 export interface ListOperationsPage {
+  /** The operations of this page. */
   operations: RawOperation[];
+  /** The token of the next page; empty on the last. */
   nextPageToken: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
   unreachable: string[];
 }
 

@@ -1,58 +1,63 @@
 /**
  * `OperationsTransport` over HTTP/JSON with Node's built-in `fetch`: the Operations RPCs
- * mapped by HTTP rules (operations.proto's `google.api.http` annotations by default), with
- * the same retry policy, deadlines and abort as the gRPC transport. Bodies are proto3 JSON
- * (see rest-json.ts); error bodies in Google's JSON error format become RpcError with
- * their details decoded.
+ * mapped by HTTP rules (operations.proto's `google.api.http` annotations by default),
+ * through the same call pipeline (retry policy, deadlines, abort) as the gRPC transport.
+ * Bodies are proto3 JSON (see proto/json.ts); error bodies in Google's JSON error format
+ * become RpcError with their details decoded (http-error.ts).
+ *
+ * (Near 300 lines: the five RPC mappings, the option checks and one exchange. The parts
+ * that stand alone live in http-rule, http-body, http-error, http-redirect, base-url,
+ * bearer-token and headers.)
+ *
+ * Safety: names are checked against each rule's pattern (no `.`/`..` segments) before any
+ * request; headers are checked up front and their values never appear in errors;
+ * redirects are not followed unless asked for, and then only within the base URL's
+ * origin; bodies are read up to `maxResponseBytes`.
  */
 
-import { decodeDetails, RpcError } from '../errors.js';
-import { Code, codeFromHttpStatus } from '../proto/code.js';
-import { anyFromJson, durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import { durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type { Clock } from '../wait/clock.js';
-import { Deadline } from '../wait/deadline.js';
-import { abortReason, raceAbort } from '../wait/signals.js';
-import { attemptSignal } from './attempt-signal.js';
-import { expandPath, type HttpRule, literalName, parseHttpRule } from './http-rule.js';
+import { runAttempt } from './attempt-signal.js';
+import { checkCleartext, isCredentialHeader, parseBaseUrl } from './base-url.js';
+import { bearerToken } from './bearer-token.js';
+import { CallPipeline, waitCallOptions } from './call-pipeline.js';
+import { checkHeader, checkHeaders, headerEntries } from './headers.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, jsonObjectOf, readBodyText } from './http-body.js';
+import { rpcErrorFromHttp } from './http-error.js';
+import { fetchWithRedirects } from './http-redirect.js';
 import {
-  type CallOptions,
-  DEFAULT_RETRY,
-  DEFAULT_RPC_TIMEOUT_MS,
-  type ListOperationsPage,
-  type ListOperationsRequest,
-  type OperationsTransport,
+  DEFAULT_HTTP_RULES,
+  expandPath,
+  type HttpRule,
+  type HttpRules,
+  literalName,
+  parseHttpRule,
+} from './http-rule.js';
+import type {
+  CallOptions,
+  ListOperationsPage,
+  ListOperationsRequest,
+  MethodName,
+  OperationsTransport,
 } from './operations-transport.js';
-import { type Attempt, withRetry } from './retry.js';
+import type { Attempt } from './retry.js';
+import { checkCount, checkPageSize } from './validate.js';
 
-/** HTTP rules per method, e.g. `{ get: 'GET /v1beta/{name=operations/*}' }`. */
-export interface HttpRules {
-  readonly get?: string;
-  readonly list?: string;
-  readonly cancel?: string;
-  readonly delete?: string;
-  /** WaitOperation has no HTTP binding in operations.proto; give one to use it (POST with `{ timeout }`). */
-  readonly wait?: string;
-}
-
-/** The bindings of operations.proto. There is none for WaitOperation. */
-export const DEFAULT_HTTP_RULES = Object.freeze({
-  get: 'GET /v1/{name=operations/**}',
-  list: 'GET /v1/{name=operations}',
-  cancel: 'POST /v1/{name=operations/**}:cancel',
-  delete: 'DELETE /v1/{name=operations/**}',
-} as const);
-
-/** How much longer than its `timeout` a waiting HTTP call may take before the client gives up on it. */
-export const HTTP_WAIT_DEADLINE_SLACK_MS = 10_000;
+export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 
 /** Where and how to reach an Operations service over HTTP/JSON. */
 export interface RestTransportOptions {
   /** `'https://host'` or `'https://host/prefix'`; rule paths are appended. */
   readonly baseUrl: string;
+  /** Converts Anys between proto3 JSON and binary. */
   readonly registry: Registry;
+  /** Times retries and deadlines. */
   readonly clock: Clock;
+  /** HTTP rules per method, over `DEFAULT_HTTP_RULES`. */
   readonly rules?: HttpRules;
   /** Sent as `x-goog-api-key`. */
   readonly apiKey?: string;
@@ -64,9 +69,17 @@ export interface RestTransportOptions {
   readonly callDefaults?: CallOptions;
   /** The fetch implementation (default the global one). */
   readonly fetch?: typeof fetch;
+  /**
+   * Redirects (3xx): `'error'` (default) fails the call with RpcError FAILED_PRECONDITION
+   * naming the status and the target's host, and sends nothing there; `'same-origin'`
+   * follows up to 5 redirects within the base URL's origin (so never https → http), a
+   * 307/308 with the same method and body, a 301/302/303 only for GET. A redirect to
+   * another origin fails as with `'error'`.
+   */
+  readonly redirects?: 'error' | 'same-origin';
+  /** The largest response body read, in bytes (default 16 MB); a larger one fails with RpcError RESOURCE_EXHAUSTED, not retried. */
+  readonly maxResponseBytes?: number;
 }
-
-type MethodName = 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
 
 /** One request, before auth and per-call headers. */
 interface Request {
@@ -75,62 +88,6 @@ interface Request {
   readonly path: string;
   readonly query?: URLSearchParams;
   readonly body?: object;
-}
-
-interface HeaderSource {
-  getMap(): Record<string, unknown>;
-}
-
-/** Headers from a plain object or from grpc Metadata (binary values are left out). */
-function headerEntries(headers: CallOptions['metadata']): [string, string][] {
-  if (headers === undefined) return [];
-  const source: object = headers;
-  const map: Record<string, unknown> =
-    'getMap' in source && typeof source.getMap === 'function'
-      ? (source as HeaderSource).getMap()
-      : (headers as Record<string, string>);
-  return Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string');
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** The code named `name` ('NOT_FOUND'), or undefined. */
-function codeOfName(name: unknown): number | undefined {
-  if (typeof name !== 'string' || !Object.hasOwn(Code, name)) return undefined;
-  return (Code as Readonly<Record<string, number>>)[name];
-}
-
-/**
- * The RpcError of a non-2xx response. The body `{ error: { code, status, message, details } }`
- * gives the code (from `status`, else the HTTP status by the standard table), the message
- * and the details (decoded through `registry`; undecodable ones kept as bytes). Any other
- * body gives the code of the HTTP status and a message quoting the start of the body.
- */
-export function rpcErrorFromHttp(
-  httpStatus: number,
-  statusText: string,
-  bodyText: string,
-  registry: Registry,
-  method: string,
-): RpcError {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = undefined;
-  }
-  const wrapped = Array.isArray(body) ? body[0] : body;
-  const error = isObject(wrapped) && isObject(wrapped.error) ? wrapped.error : undefined;
-  const code = codeOfName(error?.status) ?? codeFromHttpStatus(httpStatus);
-  const snippet = bodyText.trim().slice(0, 200);
-  const message =
-    typeof error?.message === 'string'
-      ? error.message
-      : `HTTP ${httpStatus} ${statusText}${snippet === '' ? '' : `: ${snippet}`}`;
-  const anys = Array.isArray(error?.details) ? error.details.map((d) => anyFromJson(d, registry)) : [];
-  return new RpcError(code, message, decodeDetails(anys, registry), method, new Error(`HTTP ${httpStatus}`));
 }
 
 /** The google.longrunning.Operations service over HTTP/JSON. */
@@ -144,27 +101,55 @@ export class RestTransport implements OperationsTransport {
     readonly cancel: HttpRule;
     readonly delete: HttpRule;
   };
+  /** The parsed base URL: its origin bounds redirects, its scheme and host the cleartext check. */
+  readonly #url: URL;
   readonly #registry: Registry;
-  readonly #clock: Clock;
-  readonly #defaults: CallOptions;
+  readonly #pipeline: CallPipeline;
   readonly #headers: readonly [string, string][];
   readonly #token: (() => Promise<string>) | undefined;
   readonly #fetch: typeof fetch;
+  readonly #followRedirects: boolean;
+  readonly #maxResponseBytes: number;
 
-  /** Throws TypeError for a base URL that is not http(s) or a malformed rule. */
+  /**
+   * Throws TypeError for a base URL that is not http(s), a malformed rule, a header
+   * (`headers`, `apiKey`, `callDefaults.metadata`) a request cannot carry (naming it,
+   * never its value), credentials (`apiKey`, `token`, an `authorization` or
+   * `x-goog-api-key` header) over plain http to a host that is not loopback, or a bad
+   * `redirects`; RangeError for a bad `maxResponseBytes`.
+   */
   constructor(options: RestTransportOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError(`baseUrl must be an http(s) URL (got ${JSON.stringify(options.baseUrl)})`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`baseUrl must be an http(s) URL (got ${JSON.stringify(options.baseUrl)})`);
-    }
+    const url = parseBaseUrl(options.baseUrl);
     if (options.token !== undefined && typeof options.token !== 'function') {
       throw new TypeError('token must be a function returning a Promise of the bearer token');
     }
+    checkHeaders(options.headers, 'headers');
+    if (options.apiKey !== undefined) checkHeader('x-goog-api-key', options.apiKey, 'apiKey');
+    checkHeaders(options.callDefaults?.metadata, 'callDefaults.metadata');
+    if (options.apiKey !== undefined) checkCleartext(url, 'apiKey');
+    if (options.token !== undefined) checkCleartext(url, 'token');
+    for (const [where, source] of [
+      ['headers', options.headers],
+      ['callDefaults.metadata', options.callDefaults?.metadata],
+    ] as const) {
+      const credential = headerEntries(source).find(([key]) => isCredentialHeader(key));
+      if (credential !== undefined) checkCleartext(url, `${where} ${JSON.stringify(credential[0])}`);
+    }
+    if (
+      options.redirects !== undefined &&
+      options.redirects !== 'error' &&
+      options.redirects !== 'same-origin'
+    ) {
+      throw new TypeError(
+        `redirects must be 'error' or 'same-origin' (got ${JSON.stringify(options.redirects)})`,
+      );
+    }
+    this.#followRedirects = options.redirects === 'same-origin';
+    this.#maxResponseBytes =
+      options.maxResponseBytes === undefined
+        ? DEFAULT_MAX_RESPONSE_BYTES
+        : checkCount(options.maxResponseBytes, 'maxResponseBytes', 1);
+    this.#url = url;
     this.#baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     const rules = options.rules ?? {};
     this.#rules = {
@@ -174,8 +159,7 @@ export class RestTransport implements OperationsTransport {
       delete: parseHttpRule(rules.delete ?? DEFAULT_HTTP_RULES.delete, 'rules.delete'),
     };
     this.#registry = options.registry;
-    this.#clock = options.clock;
-    this.#defaults = options.callDefaults ?? {};
+    this.#pipeline = new CallPipeline(options.clock, options.callDefaults ?? {});
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
     const headers: [string, string][] = [['accept', 'application/json'], ...headerEntries(options.headers)];
@@ -214,7 +198,7 @@ export class RestTransport implements OperationsTransport {
     }
     const query = new URLSearchParams();
     if (request.filter !== undefined && request.filter !== '') query.set('filter', request.filter);
-    if (request.pageSize !== undefined && request.pageSize > 0)
+    if (request.pageSize !== undefined && checkPageSize(request.pageSize) > 0)
       query.set('pageSize', String(request.pageSize));
     if (request.pageToken !== undefined && request.pageToken !== '')
       query.set('pageToken', request.pageToken);
@@ -227,7 +211,6 @@ export class RestTransport implements OperationsTransport {
   }
 
   async #wait(rule: HttpRule, name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
-    const bound = timeoutMs + HTTP_WAIT_DEADLINE_SLACK_MS;
     const json = await this.#call(
       {
         method: 'WaitOperation',
@@ -235,99 +218,84 @@ export class RestTransport implements OperationsTransport {
         path: expandPath(rule, name),
         body: { timeout: durationToJson(timeoutMs) },
       },
-      { ...options, timeoutMs: Math.min(options.timeoutMs ?? bound, bound) },
+      waitCallOptions(options, timeoutMs),
     );
     return operationFromJson(json, this.#registry);
   }
 
-  /** One call with the merged options, retried by the policy; resolves the parsed JSON body. */
-  #call(request: Request, options: CallOptions): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? this.#defaults.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    const retry = options.retry ?? this.#defaults.retry ?? DEFAULT_RETRY;
-    const signal = options.signal ?? this.#defaults.signal;
-    const extra = [...headerEntries(this.#defaults.metadata), ...headerEntries(options.metadata)];
-    return withRetry(
-      (attempt) => this.#attempt(request, extra, attempt),
-      retry,
-      this.#clock,
-      Deadline.after(this.#clock, timeoutMs),
-      signal,
-    );
+  /**
+   * One call through the call pipeline (defaults, deadline, retry); resolves the parsed
+   * JSON object. Rejects with TypeError, before any request, for a header the request
+   * cannot carry (naming it, never its value).
+   */
+  async #call(request: Request, options: CallOptions): Promise<Record<string, unknown>> {
+    const call = this.#pipeline.resolve(options);
+    const headers = new Headers([...this.#headers]);
+    for (const source of call.headers) {
+      for (const [key, value] of headerEntries(source)) {
+        checkHeader(key, value, 'metadata');
+        if (isCredentialHeader(key)) checkCleartext(this.#url, `metadata ${JSON.stringify(key)}`);
+        headers.set(key, value);
+      }
+    }
+    return this.#pipeline.run(options, (attempt) => this.#attempt(request, headers, attempt));
   }
 
   /**
-   * One HTTP exchange under the attempt's deadline (attemptSignal: a deadline linked with the
-   * caller's, both detached afterwards). Rejects with the caller's abort reason, RpcError
-   * DEADLINE_EXCEEDED at the deadline, UNAVAILABLE when the request could not be made,
-   * UNAUTHENTICATED when the token provider fails, the error body's RpcError for a
-   * non-2xx status, and INTERNAL for a 2xx body that is not JSON.
+   * One HTTP exchange under the attempt's deadline (runAttempt). Rejects with the caller's
+   * abort reason, RpcError DEADLINE_EXCEEDED at the deadline, UNAVAILABLE when the request
+   * could not be made, UNAUTHENTICATED when the token provider fails, FAILED_PRECONDITION
+   * for a redirect not followed, RESOURCE_EXHAUSTED for a body over `maxResponseBytes`,
+   * the error body's RpcError (secrets redacted) for a non-2xx status, and INTERNAL for a
+   * 2xx body that is not a JSON object.
    */
-  async #attempt(request: Request, extra: readonly [string, string][], attempt: Attempt): Promise<unknown> {
-    const caller = attempt.signal;
-    if (caller?.aborted) throw abortReason(caller);
-    const linked = attemptSignal(caller, attempt.deadline.remainingMs());
+  #attempt(request: Request, callHeaders: Headers, attempt: Attempt): Promise<Record<string, unknown>> {
     const { method } = request;
-    let status: number;
-    let statusText: string;
-    let text: string;
-    try {
-      const headers = new Headers([...this.#headers]);
-      if (this.#token !== undefined)
-        headers.set('authorization', `Bearer ${await this.#bearer(method, linked.signal)}`);
-      for (const [key, value] of extra) headers.set(key, value);
-      if (request.body !== undefined) headers.set('content-type', 'application/json');
-      const query = request.query?.toString() ?? '';
-      const url = `${this.#baseUrl}${request.path}${query === '' ? '' : `?${query}`}`;
-      const response = await this.#fetch(url, {
-        method: request.rule.method,
-        headers,
-        signal: linked.signal,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      });
-      status = response.status;
-      statusText = response.statusText;
-      text = await response.text();
-    } catch (error) {
-      if (caller?.aborted) throw abortReason(caller);
-      if (linked.timedOut()) {
-        throw new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded', [], method, error);
-      }
-      if (RpcError.is(error)) throw error;
-      const reason =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      throw new RpcError(Code.UNAVAILABLE, `HTTP request failed: ${reason}`, [], method, error);
-    } finally {
-      linked.cleanup();
-    }
-    if (status < 200 || status > 299)
-      throw rpcErrorFromHttp(status, statusText, text, this.#registry, method);
-    if (text.trim() === '') return {};
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new RpcError(Code.INTERNAL, `HTTP ${status} response is not JSON`, [], method, cause);
-    }
-  }
-
-  /** The token from the provider, abandoned when `signal` aborts; a failure is RpcError UNAUTHENTICATED. */
-  async #bearer(method: string, signal: AbortSignal): Promise<string> {
-    const provider = this.#token;
-    if (provider === undefined) return '';
-    let token: unknown;
-    try {
-      token = await raceAbort(Promise.resolve().then(provider), signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RpcError(Code.UNAUTHENTICATED, `token provider failed: ${reason}`, [], method, error);
-    }
-    if (typeof token !== 'string' || token === '') {
-      throw new RpcError(Code.UNAUTHENTICATED, 'token provider returned no token', [], method);
-    }
-    return token;
+    return runAttempt(
+      method,
+      attempt,
+      async (signal) => {
+        const headers = new Headers(callHeaders);
+        if (this.#token !== undefined)
+          headers.set('authorization', `Bearer ${await bearerToken(this.#token, method, signal)}`);
+        if (request.body !== undefined) headers.set('content-type', 'application/json');
+        const query = request.query?.toString() ?? '';
+        const url = `${this.#baseUrl}${request.path}${query === '' ? '' : `?${query}`}`;
+        const response = await fetchWithRedirects(
+          new URL(url),
+          {
+            method: request.rule.method,
+            headers,
+            signal,
+            ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+          },
+          { fetch: this.#fetch, follow: this.#followRedirects, origin: this.#url.origin, method },
+        );
+        const text = await readBodyText(response, this.#maxResponseBytes, method);
+        if (response.status < 200 || response.status > 299) {
+          throw rpcErrorFromHttp(response.status, response.statusText, text, {
+            registry: this.#registry,
+            method,
+            retryAfter: response.headers.get('retry-after'),
+            secrets: [...headers.entries()]
+              .filter(([key]) => key !== 'accept' && key !== 'content-type')
+              .flatMap(([key, value]) =>
+                key === 'authorization' ? [value, value.replace(/^Bearer /, '')] : [value],
+              ),
+          });
+        }
+        return jsonObjectOf(text, response.status, method);
+      },
+      (error) => {
+        if (RpcError.is(error)) return error;
+        const reason =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
+        return new RpcError(Code.UNAVAILABLE, `HTTP request failed: ${reason}`, [], method, error);
+      },
+    );
   }
 }

@@ -17,24 +17,21 @@ export interface Attempt {
   readonly signal: AbortSignal | undefined;
 }
 
-interface DurationLike {
-  seconds?: string | number;
-  nanos?: number;
-}
-
-/** The delay a RESOURCE_EXHAUSTED error asks for through google.rpc.RetryInfo, in ms, or undefined. */
+/**
+ * The delay the server asked for before a retry, in ms (`RpcError.retryDelayMs`: an HTTP
+ * `Retry-After` or a `google.rpc.RetryInfo` detail), or undefined.
+ */
 export function retryInfoDelayMs(error: RpcError): number | undefined {
-  const info = error.findDetails<{ retryDelay?: DurationLike | null }>('google.rpc.RetryInfo')[0];
-  const delay = info?.retryDelay;
-  if (delay === undefined || delay === null) return undefined;
-  const ms = Number(delay.seconds ?? 0) * 1000 + (delay.nanos ?? 0) / 1e6;
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return error.retryDelayMs;
 }
 
 /**
  * Runs `attempt` under `policy`. Rejects with the last RpcError when retries end, with
  * any non-RpcError at once, and with the signal's reason when it aborts (also during a
- * backoff sleep). A retry that could not start before the deadline is not made.
+ * backoff sleep). A retryable code waits the backoff delay (at least the server's
+ * `retryDelayMs`); RESOURCE_EXHAUSTED outside the policy's codes is retried only when the
+ * server asked for a delay (RetryInfo or Retry-After), after exactly that delay. A retry
+ * that could not start before the deadline is not made.
  */
 export async function withRetry<T>(
   attempt: (a: Attempt) => Promise<T>,
@@ -54,8 +51,9 @@ export async function withRetry<T>(
       let delay: number | undefined;
       if (policy.codes.includes(error.code)) {
         backoff ??= new Backoff({ ...policy, jitter: 0.2 });
-        delay = backoff.next();
-      } else if (error.code === Code.RESOURCE_EXHAUSTED) delay = retryInfoDelayMs(error);
+        // A delay the server asked for is a floor: retrying sooner would be refused again.
+        delay = Math.max(backoff.next(), error.retryDelayMs ?? 0);
+      } else if (error.code === Code.RESOURCE_EXHAUSTED) delay = error.retryDelayMs;
       if (delay === undefined || delay >= deadline.remainingMs()) throw error;
       await clock.sleep(delay, signal);
     }

@@ -2,6 +2,7 @@
  * Argument checks shared by the public API. Each throws before any RPC, with a message
  * naming the argument and the value.
  */
+import { checkHeaders } from './headers.js';
 import type { CallOptions } from './operations-transport.js';
 
 /** Describes a bad value for an error message without dumping large objects. */
@@ -31,6 +32,23 @@ export function checkMs(value: unknown, what: string, min = 0): number {
   return value;
 }
 
+/** A whole number ≥ `min` (a count, a size), else TypeError / RangeError naming `what`. */
+export function checkCount(value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw new TypeError(`${what} must be a whole number (got ${show(value)})`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be a whole number from ${min} to ${max} (got ${show(value)})`);
+  }
+  return value;
+}
+
+/** The largest `pageSize` (proto `int32`): 2^31 - 1. */
+export const MAX_PAGE_SIZE = 2 ** 31 - 1;
+
+/** A ListOperations `pageSize`: a whole number from 0 (server's choice) to 2^31 - 1, else TypeError / RangeError. */
+export function checkPageSize(value: unknown): number {
+  return checkCount(value, 'pageSize', 0, MAX_PAGE_SIZE);
+}
+
 /** Like checkMs, passing undefined through. */
 export function checkOptionalMs(value: unknown, what: string, min = 0): number | undefined {
   return value === undefined ? undefined : checkMs(value, what, min);
@@ -51,17 +69,31 @@ export function checkRetry(value: unknown, what: string): void {
   }
   const retry = value as Record<string, unknown>;
   if (!Array.isArray(retry.codes)) throw new TypeError(`${what}.codes must be an array of status codes`);
-  checkMs(retry.maxAttempts, `${what}.maxAttempts`, 1);
+  checkCount(retry.maxAttempts, `${what}.maxAttempts`, 1);
   checkMs(retry.initialDelayMs, `${what}.initialDelayMs`);
   checkMs(retry.maxDelayMs, `${what}.maxDelayMs`);
   checkMs(retry.multiplier, `${what}.multiplier`, 1);
 }
 
-/** The options every RPC method takes, checked; throws TypeError / RangeError naming the option. */
+/**
+ * The options every RPC method takes, checked; throws TypeError / RangeError naming the
+ * option (and for `metadata`, the header, never its value).
+ */
 export function checkCallOptions(options: CallOptions | undefined, where = 'options'): CallOptions {
   if (options === undefined) return {};
   checkOptionalMs(options.timeoutMs, `${where}.timeoutMs`);
   checkSignal(options.signal, `${where}.signal`);
   checkRetry(options.retry, `${where}.retry`);
+  checkHeaders(options.metadata, `${where}.metadata`);
   return options;
+}
+
+/**
+ * The options every client checks when it is made, whatever its transport:
+ * `callDefaults` (as `checkCallOptions`) and `maxWaitCalls` (a whole number ≥ 0). Throws
+ * TypeError / RangeError naming the option.
+ */
+export function checkClientOptions(options: { callDefaults?: CallOptions; maxWaitCalls?: number }): void {
+  checkCallOptions(options.callDefaults, 'callDefaults');
+  if (options.maxWaitCalls !== undefined) checkCount(options.maxWaitCalls, 'maxWaitCalls');
 }

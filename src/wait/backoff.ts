@@ -22,6 +22,12 @@ export interface PollingOptions {
    * schedule alone.
    */
   eta?: 'auto' | false;
+  /**
+   * How long polls may keep failing with retryable errors (no poll succeeding) before the
+   * wait rejects with the last RpcError, in ms (>= 0; Infinity: never). Counted from the
+   * last successful poll, or from the start of the wait.
+   */
+  failureBudgetMs?: number;
 }
 
 /** Polling options with every field present and validated. */
@@ -37,6 +43,8 @@ export const DEFAULT_MAX_DELAY_MS = 60_000;
 export const DEFAULT_JITTER = 0.2;
 /** Default server-side wait of one WaitOperation call: 30 s. */
 export const DEFAULT_WAIT_CHUNK_MS = 30_000;
+/** Default time polls may keep failing before a wait gives up: 5 min (a server restart takes seconds). */
+export const DEFAULT_FAILURE_BUDGET_MS = 300_000;
 
 /** Default ETA guidance: on. */
 export const DEFAULT_ETA: 'auto' | false = 'auto';
@@ -48,6 +56,7 @@ export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   maxDelayMs: DEFAULT_MAX_DELAY_MS,
   jitter: DEFAULT_JITTER,
   waitChunkMs: DEFAULT_WAIT_CHUNK_MS,
+  failureBudgetMs: DEFAULT_FAILURE_BUDGET_MS,
   eta: DEFAULT_ETA,
 });
 
@@ -61,6 +70,7 @@ const CHECKS: Record<NumericKey, Check> = {
   maxDelayMs: { test: (v) => Number.isFinite(v) && v >= 0, rule: 'a finite number >= 0' },
   jitter: { test: (v) => v >= 0 && v <= 1, rule: 'a number between 0 and 1' },
   waitChunkMs: { test: (v) => Number.isFinite(v) && v > 0, rule: 'a finite number > 0' },
+  failureBudgetMs: { test: (v) => v >= 0, rule: 'a number >= 0 (Infinity: never give up)' },
 };
 
 function check(key: NumericKey, value: unknown, prefix: string): number {
@@ -95,6 +105,7 @@ export function resolvePolling(
     maxDelayMs: pick('maxDelayMs'),
     jitter: pick('jitter'),
     waitChunkMs: pick('waitChunkMs'),
+    failureBudgetMs: pick('failureBudgetMs'),
     eta,
   };
 }

@@ -18,7 +18,8 @@ import { retryInfoDelayMs } from '../transport/retry.js';
 import type { ResolvedPollingOptions } from './backoff.js';
 import type { Clock } from './clock.js';
 import { EtaPlanner } from './eta.js';
-import type { PollResult, PollSource } from './poll-loop.js';
+import type { PollResult, PollSource } from './poll-contract.js';
+import { checkSnapshotName } from './snapshot-name.js';
 import type { WaitSlots } from './wait-slots.js';
 
 /** How a wait reaches the server. */
@@ -42,8 +43,8 @@ export interface WaitSupport {
   unsupported: boolean;
 }
 
-/** Everything a source needs, fixed when its loop starts. */
-export interface SourceOptions {
+/** Everything a poller needs, fixed when its loop starts. */
+export interface OperationPollerOptions {
   readonly name: string;
   readonly transport: OperationsTransport;
   readonly clock: Clock;
@@ -52,6 +53,8 @@ export interface SourceOptions {
   readonly support: WaitSupport;
   /** Headers and retry of each poll RPC (the client's, never those of the call that started the operation). */
   readonly call: CallOptions;
+  /** Where each survived poll failure is logged (NODE_DEBUG=longrunning). */
+  readonly debug: (message: string) => void;
   /**
    * The progress (0..100) of the snapshot the last poll delivered, or undefined when it
    * reports none; read for ETA-guided polling (rule 11). Optional: absent, no guidance.
@@ -78,7 +81,11 @@ function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
  * True for poll failures that polling survives: the retry policy's codes, RESOURCE_EXHAUSTED
  * with RetryInfo, and calls ended by the connection (a poll is an idempotent read).
  */
-export function isRetryablePollError(error: unknown, call: CallOptions, signal: AbortSignal): boolean {
+export function isRetryablePollError(
+  error: unknown,
+  call: CallOptions,
+  signal: AbortSignal,
+): error is RpcError {
   if (!RpcError.is(error)) return false;
   const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
   return (
@@ -88,11 +95,20 @@ export function isRetryablePollError(error: unknown, call: CallOptions, signal: 
   );
 }
 
-/** Builds the PollSource of one operation's loop. */
-export function operationSource(o: SourceOptions): PollSource<RawOperation> {
+/** A poll failure polling survives, with the delay the server asked for (an RpcError's `retryDelayMs`). */
+function survived(error: RpcError): PollResult<RawOperation> {
+  const after = error.retryDelayMs;
+  return after === undefined ? { backOff: true, error } : { backOff: true, error, retryAfterMs: after };
+}
+
+/**
+ * The PollSource of one operation's loop: each poll is a WaitOperation or a GetOperation
+ * (see the file header), checked to answer for the operation's own name. Retryable
+ * failures come back as `{ backOff: true, error }`; anything else rejects.
+ */
+export function operationPoller(o: OperationPollerOptions): PollSource<RawOperation> {
   /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
   let starved = false;
-  const never = new Promise<void>(() => {});
   /** Rule 11, for GetOperation polling by choice ('poll', or 'auto' without WaitOperation); not for starved waits. */
   const eta =
     o.polling.eta === 'auto' && o.progress !== undefined
@@ -114,10 +130,11 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
     const sentAt = o.clock.now();
     try {
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
+      const checked = checkSnapshotName(snapshot, o.name, 'GetOperation');
       guidedSentAt = starved ? undefined : sentAt;
-      return { snapshot, backOff: true };
+      return { snapshot: checked, backOff: true };
     } catch (error) {
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return survived(error);
       if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
       throw error;
     }
@@ -139,7 +156,11 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
       : { ...o.call, signal };
     const started = o.clock.now();
     try {
-      const snapshot = await wait.call(o.transport, o.name, chunk, call);
+      const snapshot = checkSnapshotName(
+        await wait.call(o.transport, o.name, chunk, call),
+        o.name,
+        'WaitOperation',
+      );
       const early = o.clock.now() - started < chunk * EARLY_WAIT_SHARE;
       return { snapshot, backOff: !snapshot.done && early };
     } catch (error) {
@@ -147,7 +168,7 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
         o.support.unsupported = true;
         return { backOff: false };
       }
-      if (isRetryablePollError(error, o.call, signal)) return { backOff: true };
+      if (isRetryablePollError(error, o.call, signal)) return survived(error);
       if (endedByWaitDeadline(error, byBudget)) return { backOff: true };
       throw error;
     } finally {
@@ -170,7 +191,11 @@ export function operationSource(o: SourceOptions): PollSource<RawOperation> {
       return viaGet(budgetMs, signal);
     },
     isDone: (snapshot) => snapshot.done,
-    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : never),
+    wakeUp: (signal) => (starved ? o.support.slots.whenFree(signal) : undefined),
+    retrying: (error, attempt, nextDelayMs) =>
+      o.debug(
+        `poll of ${o.name} failed (${attempt} in a row), next in ${Math.round(nextDelayMs)} ms: ${error instanceof Error ? error.message : String(error)}`,
+      ),
     planDelay(backoff) {
       if (eta === undefined) return backoff();
       const now = o.clock.now();

@@ -1,77 +1,54 @@
 /**
  * A polling loop shared by every waiter of one key (an operation name, per client), that
  * knows nothing of protobuf: it asks its source for a snapshot, hands it to each waiter,
- * times out waiters whose deadline has passed, and sleeps a backoff delay clamped to the
- * earliest deadline. It runs while it has waiters and stops (cancelling the poll or the
- * sleep in flight) when the last one leaves.
+ * times out waiters whose deadline has passed, fails waiters whose polls have kept failing
+ * for their failure budget, and sleeps a backoff delay clamped to the earliest deadline.
+ * It runs while it has waiters and stops (cancelling the poll or the sleep in flight) when
+ * the last one leaves. The schedule is decided in one place, `#plan()`. (About 270
+ * lines: joining, replanning and sleeping all read and write the loop's private state.)
  */
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { Deadline } from './deadline.js';
+import type { PollResult, PollSource, Waiter } from './poll-contract.js';
+import { type PollResultKind, tracePoll } from './tracing.js';
 
 /**
  * The reason the loop aborts its own poll or sleep with. Never seen by callers (the loop
  * only stops once no waiter is left); shared, so finishing a wait allocates no error.
  */
 const STOPPED = new Error('poll loop stopped');
-
-/** The reason a poll in flight is cancelled with when a joining waiter needs it bounded sooner. */
+/** The reason a poll or sleep is cut short when a joining waiter needs it bounded sooner. */
 const REPLAN = new Error('poll replaced by one that suits a joining waiter');
+/** The reason a sleep is cut short when the source says the next poll can go now. */
+const WOKEN = new Error('sleep ended by the poll source');
 
-/** What one poll returned: a snapshot (absent after a retryable failure) and whether to back off before the next. */
-export interface PollResult<S> {
-  readonly snapshot?: S;
-  readonly backOff: boolean;
+/** When a waiter joined: the loop's poll count and the Clock time. */
+interface Joined {
+  readonly polls: number;
+  readonly at: number;
 }
 
-/** The operation-specific side of a loop. */
-export interface PollSource<S> {
-  /**
-   * One poll. `budgetMs` is the time left before the earliest waiter's deadline (Infinity
-   * if none). `paceMs`, set when a waiter wants every update, is the backoff delay of this
-   * round: a poll that can hold (WaitOperation) should hold no longer, so updates arrive on
-   * the backoff cadence. Resolves with the result; rejects to fail every waiter with that
-   * error. Retryable failures should resolve `{ backOff: true }` instead of rejecting.
-   */
-  poll(budgetMs: number, signal: AbortSignal, paceMs: number | undefined): Promise<PollResult<S>>;
-  /** True when the snapshot is final; the loop ends after delivering it. */
-  isDone(snapshot: S): boolean;
-  /** Resolves when a sleep should end early (e.g. a WaitOperation slot freed up). Optional. */
-  wakeUp?(signal: AbortSignal): Promise<void>;
-  /**
-   * The delay of the sleep after a poll (polling rule 11: a source may plan it sooner than
-   * the schedule, from the progress it saw). `backoff` returns this round's backoff delay,
-   * drawing it from the schedule on first use. Optional; absent, the sleep is `backoff()`.
-   */
-  planDelay?(backoff: () => number): number;
-}
-
-/** One caller waiting on the loop. Each callback is called at most until one of them finishes the waiter. */
-export interface Waiter<S> {
-  /** When the waiter times out (a Deadline without a timeout never does). */
-  readonly deadline: Deadline;
-  /** True when the waiter wants intermediate snapshots (progress), not only the final one. */
-  readonly wantsUpdates: boolean;
-  /** A new snapshot. Returns true when the waiter is finished (it then leaves). */
-  deliver(snapshot: S): boolean;
-  /** Every waiter fails with a poll's non-retryable error. */
-  fail(error: unknown): void;
-  /** The deadline passed: `polls` made since the waiter joined, and the latest snapshot of the loop. */
-  timeOut(polls: number, latest: S | undefined): void;
+/** A traced poll's result: `done` is undefined when the poll failed and polling goes on. */
+function pollResultKind(done: boolean | undefined): PollResultKind {
+  return done === undefined ? 'retry' : done ? 'done' : 'running';
 }
 
 /** One loop, run while it has waiters. */
-export class SharedPoll<S> {
+export class PollLoop<S> {
   readonly #source: PollSource<S>;
   readonly #clock: Clock;
   readonly #backoff: Backoff;
   readonly #onIdle: () => void;
-  /** Each waiter with the poll count at the time it joined. */
-  readonly #waiters = new Map<Waiter<S>, number>();
+  readonly #waiters = new Map<Waiter<S>, Joined>();
   /** Aborted when the last waiter leaves; cancels the poll or sleep in flight. */
   readonly #stop = new AbortController();
   #polls = 0;
   #started = false;
+  /** Clock time of the last successful poll (the loop's start before any). */
+  #okAt: number;
+  /** Failed polls in a row, and the last one's error (valid while `#failures > 0`). */
+  #failures = 0;
+  #lastError: unknown;
   /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
   #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
   /**
@@ -87,6 +64,7 @@ export class SharedPoll<S> {
     this.#clock = clock;
     this.#backoff = new Backoff(backoff);
     this.#onIdle = onIdle;
+    this.#okAt = clock.now();
   }
 
   /** True once the loop stopped; a stopped loop takes no waiters. */
@@ -96,8 +74,9 @@ export class SharedPoll<S> {
 
   /** Adds a waiter (starting the loop with the first one). Returns the function that removes it. */
   join(waiter: Waiter<S>): () => void {
-    if (this.stopped) throw new Error('SharedPoll: join after stop');
-    this.#waiters.set(waiter, this.#polls);
+    if (this.stopped) throw new Error('PollLoop: join after stop');
+    const now = this.#clock.now();
+    this.#waiters.set(waiter, { polls: this.#polls, at: now });
     if (!this.#started) {
       this.#started = true;
       void this.#run();
@@ -105,7 +84,6 @@ export class SharedPoll<S> {
     // A waiter whose deadline comes before the planned wake-up, or before the end of a poll
     // that may hold (WaitOperation), must get its final poll at its deadline.
     const remaining = waiter.deadline.remainingMs();
-    const now = this.#clock.now();
     if (this.#sleeping !== undefined && remaining < this.#sleeping.wakeAt - now) this.#sleeping.replan();
     // Likewise a waiter that wants updates, joining while an unpaced poll may hold until done.
     const inFlight = this.#inFlight;
@@ -143,28 +121,65 @@ export class SharedPoll<S> {
     return budget;
   }
 
+  /**
+   * The longest the loop may sleep now: until the earliest deadline, and while polls are
+   * failing, until the earliest failure budget runs out (so that waiter's last poll is
+   * made when its budget ends).
+   */
+  #limitMs(): number {
+    let limit = this.#budgetMs();
+    if (this.#failures === 0) return limit;
+    const now = this.#clock.now();
+    for (const [w, joined] of this.#waiters) {
+      limit = Math.min(limit, Math.max(0, Math.max(joined.at, this.#okAt) + w.failureBudgetMs - now));
+    }
+    return limit;
+  }
+
+  /**
+   * The delay before the next poll: the one place the schedule is decided. `pace` is the
+   * backoff delay already drawn for a paced poll this round (reused, so a round draws at
+   * most one), `result` what the poll returned: a server's retry delay lengthens the
+   * backoff delay. The source may plan it sooner (ETA guidance), never sooner than a
+   * server's retry delay. Never past the earliest deadline or failure budget.
+   */
+  #plan(pace: number | undefined, result: PollResult<S>): number {
+    let drawn = pace;
+    const backoff = (): number => {
+      drawn ??= this.#backoff.next();
+      return drawn;
+    };
+    // Rule 11: the source may plan the poll sooner than the schedule (planDelay, eta.ts).
+    const planned = this.#source.planDelay?.(backoff) ?? backoff();
+    const delay = Math.max(planned, result.retryAfterMs ?? 0);
+    return Math.min(delay, this.#limitMs());
+  }
+
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
     try {
       while (!signal.aborted) {
         let result: PollResult<S>;
-        // At most one backoff delay per round: the pace of a holding poll, reused as the sleep.
-        let delay = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
+        const pace = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
         const poll = new AbortController();
         const onStop = (): void => poll.abort(signal.reason);
         signal.addEventListener('abort', onStop, { once: true });
         const budget = this.#budgetMs();
         this.#inFlight = {
           endsAt: this.#clock.now() + budget,
-          paced: delay !== undefined,
+          paced: pace !== undefined,
           replan: () => poll.abort(REPLAN),
         };
+        const traced = tracePoll(this.#waiters.keys());
         try {
-          result = await this.#source.poll(budget, poll.signal, delay);
+          result = await (traced === undefined
+            ? this.#source.poll(budget, poll.signal, pace)
+            : traced.run(() => this.#source.poll(budget, poll.signal, pace)));
         } catch (error) {
           if (signal.aborted) return;
           if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
           this.#polls++;
+          traced?.polled('error');
           for (const w of [...this.#waiters.keys()]) w.fail(error);
           return;
         } finally {
@@ -173,29 +188,25 @@ export class SharedPoll<S> {
         }
         if (signal.aborted) return;
         this.#polls++;
-        const { snapshot } = result;
-        if (snapshot !== undefined) {
+        traced?.polled(
+          pollResultKind(result.snapshot === undefined ? undefined : this.#source.isDone(result.snapshot)),
+        );
+        this.#record(result);
+        if (result.snapshot !== undefined) {
+          const { snapshot } = result;
           this.#latest = snapshot;
           for (const w of [...this.#waiters.keys()]) {
             if (w.deliver(snapshot)) this.#waiters.delete(w);
           }
           if (this.#source.isDone(snapshot)) return;
         }
-        for (const [w, joinedAt] of [...this.#waiters]) {
-          if (w.deadline.expired()) {
-            this.#waiters.delete(w);
-            w.timeOut(this.#polls - joinedAt, this.#latest);
-          }
-        }
+        this.#timeOutExpired();
         if (this.#waiters.size === 0) return;
-        if (result.backOff) {
-          const backoff = (): number => {
-            delay ??= this.#backoff.next();
-            return delay;
-          };
-          const planned = this.#source.planDelay?.(backoff) ?? backoff();
-          await this.#sleep(Math.min(planned, this.#budgetMs()));
-        }
+        if (!result.backOff) continue;
+        const delay = this.#plan(pace, result);
+        if (result.error !== undefined) this.#reportRetry(result.error, delay);
+        if (this.#waiters.size === 0) return;
+        await this.#sleep(delay);
       }
     } catch (error) {
       // Only a sleep aborted by the stop signal lands here; anything else is a bug to surface.
@@ -206,80 +217,80 @@ export class SharedPoll<S> {
     }
   }
 
+  /** Counts a poll's success or failure, failing the waiters whose failure budget it spent. */
+  #record(result: PollResult<S>): void {
+    if (result.error === undefined) {
+      if (result.snapshot !== undefined) {
+        this.#failures = 0;
+        this.#lastError = undefined;
+        this.#okAt = this.#clock.now();
+      }
+      return;
+    }
+    this.#failures++;
+    this.#lastError = result.error;
+    const now = this.#clock.now();
+    for (const [w, joined] of [...this.#waiters]) {
+      if (now - Math.max(joined.at, this.#okAt) >= w.failureBudgetMs) {
+        this.#waiters.delete(w);
+        w.fail(result.error);
+      }
+    }
+  }
+
+  #timeOutExpired(): void {
+    const lastError = this.#failures > 0 ? this.#lastError : undefined;
+    for (const [w, joined] of [...this.#waiters]) {
+      if (w.deadline.expired()) {
+        this.#waiters.delete(w);
+        w.timeOut(this.#polls - joined.polls, this.#latest, lastError);
+      }
+    }
+  }
+
+  #reportRetry(error: unknown, delay: number): void {
+    this.#source.retrying?.(error, this.#failures, delay);
+    for (const w of [...this.#waiters.keys()]) {
+      if (w.retrying(error, this.#failures, delay)) this.#waiters.delete(w);
+    }
+  }
+
   /**
-   * Sleeps `ms`, or until the earliest waiter's deadline if a waiter with an earlier one
-   * joins meanwhile. Ends early when the loop stops (rejects) or the source wakes it.
+   * Sleeps `ms`, or until the earliest limit if a waiter with an earlier one joins
+   * meanwhile. Ends early when the loop stops (rejects) or the source wakes it.
    */
   async #sleep(ms: number): Promise<void> {
     const wakeAt = this.#clock.now() + ms;
     // The first stretch is exactly `ms` (recomputing it from wakeAt would add float error).
     let wait = ms;
     while (await this.#sleepOnce(wait, this.#clock.now() + wait)) {
-      wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#budgetMs()));
+      wait = Math.max(0, Math.min(wakeAt - this.#clock.now(), this.#limitMs()));
     }
   }
-
-  /** One uninterrupted stretch of a sleep. Resolves true when a joining waiter asked to plan again. */
-  async #sleepOnce(ms: number, wakeAt: number): Promise<boolean> {
-    const local = new AbortController();
-    const onStop = (): void => local.abort(this.#stop.signal.reason);
-    this.#stop.signal.addEventListener('abort', onStop, { once: true });
-    const replan = new Promise<boolean>((resolve) => {
-      this.#sleeping = { wakeAt, replan: () => resolve(true) };
-    });
-    const { wakeUp } = this.#source;
-    try {
-      return await Promise.race([
-        this.#clock.sleep(ms, local.signal).then(() => false),
-        ...(wakeUp === undefined ? [] : [wakeUp.call(this.#source, local.signal).then(() => false)]),
-        replan,
-      ]);
-    } finally {
-      this.#sleeping = undefined;
-      this.#stop.signal.removeEventListener('abort', onStop);
-      local.abort(STOPPED);
-    }
-  }
-}
-
-/** The loops of one client, one per key: waiters of the same key share a loop. */
-export class PollHub<S> {
-  readonly #loops = new Map<string, SharedPoll<S>>();
-  /** Set by `close()`: what every later join throws. */
-  #closed: { readonly error: unknown } | undefined;
 
   /**
-   * Joins the running loop of `key`, or starts one with `create()`. Returns the leave
-   * function. Throws the `close()` error once the hub is closed.
+   * One uninterrupted stretch of a sleep. Resolves true when a joining waiter asked to plan
+   * again. Races nothing: replan and wake-up abort the clock's sleep, so a long wait
+   * attaches no reaction to any promise that outlives the stretch.
    */
-  join(key: string, waiter: Waiter<S>, create: (onIdle: () => void) => SharedPoll<S>): () => void {
-    if (this.#closed !== undefined) throw this.#closed.error;
-    let loop = this.#loops.get(key);
-    if (loop === undefined || loop.stopped) {
-      const fresh = create(() => {
-        if (this.#loops.get(key) === fresh) this.#loops.delete(key);
-      });
-      loop = fresh;
-      this.#loops.set(key, fresh);
+  async #sleepOnce(ms: number, wakeAt: number): Promise<boolean> {
+    const local = new AbortController();
+    const stop = this.#stop.signal;
+    const onStop = (): void => local.abort(STOPPED);
+    stop.addEventListener('abort', onStop, { once: true });
+    this.#sleeping = { wakeAt, replan: () => local.abort(REPLAN) };
+    this.#source.wakeUp?.(local.signal)?.then(() => local.abort(WOKEN));
+    try {
+      await this.#clock.sleep(ms, local.signal);
+      return false;
+    } catch (error) {
+      if (local.signal.reason === REPLAN) return true;
+      if (local.signal.reason === WOKEN) return false;
+      throw error;
+    } finally {
+      this.#sleeping = undefined;
+      stop.removeEventListener('abort', onStop);
+      local.abort(STOPPED);
     }
-    return loop.join(waiter);
-  }
-
-  /** How many loops are running. */
-  get size(): number {
-    return this.#loops.size;
-  }
-
-  /** Throws the `close()` error once the hub is closed. */
-  assertOpen(): void {
-    if (this.#closed !== undefined) throw this.#closed.error;
-  }
-
-  /** Ends every loop, failing its waiters with `error`; later joins throw it. Idempotent. */
-  close(error: unknown): void {
-    if (this.#closed !== undefined) return;
-    this.#closed = { error };
-    for (const loop of [...this.#loops.values()]) loop.close(error);
-    this.#loops.clear();
   }
 }

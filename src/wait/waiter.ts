@@ -1,52 +1,70 @@
 /**
- * Following an operation until it is done, as one waiter of its client's shared poll
- * loop: the wait options are checked, the loop for the name is joined (or started), each
- * snapshot is recorded on the handle, and the waiter leaves on done, failure, timeout or
- * abort, removing its listener. The handle (`operation.ts`) keeps the state; this file
- * keeps the waiting.
+ * One wait on an operation, as a waiter of its client's shared poll loop: the wait options
+ * are checked, the loop for the name is joined (or started), each snapshot is handed back
+ * through the caller's callback, and the waiter leaves on done, failure, timeout or abort,
+ * removing its listener. The caller (the handle, `operation.ts`) keeps the snapshot; this
+ * file keeps the waiting.
  */
 
-import { TimeoutError } from '../errors.js';
-import type { Registry } from '../proto/registry.js';
+import { RpcError, TimeoutError } from '../errors.js';
 import type { Any, RawOperation } from '../proto/types.js';
 import type { CallOptions, OperationsTransport } from '../transport/operations-transport.js';
 import { checkOptionalMs, checkRetry, checkSignal } from '../transport/validate.js';
 import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from './backoff.js';
 import type { Clock } from './clock.js';
 import { Deadline } from './deadline.js';
-import { operationSource, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
-import { type PollHub, SharedPoll, type Waiter } from './poll-loop.js';
+import { operationPoller, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
+import type { Waiter } from './poll-contract.js';
+import { PollLoop } from './poll-loop.js';
+import type { PollLoops } from './poll-loops.js';
 import { abortReason } from './signals.js';
+import { startWaitTrace, type WaitOutcome } from './tracing.js';
 
-/** What a handle needs from its client. One per client, shared by all its handles. */
-export interface OperationContext {
+/** What a wait needs from its client (`ClientState` in client/client-state.ts). */
+export interface WaiterContext {
   readonly transport: OperationsTransport;
-  readonly registry: Registry;
   readonly clock: Clock;
+  /** The client's polling defaults; a wait's own `polling` fills over them. */
   readonly polling: ResolvedPollingOptions;
   readonly support: WaitSupport;
-  readonly hub: PollHub<RawOperation>;
+  readonly loops: PollLoops<RawOperation>;
   /** The client's per-RPC defaults (headers, retry, timeout), used by every poll. */
   readonly callDefaults: CallOptions;
-  /** Where failures nobody awaits are reported (a cancel sent on abort). */
+  /** Where failures nobody awaits (a cancel sent on abort) and retried polls are logged. */
   readonly debug: (message: string) => void;
+  /** Throws the client's close error once it is closed. */
+  assertOpen(): void;
 }
 
-/** The handle being followed: its latest snapshot, and where a new one is recorded. */
-export interface FollowTarget {
-  current(): RawOperation;
-  update(raw: RawOperation): void;
-  /** The progress (0..100) of the current snapshot, undefined when unknown; guides polling (rule 11). Optional. */
-  progress?(): number | undefined;
-}
-
-/** The wait options `follow` acts on (`WaitOptions` without the handle-typed callback). */
-export interface FollowOptions extends Omit<CallOptions, 'timeoutMs'> {
+/** The options of a wait that do not depend on the handle's types (`WaitOptions` adds `onProgress`). */
+export interface BaseWaitOptions extends Omit<CallOptions, 'timeoutMs'> {
+  /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
   timeoutMs?: number;
+  /** This wait's schedule (delays, jitter, WaitOperation chunk, failure budget); unset fields keep the client's defaults. */
   polling?: PollingOptions;
+  /** Default 'auto': WaitOperation where the server has it, GetOperation with backoff where not. */
   strategy?: WaitStrategy;
-  onProgress?: unknown;
+  /** When the signal aborts, also send CancelOperation (default false: stop waiting only). */
   cancelOnAbort?: boolean;
+  /**
+   * Called when a poll failed with a retryable error and polling goes on: the error, the
+   * number of failed polls in a row, and the delay before the next poll. A throw rejects
+   * the wait. Polls that keep failing for `polling.failureBudgetMs` reject it with the error.
+   */
+  onRetry?: (error: RpcError, attempt: number, nextDelayMs: number) => void;
+}
+
+/** Where a wait hands its snapshots. */
+export interface SnapshotSink {
+  /** True when changed snapshots matter (progress), so that polls are paced to see them. */
+  readonly wantsUpdates: boolean;
+  /**
+   * Each snapshot received, `changed` when its metadata bytes or done flag differ from the
+   * last one handed over. Called before the wait settles; a throw rejects the wait.
+   */
+  onSnapshot(raw: RawOperation, changed: boolean): void;
+  /** The progress (0..100) of the last snapshot handed over, undefined when unknown; guides polling (rule 11). Optional. */
+  progress?(): number | undefined;
 }
 
 /** True when two Anys have the same type and bytes. */
@@ -56,73 +74,113 @@ function sameAny(a: Any | null | undefined, b: Any | null | undefined): boolean 
   return a.type_url === b.type_url && Buffer.compare(a.value, b.value) === 0;
 }
 
-/**
- * Follows `target` until done and resolves its final snapshot. `onChange` sees each
- * snapshot whose metadata bytes or done flag changed; a throw from it rejects. Throws
- * TypeError / RangeError for bad options before any RPC; resolves at once when already
- * done; rejects with TimeoutError, the poll's RpcError, or the signal's reason.
- */
-export function follow(
-  ctx: OperationContext,
-  target: FollowTarget,
-  options: FollowOptions,
-  onChange: ((raw: RawOperation) => void) | undefined,
-): Promise<RawOperation> {
+/** Checks the options a wait acts on. Throws TypeError / RangeError naming the option. */
+function checkWaitOptions(options: BaseWaitOptions, base: ResolvedPollingOptions) {
   const timeoutMs = checkOptionalMs(options.timeoutMs, 'timeoutMs');
-  const polling = resolvePolling(options.polling, ctx.polling);
+  const polling = resolvePolling(options.polling, base);
   const strategy = options.strategy === undefined ? 'auto' : options.strategy;
   if (!STRATEGIES.includes(strategy)) {
     throw new RangeError(
       `strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(strategy)})`,
     );
   }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new TypeError('onProgress must be a function');
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function') {
+    throw new TypeError('onRetry must be a function');
   }
   checkSignal(options.signal, 'signal');
   checkRetry(options.retry, 'retry');
-  const initial = target.current();
-  if (initial.done) return Promise.resolve(initial);
-  const { signal } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return { timeoutMs, polling, strategy };
+}
+
+/** Traced outcomes, shared so that finishing a wait allocates none. */
+const DONE: WaitOutcome = { kind: 'done' };
+const TIMED_OUT: WaitOutcome = { kind: 'timeout' };
+const ABORTED: WaitOutcome = { kind: 'aborted' };
+
+/** The traced outcome of a done snapshot: failed when it carries a non-OK status. */
+function doneOutcome(raw: RawOperation): WaitOutcome {
+  const status = raw.error;
+  return status != null && status.code !== 0 ? { kind: 'error', error: status } : DONE;
+}
+
+/**
+ * Waits until the operation of snapshot `initial` is done, handing each snapshot to `sink`.
+ * Throws TypeError / RangeError for bad options before any RPC, and the client's close
+ * error once it is closed; resolves at once when `initial` is done; rejects with
+ * TimeoutError (its `cause` the last poll's error when that failed), the poll's RpcError
+ * (non-retryable, or retryable past the failure budget), the signal's reason, or what the
+ * sink or `onRetry` threw.
+ */
+export function waitUntilDone(
+  ctx: WaiterContext,
+  initial: RawOperation,
+  options: BaseWaitOptions,
+  sink: SnapshotSink,
+): Promise<void> {
+  const { timeoutMs, polling, strategy } = checkWaitOptions(options, ctx.polling);
+  const name = initial.name;
+  if (initial.done) {
+    startWaitTrace(name, strategy)?.end(doneOutcome(initial));
+    return Promise.resolve();
+  }
+  ctx.assertOpen();
+  const { signal, onRetry } = options;
+  const trace = startWaitTrace(name, strategy);
+  if (signal?.aborted) {
+    trace?.end(ABORTED);
+    return Promise.reject(abortReason(signal));
+  }
   const { clock } = ctx;
   const deadline = Deadline.after(clock, timeoutMs);
-  const name = initial.name;
-  return new Promise<RawOperation>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     let finished = false;
     let leave = (): void => {};
     let last = initial;
-    const finish = (settle: () => void): void => {
+    const finish = (settle: () => void, outcome: WaitOutcome): void => {
       if (finished) return;
       finished = true;
       signal?.removeEventListener('abort', onAbort);
       leave();
+      trace?.end(outcome);
       settle();
+    };
+    /** Runs a caller's callback; a throw finishes the wait with it. Returns true when finished. */
+    const guard = (call: () => void): boolean => {
+      try {
+        call();
+      } catch (error) {
+        finish(() => reject(error), { kind: 'error', error });
+      }
+      return finished;
     };
     const waiter: Waiter<RawOperation> = {
       deadline,
-      wantsUpdates: onChange !== undefined,
+      wantsUpdates: sink.wantsUpdates,
+      trace,
+      failureBudgetMs: polling.failureBudgetMs,
       deliver: (raw) => {
         if (finished) return true;
-        target.update(raw);
-        if (raw.done !== last.done || !sameAny(raw.metadata, last.metadata)) {
-          last = raw;
-          try {
-            onChange?.(raw);
-          } catch (error) {
-            finish(() => reject(error));
-            return true;
-          }
-        }
-        if (raw.done) finish(() => resolve(raw));
+        const changed = raw.done !== last.done || !sameAny(raw.metadata, last.metadata);
+        if (changed) last = raw;
+        if (guard(() => sink.onSnapshot(raw, changed))) return true;
+        if (raw.done) finish(resolve, doneOutcome(raw));
         return raw.done;
       },
-      fail: (error) => finish(() => reject(error)),
-      timeOut: (polls, latest) =>
-        finish(() => reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest))),
+      retrying: (error, attempt, nextDelayMs) => {
+        if (finished) return true;
+        if (onRetry === undefined || !RpcError.is(error)) return false;
+        return guard(() => onRetry(error, attempt, nextDelayMs));
+      },
+      fail: (error) => finish(() => reject(error), { kind: 'error', error }),
+      timeOut: (polls, latest, lastError) =>
+        finish(
+          () =>
+            reject(new TimeoutError(name, timeoutMs ?? 0, deadline.elapsedMs(), polls, latest, lastError)),
+          TIMED_OUT,
+        ),
     };
     const onAbort = (): void => {
-      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)));
+      finish(() => reject(signal === undefined ? new Error('aborted') : abortReason(signal)), ABORTED);
       if (options.cancelOnAbort === true) {
         ctx.transport.cancel(name, {}).catch((e: unknown) => ctx.debug(`cancel on abort of ${name}: ${e}`));
       }
@@ -136,9 +194,10 @@ export function follow(
       ...(options.retry === undefined ? (retry === undefined ? {} : { retry }) : { retry: options.retry }),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     };
-    // A waiter joining a running loop takes its options; the first waiter's start it.
-    leave = ctx.hub.join(name, waiter, (onIdle) => {
-      const source = operationSource({
+    // The loop's RPC options and schedule are those of the waiter that started it; a waiter
+    // joining a running loop polls on them (its own deadline and failure budget still apply).
+    leave = ctx.loops.join(name, waiter, (onIdle) => {
+      const source = operationPoller({
         name,
         transport: ctx.transport,
         clock,
@@ -146,11 +205,12 @@ export function follow(
         strategy,
         support: ctx.support,
         call,
+        debug: ctx.debug,
         // Every waiter of the loop gets each snapshot before the next sleep is planned, so
         // the first waiter's handle shows the latest one (while it stays joined).
-        ...(target.progress === undefined ? {} : { progress: () => target.progress?.() }),
+        ...(sink.progress === undefined ? {} : { progress: () => sink.progress?.() }),
       });
-      return new SharedPoll(source, clock, polling, onIdle);
+      return new PollLoop(source, clock, polling, onIdle);
     });
   });
 }

@@ -17,7 +17,7 @@ import type { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { CallOptions } from '../../src/transport/operations-transport.ts';
 import type { PollingOptions } from '../../src/wait/backoff.ts';
-import type { Clock } from '../../src/wait/clock.ts';
+import { type Clock, systemClock } from '../../src/wait/clock.ts';
 
 export const META = 'longrunning.demo.v1.ExportMetadata';
 export const RESULT = 'longrunning.demo.v1.ExportResult';
@@ -85,6 +85,38 @@ export async function eventually(check: () => boolean, what: string): Promise<vo
 
 function timerCount(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/** The system clock, counting the sleeps in progress (so a test can tell when a wait sleeps). */
+function countingClock(): Clock & { readonly sleeping: number } {
+  let sleeping = 0;
+  return {
+    now: () => systemClock.now(),
+    sleep: (ms, signal) => {
+      sleeping++;
+      return systemClock.sleep(ms, signal).finally(() => {
+        sleeping--;
+      });
+    },
+    get sleeping() {
+      return sleeping;
+    },
+  };
+}
+
+/** True once `promise` has settled, checked after one event-loop turn. */
+async function settledWithinOneTurn(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  await new Promise((r) => setImmediate(r));
+  return settled;
 }
 
 /** Registers the handle behaviour tests for `target`; `FakeClock` is passed in to keep this file free of testing imports. */
@@ -275,23 +307,22 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       assert.deepEqual(await op2.wait(), {}, 'wait() works again on the same handle');
     });
 
-    it('abort during a sleep rejects at once, leaves no timer, and with cancelOnAbort cancels on the server', async () => {
-      const client = makeClient({ polling: { initialDelayMs: 60_000 } });
+    it('abort during a sleep rejects within one event-loop turn, leaves no timer, and with cancelOnAbort cancels on the server', async () => {
+      const clock = countingClock();
+      const client = makeClient({ clock, polling: { initialDelayMs: 60_000 } });
       const h = server.create();
       const baseline = timerCount();
       const controller = new AbortController();
       const waiting = client.operation(h.name).wait({ strategy: 'poll', signal: controller.signal });
       await eventually(
-        () => server.calls.GetOperation === 1 && timerCount() > baseline,
-        'the first poll and its sleep',
+        () => server.calls.GetOperation === 1 && clock.sleeping === 1,
+        'the sleep after the first poll',
       );
-      // The poll's own deadline timer is a timer too: let the poll finish so only the sleep is pending.
-      await new Promise((r) => setTimeout(r, 20));
       const reason = new Error('stop');
       controller.abort(reason);
-      const started = performance.now();
+      assert.equal(await settledWithinOneTurn(waiting), true, 'rejected within one event-loop turn');
       await assert.rejects(waiting, (e: unknown) => e === reason);
-      assert.ok(performance.now() - started < 10);
+      assert.equal(clock.sleeping, 0, 'the sleep ended with the abort');
       assert.equal(timerCount(), baseline, 'no timer left by the library');
 
       const cancelling = new AbortController();
@@ -361,6 +392,117 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
         assert.deepEqual(seen, [20, 60, -1], mode);
         assert.equal(op.progress, 60);
       }
+    });
+
+    it('watch() hands a consumer slower than the changes only the latest snapshot, and ends at the next next() after abort', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock, polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 } });
+      const h = server.create({ metadataType: META, metadata: { progressPercent: 0 } });
+      const op = client.operation<ExportResult, ExportMetadata>(await client.getOperation(h.name), types);
+      const controller = new AbortController();
+      const watching = op.watch({ strategy: 'poll', signal: controller.signal });
+      const first = watching.next();
+      await drive(clock, 1);
+      h.setMetadata({ progressPercent: 10 });
+      await drive(clock, 1);
+      assert.equal((await first).value?.metadata?.progressPercent, 10);
+      // The consumer is busy while three more changes arrive.
+      for (const percent of [20, 30, 40]) {
+        h.setMetadata({ progressPercent: percent });
+        await drive(clock, 1);
+      }
+      assert.equal((await watching.next()).value?.metadata?.progressPercent, 40, 'the latest, not 20');
+      h.setMetadata({ progressPercent: 50 });
+      await drive(clock, 1);
+      const reason = new Error('user left');
+      controller.abort(reason);
+      await assert.rejects(watching.next(), (e: unknown) => e === reason, 'no snapshot after the abort');
+      assert.deepEqual(await watching.next(), { value: undefined, done: true });
+      const polls = server.calls.GetOperation;
+      await clock.advance(60_000);
+      assert.equal(server.calls.GetOperation, polls, 'polling stopped');
+    });
+
+    it('rejects with the last RpcError once polls have failed for failureBudgetMs, reporting each retry to onRetry', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock, callDefaults: { retry: false } });
+      const h = server.create();
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, times: 5 });
+      const retries: [number, number, number][] = [];
+      const waiting = client.operation(h.name).wait({
+        strategy: 'poll',
+        polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0, failureBudgetMs: 3500 },
+        onRetry: (error, attempt, nextDelayMs) => retries.push([error.code, attempt, nextDelayMs]),
+      });
+      let settled = false;
+      const outcome = waiting.then(
+        () => assert.fail('expected the budget to end the wait'),
+        (e: unknown) => e,
+      );
+      void outcome.finally(() => {
+        settled = true;
+      });
+      await drive(clock, 4);
+      await eventually(() => settled, 'the wait to settle after the last poll of its budget');
+      const error = await outcome;
+      assert.ok(RpcError.is(error) && error.code === grpc.status.UNAVAILABLE, String(error));
+      assert.equal(clock.now(), 3500, 'the last poll is made when the budget ends');
+      assert.deepEqual(clock.sleeps, [1000, 1000, 1000, 500]);
+      assert.deepEqual(retries, [
+        [grpc.status.UNAVAILABLE, 1, 1000],
+        [grpc.status.UNAVAILABLE, 2, 1000],
+        [grpc.status.UNAVAILABLE, 3, 1000],
+        [grpc.status.UNAVAILABLE, 4, 500],
+      ]);
+      assert.equal(server.calls.GetOperation, 5);
+      assert.equal(clock.pendingSleeps, 0);
+    });
+
+    it('after a poll refused with RetryInfo, waits the delay the server asked for before polling again', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock, callDefaults: { retry: false } });
+      const h = server.create();
+      server.inject({
+        method: 'GetOperation',
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: [registry.pack('google.rpc.RetryInfo', { retryDelay: { seconds: 2, nanos: 500_000_000 } })],
+      });
+      const waiting = client.operation(h.name).wait({
+        strategy: 'poll',
+        polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 },
+      });
+      await drive(clock, 2);
+      h.succeed('google.protobuf.Empty', {});
+      await drive(clock, 1);
+      assert.deepEqual(await waiting, {});
+      assert.deepEqual(clock.sleeps, [2500, 1000, 1000]);
+      assert.equal(server.calls.GetOperation, 4);
+    });
+
+    it('a TimeoutError whose last poll failed carries that RpcError as cause', async () => {
+      const clock = makeClock();
+      const client = makeClient({ clock, callDefaults: { retry: false } });
+      const h = server.create();
+      const waiting = client.operation(h.name).wait({
+        strategy: 'poll',
+        timeoutMs: 2000,
+        polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 },
+      });
+      const outcome = waiting.then(
+        () => assert.fail('expected a timeout'),
+        (e: unknown) => e,
+      );
+      await drive(clock, 1);
+      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE, times: 2 });
+      await drive(clock, 1);
+      const error = await outcome;
+      assert.ok(TimeoutError.is(error), String(error));
+      assert.equal(error.lastSnapshot?.name, h.name, 'the first poll succeeded');
+      assert.ok(
+        RpcError.is(error.cause) && error.cause.code === grpc.status.UNAVAILABLE,
+        String(error.cause),
+      );
+      assert.equal(server.calls.GetOperation, 3);
     });
 
     it('cancel() then wait() rejects with CANCELLED and marks the handle cancelled', async () => {

@@ -4,11 +4,13 @@ import * as grpc from '@grpc/grpc-js';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
 import type { Operation } from '../../src/client/operation.ts';
-import { OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
+import { OperationsRestClient } from '../../src/client/rest-client.ts';
+import { OperationError, OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { drive, eventually, handleSuite, TARGETS } from './handle-suite.ts';
+import { operationBytes, rawGrpcServer, rawHttpServer } from './raw-answers.ts';
 
 const insecure = grpc.credentials.createInsecure();
 const META = 'longrunning.demo.v1.ExportMetadata';
@@ -40,7 +42,7 @@ describe('Operation over gRPC', () => {
   });
   beforeEach(() => server.resetCounters());
 
-  it('3b. auto falls back to GetOperation after one UNIMPLEMENTED and remembers it for the client', async () => {
+  it('auto falls back to GetOperation after one UNIMPLEMENTED and remembers it for the client', async () => {
     const noWait = await FakeOperationsServer.start({ supportsWait: false });
     try {
       const clock = new FakeClock();
@@ -64,7 +66,7 @@ describe('Operation over gRPC', () => {
     }
   });
 
-  it('5b. done with neither response nor error, or with an error of code 0, is an OperationStateError', async () => {
+  it('done with neither response nor error, or with an error of code 0, is an OperationStateError', async () => {
     const client = makeClient();
     const neither = server.create();
     neither.setRaw({ done: true });
@@ -80,7 +82,7 @@ describe('Operation over gRPC', () => {
     assert.equal(op.error, undefined);
   });
 
-  it('6b. a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
+  it('a poll the connection ends (CANCELLED the client did not ask for, e.g. a server shutting down) does not fail the wait', async () => {
     const clock = new FakeClock();
     const client = makeClient({ clock, callDefaults: { retry: false } });
     const h = server.create();
@@ -92,7 +94,7 @@ describe('Operation over gRPC', () => {
     assert.equal(server.calls.WaitOperation, 3);
   });
 
-  it('9b. a throwing onProgress rejects the wait instead of hanging it', async () => {
+  it('a throwing onProgress rejects the wait instead of hanging it', async () => {
     const client = makeClient();
     const h = server.create({ metadataType: META, metadata: { progressPercent: 1 } });
     const boom = new Error('progress bar broke');
@@ -106,7 +108,7 @@ describe('Operation over gRPC', () => {
     );
   });
 
-  it('12. wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {
+  it('wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {
     const client = makeClient();
     const definition = serviceDefinition(builtinRoot().lookupService('longrunning.demo.v1.Exporter'));
     const Exporter = grpc.makeGenericClientConstructor(definition, 'Exporter');
@@ -244,31 +246,29 @@ describe('Operation over gRPC', () => {
     await Promise.all([plain, watching]);
   });
 
-  it('14. maxWaitCalls 4 caps open WaitOperation calls, and all 10 waits settle promptly', async () => {
-    const client = makeClient({ maxWaitCalls: 4 });
+  it('maxWaitCalls 4 caps open WaitOperation calls, and waits beyond it are woken by a freed slot, not by their backoff', async () => {
+    // Fake time never moves: a wait that settles did so through a slot freed by another.
+    const clock = new FakeClock();
+    const client = makeClient({ clock, maxWaitCalls: 4 });
     const handles = Array.from({ length: 10 }, () => server.create());
-    const settled: number[] = [];
+    const settled = handles.map(() => false);
     const waits = handles.map((h, i) =>
       client
         .operation(h.name)
         .wait()
         .then(() => {
-          settled[i] = performance.now();
+          settled[i] = true;
         }),
     );
-    await eventually(() => server.openWaits === 4, '4 open waits');
-    const completed: number[] = [];
+    await eventually(() => server.openWaits === 4 && clock.pendingSleeps === 6, '4 open waits, 6 sleeping');
     for (const [i, h] of handles.entries()) {
-      completed[i] = performance.now();
       h.succeed('google.protobuf.Empty', {});
-      await new Promise((r) => setTimeout(r, 10));
+      await eventually(() => settled[i] === true, `wait ${i} to settle`);
     }
     await Promise.all(waits);
     assert.ok(server.peakOpenWaits <= 4, `peak ${server.peakOpenWaits}`);
-    for (const [i, at] of settled.entries()) {
-      const lag = at - (completed[i] ?? 0);
-      assert.ok(lag < 200, `wait ${i} settled ${lag.toFixed(0)} ms after completion`);
-    }
+    assert.equal(clock.now(), 0, 'no backoff delay elapsed');
+    assert.equal(server.calls.GetOperation, 6, 'one GetOperation for each wait beyond the cap, none after');
   });
 
   it('derives progress and id from the snapshot, never throwing', async () => {
@@ -334,3 +334,67 @@ describe('Operation over gRPC', () => {
 });
 
 export type { Operation };
+
+// A oneof sent with both members: protobuf keeps the one last on the wire (in JSON, the later key).
+describe('an operation sent with both error and response', () => {
+  const name = 'operations/both';
+  const response = {
+    type_url: `type.googleapis.com/${RESULT}`,
+    value: builtinRoot().lookupType(RESULT).encode({ uri: 'export://both', rowCount: 7 }).finish(),
+  };
+  const error = { code: grpc.status.ABORTED, message: 'lost a race' };
+
+  /** Checks that every view of the handle agrees on the outcome `wins`. */
+  async function agrees(op: Operation<ExportResult>, wins: 'error' | 'response'): Promise<void> {
+    if (wins === 'response') {
+      assert.deepEqual(await op.wait(), { uri: 'export://both', rowCount: '7' });
+      assert.equal(op.error, undefined);
+      assert.equal(op.cancelled, false);
+      assert.equal(op.toJSON().error, undefined);
+      assert.deepEqual(op.toJSON().response, { uri: 'export://both', rowCount: '7' });
+    } else {
+      await assert.rejects(op.wait(), (e: unknown) => OperationError.is(e) && e.code === grpc.status.ABORTED);
+      assert.equal(op.error?.code, grpc.status.ABORTED);
+      assert.equal(op.response, undefined);
+      assert.equal(op.toJSON().response, undefined);
+      assert.equal(op.raw.result, 'error');
+    }
+  }
+
+  for (const [order, wins] of [
+    ['response then error', 'error'],
+    ['error then response', 'response'],
+  ] as const) {
+    it(`over gRPC, ${order} on the wire is ${wins === 'error' ? 'a failed' : 'a successful'} operation everywhere`, async () => {
+      const parts = [operationBytes({ name, done: true, response }), operationBytes({ error })];
+      const bytes = Buffer.concat(wins === 'error' ? parts : parts.reverse());
+      const server = await rawGrpcServer(() => bytes);
+      const client = new OperationsClient({ address: server.address, credentials: insecure });
+      try {
+        await agrees(client.operation<ExportResult>(name, types), wins);
+        const raw = await client.getOperation(name);
+        assert.equal(raw.result, wins);
+        assert.equal(wins === 'error' ? raw.response : raw.error, undefined, 'the other member is gone');
+      } finally {
+        client.close();
+        await server.stop();
+      }
+    });
+
+    it(`over HTTP/JSON, ${order} as keys is ${wins === 'error' ? 'a failed' : 'a successful'} operation everywhere`, async () => {
+      const fields = [
+        `"response":{"@type":"type.googleapis.com/${RESULT}","uri":"export://both","rowCount":"7"}`,
+        `"error":{"code":${error.code},"message":"${error.message}"}`,
+      ];
+      const body = `{"name":"${name}","done":true,${(wins === 'error' ? fields : fields.reverse()).join(',')}}`;
+      const server = await rawHttpServer(() => body);
+      const client = new OperationsRestClient({ baseUrl: server.url });
+      try {
+        await agrees(client.operation<ExportResult>(name, types), wins);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+  }
+});

@@ -115,4 +115,18 @@ describe('proto3 JSON mapping', () => {
     assert.equal(isJsonOperation({ name: 'a', metadata: { type_url: 'x', value: Buffer.alloc(0) } }), false);
     assert.equal(isJsonOperation({ name: 'a' }), false);
   });
+
+  it('refuses to show an Any whose string is cut short as JSON, with DecodeError naming its type', () => {
+    const typeUrl = 'type.googleapis.com/google.rpc.ErrorInfo';
+    const cut = { type_url: typeUrl, value: Buffer.from([0x0a, 0x05, 0x41]) };
+    assert.throws(
+      () => anyToJson(cut, registry),
+      (e: unknown) => DecodeError.is(e) && e.typeUrl === typeUrl && /truncated/.test(e.message),
+    );
+    const raw = operationFromJson({ name: 'operations/cut', done: false }, registry);
+    assert.throws(
+      () => operationToJson({ ...raw, metadata: cut }, registry),
+      DecodeError.is.bind(DecodeError),
+    );
+  });
 });

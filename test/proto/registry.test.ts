@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DecodeError, UnknownTypeError } from '../../src/errors.ts';
 import { createRegistry, unpackAs } from '../../src/proto/registry.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 
 const registry = createRegistry();
 
@@ -132,6 +135,56 @@ describe('createRegistry', () => {
     );
   });
 
+  it('rejects a string cut short with DecodeError instead of decoding the bytes there are', () => {
+    const typeUrl = 'type.googleapis.com/google.rpc.ErrorInfo';
+    for (const value of [Buffer.from([0x0a, 0x05, 0x41]), new Uint8Array([0x0a, 0x05, 0x41])]) {
+      const any = { type_url: typeUrl, value };
+      for (const read of [() => registry.unpack(any), () => registry.tryUnpack(any)]) {
+        assert.throws(read, (e: unknown) => {
+          assert.ok(DecodeError.is(e), String(e));
+          assert.equal(e.typeUrl, typeUrl);
+          assert.match(e.message, /truncated|out of range/);
+          return true;
+        });
+      }
+    }
+  });
+
+  it('rejects every cut inside a string, top-level or nested, and accepts every cut between fields', () => {
+    const whole = registry.pack('google.rpc.BadRequest', {
+      fieldViolations: [{ field: 'name', description: 'must be set' }],
+    }).value;
+    const fieldViolation = whole.subarray(2); // after the tag and length of field_violations[0]
+    const outer = {
+      type_url: 'type.googleapis.com/google.rpc.BadRequest.FieldViolation',
+      value: fieldViolation,
+    };
+    assert.deepEqual(registry.unpack(outer), {
+      field: 'name',
+      description: 'must be set',
+      reason: '',
+      localizedMessage: null,
+    });
+    // FieldViolation bytes: 0a 04 'name' 12 0b 'must be set'; cuts at 0 and 6 end between fields.
+    for (let cut = 0; cut < fieldViolation.length; cut++) {
+      const any = { ...outer, value: fieldViolation.subarray(0, cut) };
+      if (cut === 0 || cut === 6) assert.doesNotThrow(() => registry.unpack(any), `cut at ${cut}`);
+      else assert.throws(() => registry.unpack(any), DecodeError.is.bind(DecodeError), `cut at ${cut}`);
+    }
+    // The same cut string inside the nested message of the whole BadRequest.
+    const nested = {
+      type_url: 'type.googleapis.com/google.rpc.BadRequest',
+      value: whole.subarray(0, whole.length - 3),
+    };
+    assert.throws(() => registry.unpack(nested), DecodeError.is.bind(DecodeError));
+  });
+
+  it('rejects a grpc-status-details-bin trailer whose message is cut short', () => {
+    const bytes = registry.pack('google.rpc.Status', { code: 5, message: 'table t1 missing' }).value;
+    assert.equal(registry.decodeStatus(bytes).message, 'table t1 missing');
+    assert.throws(() => registry.decodeStatus(bytes.subarray(0, bytes.length - 4)), RangeError);
+  });
+
   it('names both types when an Any is not the expected type', () => {
     const any = registry.pack('longrunning.demo.v1.ExportMetadata', {});
     assert.throws(
@@ -151,6 +204,53 @@ describe('createRegistry', () => {
       rowsProcessed: '0',
       state: '',
     });
+  });
+
+  it('finds types by their fully-qualified name only, with or without a leading dot', () => {
+    const own = createRegistry();
+    assert.equal(own.lookup('google.rpc.Status')?.fullName, '.google.rpc.Status');
+    assert.equal(own.lookup('.google.rpc.Status')?.fullName, '.google.rpc.Status');
+    for (const name of [
+      'rpc.Status',
+      'Status',
+      'google.rpc',
+      'google..rpc.Status',
+      'google.rpc.Status.',
+      '',
+    ]) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    for (const name of ['__proto__', 'constructor', 'google.__proto__', 'google.rpc.Status.toString']) {
+      assert.equal(own.lookup(name), undefined, name);
+    }
+    assert.equal(own.lookupService('google.longrunning.Operations')?.name, 'Operations');
+    assert.equal(own.lookupService('longrunning.Operations'), undefined);
+    assert.equal(own.lookupService('google.longrunning.Operation'), undefined, 'a message is not a service');
+  });
+
+  it('finds a type added to a user root after the same name was looked up and missed', () => {
+    const own = createRegistry();
+    const root = new protobuf.Root();
+    own.addRoot(root);
+    assert.equal(own.has('acme.Late'), false);
+    root.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.equal(own.has('acme.Late'), false, 'still absent: Late sits at the top level');
+    const acme = new protobuf.Namespace('acme');
+    root.add(acme);
+    acme.add(new protobuf.Type('Late').add(new protobuf.Field('n', 1, 'int32')));
+    assert.deepEqual(own.unpack(own.pack('acme.Late', { n: 3 })), { n: 3 });
+  });
+
+  it("unpacks by the Any's own type URL when the declared type is google.protobuf.Any", () => {
+    const any = registry.pack('longrunning.demo.v1.ExportMetadata', { progressPercent: 7 });
+    const expected = { progressPercent: 7, rowsProcessed: '0', state: '' };
+    assert.deepEqual(unpackAs(registry, any, 'google.protobuf.Any'), expected);
+    assert.deepEqual(unpackAs(registry, any, '.google.protobuf.Any'), expected);
+    const unknown = { type_url: 'type.googleapis.com/acme.Missing', value: Buffer.alloc(0) };
+    assert.throws(
+      () => unpackAs(registry, unknown, 'google.protobuf.Any'),
+      (e: unknown) => UnknownTypeError.is(e) && e.expectedType === undefined,
+    );
   });
 
   it('adds types from .proto files, resolving imports against the built-in protos', () => {
@@ -202,5 +302,73 @@ message JobMetadata { int32 percent_done = 1; google.protobuf.Timestamp start_ti
       }),
       { numRuns: 10_000 },
     );
+  });
+});
+
+describe('Anys read through the handle, over gRPC on loopback', () => {
+  const META = 'longrunning.demo.v1.ExportMetadata';
+  const RESULT = 'longrunning.demo.v1.ExportResult';
+  const ANY = { metadataType: 'google.protobuf.Any', responseType: 'google.protobuf.Any' };
+  type ExportMetadata = { progressPercent: number; rowsProcessed: string; state: string };
+  let server: FakeOperationsServer;
+  let client: OperationsClient;
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+    client = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+    });
+  });
+  after(async () => {
+    client.close();
+    await server.stop();
+  });
+
+  it('reads op.metadata and op.response as whatever registered type the operation holds', async () => {
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 10, state: 'RUNNING' } });
+    const op = client.operation<unknown, ExportMetadata>(h.name, ANY);
+    await op.poll();
+    assert.deepEqual(op.metadata, { progressPercent: 10, rowsProcessed: '0', state: 'RUNNING' });
+    assert.equal(op.progress, 10);
+    h.succeed(RESULT, { uri: 'export://any', rowCount: 3 });
+    await op.poll();
+    assert.deepEqual(op.response, { uri: 'export://any', rowCount: '3' });
+  });
+
+  it('watch() yields each snapshot with its metadata unpacked, ending with the response', async () => {
+    const h = server.create({ metadataType: META, metadata: { progressPercent: 10 } });
+    const op = client.operation<unknown, ExportMetadata>(h.name, ANY);
+    const seen: (number | undefined)[] = [];
+    let response: unknown;
+    const polling = { initialDelayMs: 10, multiplier: 1, maxDelayMs: 10, jitter: 0 };
+    for await (const s of op.watch({ polling, timeoutMs: 20_000 })) {
+      seen.push(s.metadata?.progressPercent);
+      if (s.done) response = s.response;
+      else if (s.metadata?.progressPercent === 10) h.setMetadata({ progressPercent: 60 });
+      else h.succeed(RESULT, { uri: 'export://watched', rowCount: 1 });
+      assert.ok(seen.length <= 10, `more snapshots than changes: ${JSON.stringify(seen)}`);
+    }
+    assert.deepEqual(seen.slice(0, 2), [10, 60]);
+    assert.deepEqual(response, { uri: 'export://watched', rowCount: '1' });
+  });
+
+  it('reading metadata cut short over the wire throws DecodeError; a cut detail is kept as bytes', async () => {
+    const cut = {
+      type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+      value: Buffer.from([0x0a, 0x05, 0x41]),
+    };
+    const h = server.create();
+    h.setRaw({ metadata: cut });
+    const op = client.operation(h.name, ANY);
+    await op.poll();
+    assert.throws(() => op.metadata, DecodeError.is.bind(DecodeError));
+    assert.equal(op.progress, undefined);
+    h.fail({ code: 9, message: 'cut detail', details: [cut] });
+    await op.poll();
+    const detail = op.error?.details[0];
+    assert.equal(detail?.typeName, 'google.rpc.ErrorInfo');
+    assert.equal(detail?.value, undefined);
+    assert.deepEqual(Buffer.from(detail?.bytes ?? []), cut.value);
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 import {
   Backoff,
+  DEFAULT_FAILURE_BUDGET_MS,
   DEFAULT_INITIAL_DELAY_MS,
   DEFAULT_JITTER,
   DEFAULT_MAX_DELAY_MS,
@@ -26,8 +27,9 @@ describe('resolvePolling', () => {
         DEFAULT_MAX_DELAY_MS,
         DEFAULT_JITTER,
         DEFAULT_WAIT_CHUNK_MS,
+        DEFAULT_FAILURE_BUDGET_MS,
       ],
-      [1000, 1.5, 60_000, 0.2, 30_000],
+      [1000, 1.5, 60_000, 0.2, 30_000, 300_000],
     );
     assert.deepEqual(resolvePolling(), { ...DEFAULT_POLLING });
     assert.ok(Object.isFrozen(DEFAULT_POLLING));
@@ -42,6 +44,7 @@ describe('resolvePolling', () => {
       maxDelayMs: 0,
       jitter: 0,
       waitChunkMs: 5,
+      failureBudgetMs: 300_000,
       eta: 'auto',
     });
   });

@@ -21,12 +21,23 @@ describe('systemClock', () => {
     assert.equal(listeners(c.signal), 0);
   });
 
-  it('treats negative and NaN delays as 0', async () => {
+  it('treats negative and NaN delays as 0: such sleeps resolve before a 5 ms timer started after them', async () => {
     assert.equal(normalizeDelayMs(-5), 0);
     assert.equal(normalizeDelayMs(Number.NaN), 0);
     assert.equal(normalizeDelayMs(12.5), 12.5);
-    await systemClock.sleep(-5);
-    await systemClock.sleep(Number.NaN);
+    assert.equal(normalizeDelayMs(Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
+    const order: string[] = [];
+    await Promise.all([
+      systemClock.sleep(-5).then(() => order.push('-5')),
+      systemClock.sleep(Number.NaN).then(() => order.push('NaN')),
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          order.push('5 ms timer');
+          resolve();
+        }, 5),
+      ),
+    ]);
+    assert.deepEqual(order, ['-5', 'NaN', '5 ms timer']);
   });
 
   it('rejects at once with the reason of an already-aborted signal and starts no timer', async () => {

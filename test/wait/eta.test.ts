@@ -9,8 +9,8 @@ import type { OperationsTransport } from '../../src/transport/operations-transpo
 import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
 import { Deadline } from '../../src/wait/deadline.ts';
 import { EtaPlanner, MAX_ETA_MISSES, PROGRESS_QUANTUM } from '../../src/wait/eta.ts';
-import { operationSource, type WaitStrategy } from '../../src/wait/operation-poller.ts';
-import { SharedPoll } from '../../src/wait/poll-loop.ts';
+import { operationPoller, type WaitStrategy } from '../../src/wait/operation-poller.ts';
+import { PollLoop } from '../../src/wait/poll-loop.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
 
 /** What the operation looks like at a (fake) time: its progress (if it reports one) and whether it is done. */
@@ -44,7 +44,7 @@ async function pollTimes(
     list: async () => ({ operations: [], nextPageToken: '', unreachable: [] }),
   };
   const polling = { ...DEFAULT_POLLING, jitter: 0, eta };
-  const source = operationSource({
+  const source = operationPoller({
     name: 'operations/eta',
     transport,
     clock,
@@ -52,17 +52,20 @@ async function pollTimes(
     strategy,
     support: { slots: new WaitSlots(64), unsupported: false },
     call: {},
+    debug: () => {},
     progress: () => script(clock.now()).percent,
   });
   let finished = false;
-  const loop = new SharedPoll(source, clock, polling, () => {});
+  const loop = new PollLoop(source, clock, polling, () => {});
   loop.join({
     deadline: Deadline.after(clock, undefined),
     wantsUpdates: false,
+    failureBudgetMs: Number.POSITIVE_INFINITY,
     deliver: (raw) => {
       finished = raw.done;
       return raw.done;
     },
+    retrying: () => false,
     fail: (error) => assert.fail(`the wait failed: ${error}`),
     timeOut: () => assert.fail('the wait timed out'),
   });

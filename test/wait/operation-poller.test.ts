@@ -8,7 +8,7 @@ import type { CallOptions, OperationsTransport } from '../../src/transport/opera
 import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
 import {
   FINAL_POLL_TIMEOUT_MS,
-  operationSource,
+  operationPoller,
   type WaitStrategy,
 } from '../../src/wait/operation-poller.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
@@ -33,19 +33,30 @@ function transport(error?: unknown): OperationsTransport & { seen: CallOptions[]
   };
 }
 
-function source(t: OperationsTransport, strategy: WaitStrategy, call: CallOptions = {}) {
-  return operationSource({
+function source(
+  t: OperationsTransport,
+  strategy: WaitStrategy,
+  call: CallOptions = {},
+  extra: { slots?: WaitSlots; debug?: (m: string) => void } = {},
+) {
+  return operationPoller({
     name: running.name,
     transport: t,
     clock: new FakeClock(),
     polling: DEFAULT_POLLING,
     strategy,
-    support: { slots: new WaitSlots(64), unsupported: false },
+    support: { slots: extra.slots ?? new WaitSlots(64), unsupported: false },
     call,
+    debug: extra.debug ?? (() => {}),
   });
 }
 
-describe('operationSource', () => {
+/** A transport whose get and wait answer `raw`. */
+function answering(raw: RawOperation): OperationsTransport {
+  return { ...transport(), get: async () => raw, wait: async () => raw };
+}
+
+describe('operationPoller', () => {
   it('survives a poll the connection ended (CANCELLED it did not ask for, INTERNAL "Received RST_STREAM")', async () => {
     const ended = [
       new RpcError(Code.CANCELLED, 'Call cancelled', [], 'WaitOperation'),
@@ -63,7 +74,7 @@ describe('operationSource', () => {
           new AbortController().signal,
           undefined,
         );
-        assert.deepEqual(result, { backOff: true }, `${error.codeName} via ${strategy}`);
+        assert.deepEqual(result, { backOff: true, error }, `${error.codeName} via ${strategy}`);
       }
     }
   });
@@ -121,5 +132,46 @@ describe('operationSource', () => {
         `${strategy}: the per-RPC timeout cut it: an RPC failure`,
       );
     }
+  });
+
+  it('rejects a snapshot of another name, or an unnamed one, with RpcError INTERNAL naming both', async () => {
+    const signal = new AbortController().signal;
+    for (const strategy of ['wait', 'poll'] as const) {
+      for (const name of ['operations/someone-elses', '']) {
+        await assert.rejects(
+          source(answering({ ...running, name }), strategy).poll(1000, signal, undefined),
+          (e: unknown) =>
+            RpcError.is(e) &&
+            e.code === Code.INTERNAL &&
+            e.method === (strategy === 'wait' ? 'WaitOperation' : 'GetOperation') &&
+            e.message.includes('"operations/x"') &&
+            e.message.includes(name === '' ? 'an unnamed operation' : `"${name}"`),
+          `${strategy}: ${JSON.stringify(name)}`,
+        );
+      }
+    }
+  });
+
+  it('offers a wake-up only after a poll that found no free WaitOperation slot', async () => {
+    const signal = new AbortController().signal;
+    const slots = new WaitSlots(1);
+    const poller = source(transport(), 'auto', {}, { slots });
+    await poller.poll(1000, signal, undefined);
+    assert.equal(poller.wakeUp?.(signal), undefined, 'nothing to wait for: no promise for the sleep to race');
+    assert.ok(slots.tryAcquire());
+    await poller.poll(1000, signal, undefined);
+    const woken = poller.wakeUp?.(signal);
+    assert.ok(woken instanceof Promise, 'starved: the sleep ends when the slot frees');
+    slots.release();
+    await woken;
+  });
+
+  it('logs each survived failure with the attempt and the next delay', () => {
+    const lines: string[] = [];
+    const poller = source(transport(), 'poll', {}, { debug: (m) => lines.push(m) });
+    poller.retrying?.(new RpcError(Code.UNAVAILABLE, 'connect ECONNREFUSED', [], 'GetOperation'), 3, 1500.4);
+    assert.deepEqual(lines, [
+      'poll of operations/x failed (3 in a row), next in 1500 ms: UNAVAILABLE: connect ECONNREFUSED (GetOperation)',
+    ]);
   });
 });

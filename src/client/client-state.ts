@@ -1,0 +1,82 @@
+/**
+ * What one client shares with every handle it makes: the transport, registry and clock, the
+ * wait defaults, its poll loops and WaitOperation budget, and whether it is closed. The one
+ * home of a client's `closed` state: the client closes it, handles and waits check it.
+ */
+import { debuglog } from 'node:util';
+import type { Registry } from '../proto/registry.js';
+import type { RawOperation } from '../proto/types.js';
+import type { CallOptions, OperationsTransport } from '../transport/operations-transport.js';
+import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from '../wait/backoff.js';
+import type { Clock } from '../wait/clock.js';
+import type { WaitSupport } from '../wait/operation-poller.js';
+import { PollLoops } from '../wait/poll-loops.js';
+import { WaitSlots } from '../wait/wait-slots.js';
+import type { WaiterContext } from '../wait/waiter.js';
+
+/** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
+export const debug = debuglog('longrunning');
+
+/** Default number of WaitOperation calls a client keeps open at once. */
+export const DEFAULT_MAX_WAIT_CALLS = 64;
+
+/** The client options the shared state is built from (already checked by the client). */
+export interface ClientStateOptions {
+  callDefaults?: CallOptions;
+  polling?: PollingOptions;
+  maxWaitCalls?: number;
+}
+
+/** One per client, shared by all its handles. */
+export class ClientState implements WaiterContext {
+  readonly transport: OperationsTransport;
+  /** Unpacks responses, metadata and error details. */
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** The client's polling defaults, resolved. */
+  readonly polling: ResolvedPollingOptions;
+  /** The client's per-RPC defaults (headers, retry, timeout), used by every poll. */
+  readonly callDefaults: CallOptions;
+  /** The WaitOperation budget and whether the server lacks WaitOperation. */
+  readonly support: WaitSupport;
+  /** One poll loop per operation name. */
+  readonly loops = new PollLoops<RawOperation>();
+  /** Where failures nobody awaits, and retried poll failures, are reported. */
+  readonly debug: (message: string) => void = debug;
+  /** Set by `close()`: what every later call throws. */
+  #closed: { readonly error: unknown } | undefined;
+
+  /** Throws RangeError / TypeError naming the option when `options.polling` is invalid. */
+  constructor(transport: OperationsTransport, registry: Registry, clock: Clock, options: ClientStateOptions) {
+    this.transport = transport;
+    this.registry = registry;
+    this.clock = clock;
+    this.polling = resolvePolling(options.polling);
+    this.callDefaults = options.callDefaults ?? {};
+    this.support = {
+      slots: new WaitSlots(options.maxWaitCalls ?? DEFAULT_MAX_WAIT_CALLS),
+      unsupported: false,
+    };
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /** Throws the `close()` error once the client is closed. */
+  assertOpen(): void {
+    if (this.#closed !== undefined) throw this.#closed.error;
+  }
+
+  /**
+   * Closes the client: every running wait rejects with `error`, and so does every later
+   * call. Returns false (and does nothing) when it was closed already.
+   */
+  close(error: unknown): boolean {
+    if (this.#closed !== undefined) return false;
+    this.#closed = { error };
+    this.loops.close(error);
+    return true;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Walking every page of ListOperations: following page tokens with bounds, so that a
+ * server that pages forever (a repeated token, or empty pages with ever new tokens) ends
+ * the walk with an error instead of looping, and a caller can stop it by count or signal.
+ */
+import { RpcError } from '../errors.js';
+import { Code } from '../proto/code.js';
+import type { RawOperation } from '../proto/types.js';
+import type {
+  CallOptions,
+  ListOperationsPage,
+  ListOperationsRequest,
+} from '../transport/operations-transport.js';
+import { abortReason } from '../wait/signals.js';
+
+/** Default of `ListAllOptions.maxEmptyPages`. */
+export const DEFAULT_MAX_EMPTY_PAGES = 100;
+
+/** Options of `listAllOperations`: those of each ListOperations call, and bounds on the whole walk. */
+export interface ListAllOptions extends CallOptions {
+  /** Yield at most this many operations (a whole number >= 0), fetching no page beyond them. Default: all. */
+  limit?: number;
+  /**
+   * Stop with RpcError INTERNAL after this many empty pages in a row that each bring a new
+   * page token (a server paging forever). Default `DEFAULT_MAX_EMPTY_PAGES`.
+   */
+  maxEmptyPages?: number;
+}
+
+/** `value` when undefined or a whole number >= `min`; else TypeError / RangeError naming `name`. */
+function checkCount(value: unknown, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${typeof value})`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be a whole number >= ${min} (got ${value})`);
+  }
+  return value;
+}
+
+/**
+ * Every operation `listPage` returns, following page tokens from `request.pageToken`, up
+ * to `options.limit`. Throws TypeError / RangeError for bad options before any call.
+ * Stops with RpcError INTERNAL when the server repeats a page token, or sends
+ * `maxEmptyPages` empty pages in a row with new tokens; with the signal's reason once
+ * `options.signal` aborts, before the next operation or page. What `listPage` throws
+ * ends the walk.
+ */
+export async function* listAll(
+  listPage: (request: ListOperationsRequest, options: CallOptions) => Promise<ListOperationsPage>,
+  request: ListOperationsRequest,
+  options: ListAllOptions,
+): AsyncGenerator<RawOperation> {
+  const { limit: limitOption, maxEmptyPages: maxOption, ...call } = options;
+  const limit = checkCount(limitOption, 'limit', 0) ?? Number.POSITIVE_INFINITY;
+  const maxEmptyPages = checkCount(maxOption, 'maxEmptyPages', 1) ?? DEFAULT_MAX_EMPTY_PAGES;
+  const { signal } = call;
+  const fault = (message: string): RpcError => new RpcError(Code.INTERNAL, message, [], 'ListOperations');
+  const seen = new Set<string>();
+  let pageToken = request.pageToken ?? '';
+  let yielded = 0;
+  let emptyRun = 0;
+  while (yielded < limit) {
+    if (signal?.aborted) throw abortReason(signal);
+    const page = await listPage({ ...request, pageToken }, call);
+    for (const operation of page.operations) {
+      if (yielded >= limit) return;
+      if (signal?.aborted) throw abortReason(signal);
+      yielded++;
+      yield operation;
+    }
+    const next = page.nextPageToken;
+    if (next === '') return;
+    if (seen.has(next)) throw fault(`the server returned page token ${JSON.stringify(next)} twice`);
+    seen.add(next);
+    emptyRun = page.operations.length === 0 ? emptyRun + 1 : 0;
+    if (emptyRun >= maxEmptyPages) {
+      throw fault(`the server returned ${emptyRun} empty pages in a row, each with a new page token`);
+    }
+    pageToken = next;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Memory under a hostile server that sends a fresh Any type URL every time (issue 13,
+ * point 6): the registry's lookups must not keep anything per distinct unknown URL, on
+ * the shared built-in root or in a registry's own caches, whether the URLs come through
+ * `tryUnpack`, the REST JSON mapping, or an OperationsRestClient over loopback.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe } from 'node:test';
+import { OperationsRestClient } from '../../src/client/rest-client.ts';
+import { UnknownTypeError } from '../../src/errors.ts';
+import { operationFromJson } from '../../src/proto/json.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
+import { delay } from './helpers.ts';
+import { Scenario } from './report.ts';
+
+const report = new Scenario(11, 'Memory: distinct type URLs');
+
+/** Distinct URLs sent through the registry and the JSON mapping. */
+const URLS = 20_000;
+/** Distinct URLs sent by the HTTP server, one per response. */
+const RESPONSES = 2_000;
+/** Most heap a distinct URL may leave behind after GC (before the fix: about 7,000 bytes). */
+const MAX_BYTES_PER_URL = 100;
+/**
+ * The same over HTTP. There fetch and the in-process HTTP server keep 0.5 to 1.2 MB that
+ * does not grow with the number of responses (measured: 2,000 plain fetches 280 to 460
+ * bytes a response, 5,000 about 200), so the limit is looser, still far below 7,000.
+ */
+const MAX_BYTES_PER_RESPONSE = 2_000;
+
+/** Heap used after full GCs: the least of 3 readings, so garbage still being freed does not count. */
+async function heapAfterGc(): Promise<number> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('run with --expose-gc (npm run test:reliability does)');
+  let least = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await delay(10);
+    gc();
+    least = Math.min(least, process.memoryUsage().heapUsed);
+  }
+  return least;
+}
+
+/** Heap growth per distinct URL (bytes, never below 0) of running `feed(i)` for i < n, after a warm-up. */
+async function bytesPerUrl(n: number, feed: (i: number) => unknown | Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 100; i++) await feed(n + i); // warm-up: code, inline caches, connection
+  const before = await heapAfterGc();
+  for (let i = 0; i < n; i++) await feed(i);
+  return Math.max(0, (await heapAfterGc()) - before) / n;
+}
+
+describe('memory under a server sending a fresh type URL every time', () => {
+  const rows: (string | number)[][] = [];
+  let server: ReturnType<typeof createServer>;
+  let baseUrl: string;
+  let served = 0;
+
+  before(async () => {
+    // GetOperation over HTTP/JSON answering a running operation whose metadata has a new @type each time.
+    server = createServer((_req, res) => {
+      served++;
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          name: 'operations/hostile',
+          metadata: { '@type': `type.googleapis.com/hostile.rest.v1.Meta${served}`, progress: served },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    report.input(
+      `${URLS} distinct type URLs through registry.tryUnpack and the REST JSON mapping; ${RESPONSES} GetOperation responses over HTTP/JSON on loopback, each with a new metadata @type`,
+    );
+    report.fault('type URLs no registry knows, every one different (hostile.v1.T0, hostile.v1.T1, …)');
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    report.table(['path', 'distinct URLs', 'heap per URL after GC (bytes)', 'limit'], rows);
+    report.outcome(
+      'heap per distinct unknown type URL stays flat on every path (about 7,000 bytes per URL before: protobufjs recorded each miss on every namespace of the shared built-in root)',
+    );
+  });
+
+  // First: on the old code, growth of protobufjs's caches is visible only until their hash
+  // tables have room to spare, which the 20,000-URL runs below leave behind.
+  report.test(
+    `an OperationsRestClient keeps no memory per distinct @type a server sends (${RESPONSES} responses on loopback)`,
+    async () => {
+      const client = new OperationsRestClient({ baseUrl });
+      try {
+        const servedBefore = served;
+        // Each response is mapped from JSON (one registry lookup per Any) even though nothing reads it.
+        const perUrl = await bytesPerUrl(RESPONSES, () => client.getOperation('operations/hostile'));
+        assert.equal(served - servedBefore, RESPONSES + 100);
+        rows.push([
+          'OperationsRestClient.getOperation over HTTP',
+          RESPONSES,
+          perUrl.toFixed(1),
+          MAX_BYTES_PER_RESPONSE,
+        ]);
+        assert.ok(perUrl < MAX_BYTES_PER_RESPONSE, `${perUrl.toFixed(0)} bytes kept per response`);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+  report.test(`registry.tryUnpack keeps no memory per distinct unknown type URL (${URLS} URLs)`, async () => {
+    const registry = createRegistry();
+    const perUrl = await bytesPerUrl(URLS, (i) =>
+      registry.tryUnpack({ type_url: `type.googleapis.com/hostile.v1.T${i}`, value: Buffer.alloc(0) }),
+    );
+    rows.push(['registry.tryUnpack', URLS, perUrl.toFixed(1), MAX_BYTES_PER_URL]);
+    assert.ok(perUrl < MAX_BYTES_PER_URL, `${perUrl.toFixed(0)} bytes kept per URL`);
+  });
+
+  report.test(
+    `a second registry shares nothing that grows: the built-in root stays as loaded (${URLS} URLs)`,
+    async () => {
+      const first = createRegistry();
+      const second = createRegistry();
+      const perUrl = await bytesPerUrl(URLS, (i) => {
+        const any = { type_url: `type.googleapis.com/hostile.shared.T${i}`, value: Buffer.alloc(0) };
+        return [first.tryUnpack(any), second.tryUnpack(any)];
+      });
+      rows.push(['two registries, same URLs', URLS, perUrl.toFixed(1), MAX_BYTES_PER_URL]);
+      assert.ok(perUrl < MAX_BYTES_PER_URL, `${perUrl.toFixed(0)} bytes kept per URL`);
+    },
+  );
+
+  report.test(`the REST JSON mapping keeps no memory per distinct unknown @type (${URLS} URLs)`, async () => {
+    const registry = createRegistry();
+    const perUrl = await bytesPerUrl(URLS, (i) => {
+      const raw = operationFromJson(
+        { name: 'operations/x', metadata: { '@type': `type.googleapis.com/hostile.v2.M${i}`, a: 1 } },
+        registry,
+      );
+      // Held, not dropped: reading it says which type is missing.
+      if (i === 0)
+        assert.throws(
+          () => registry.unpack(raw.metadata ?? { type_url: '', value: Buffer.alloc(0) }),
+          UnknownTypeError.is.bind(UnknownTypeError),
+        );
+      return raw;
+    });
+    rows.push(['operationFromJson (REST JSON mapping)', URLS, perUrl.toFixed(1), MAX_BYTES_PER_URL]);
+    assert.ok(perUrl < MAX_BYTES_PER_URL, `${perUrl.toFixed(0)} bytes kept per URL`);
+  });
+});

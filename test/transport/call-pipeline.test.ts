@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RpcError } from '../../src/errors.ts';
+import { Code } from '../../src/proto/code.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
+import { CallPipeline, WAIT_DEADLINE_SLACK_MS, waitCallOptions } from '../../src/transport/call-pipeline.ts';
+import { DEFAULT_RETRY, DEFAULT_RPC_TIMEOUT_MS } from '../../src/transport/operations-transport.ts';
+
+describe('CallPipeline', () => {
+  it("resolves a call's options over the defaults, headers of the defaults first", () => {
+    const signal = new AbortController().signal;
+    const pipeline = new CallPipeline(new FakeClock(), {
+      timeoutMs: 5_000,
+      retry: false,
+      signal,
+      metadata: { 'x-default': 'd' },
+    });
+    const resolved = pipeline.resolve({ timeoutMs: 7, metadata: { 'x-call': 'c' } });
+    assert.equal(resolved.timeoutMs, 7);
+    assert.equal(resolved.retry, false);
+    assert.equal(resolved.signal, signal);
+    assert.deepEqual(resolved.headers, [{ 'x-default': 'd' }, { 'x-call': 'c' }]);
+    const bare = new CallPipeline(new FakeClock(), {}).resolve({});
+    assert.equal(bare.timeoutMs, DEFAULT_RPC_TIMEOUT_MS);
+    assert.equal(bare.retry, DEFAULT_RETRY);
+    assert.deepEqual(bare.headers, []);
+  });
+
+  it('retries under the policy with the deadline of the whole call, on the injected clock', async () => {
+    const clock = new FakeClock();
+    const pipeline = new CallPipeline(clock, {
+      retry: {
+        codes: [Code.UNAVAILABLE],
+        maxAttempts: 3,
+        initialDelayMs: 100,
+        maxDelayMs: 100,
+        multiplier: 1,
+      },
+    });
+    const remaining: number[] = [];
+    const pending = pipeline.run({ timeoutMs: 1_000 }, async (attempt) => {
+      remaining.push(attempt.deadline.remainingMs());
+      if (remaining.length < 3) throw new RpcError(Code.UNAVAILABLE, 'down', [], 'GetOperation');
+      return 'ok';
+    });
+    const first = await clock.untilSleeping();
+    await clock.advance(first);
+    const second = await clock.untilSleeping();
+    await clock.advance(second);
+    assert.equal(await pending, 'ok');
+    assert.equal(remaining[0], 1_000);
+    assert.equal(clock.sleeps.length, 2);
+    assert.equal(remaining[2], 1_000 - clock.now(), 'one deadline for every attempt');
+    assert.ok(clock.now() >= first + second - 1e-9, 'the third attempt came after both delays');
+    assert.ok(first >= 80 && first <= 100, `a delay of 100 ms with jitter, capped: ${first}`);
+  });
+});
+
+describe('waitCallOptions', () => {
+  it('bounds a WaitOperation call by its wait plus the slack, and by a shorter timeoutMs', () => {
+    assert.equal(WAIT_DEADLINE_SLACK_MS, 10_000);
+    assert.equal(waitCallOptions({}, 30_000).timeoutMs, 40_000);
+    assert.equal(waitCallOptions({ timeoutMs: 5_000 }, 30_000).timeoutMs, 5_000);
+    assert.equal(waitCallOptions({ timeoutMs: 90_000 }, 30_000).timeoutMs, 40_000);
+  });
+});
