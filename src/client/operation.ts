@@ -169,6 +169,7 @@ export class Operation<R = unknown, M = unknown> {
         this.#raw = raw;
         if (changed) onProgress?.(this);
       },
+      progress: () => this.progress,
     });
     return this.#settle();
   }
@@ -208,6 +209,7 @@ export class Operation<R = unknown, M = unknown> {
             onProgress?.(this);
             wake?.();
           },
+          progress: () => this.progress,
         },
       ).then(
         () => {
