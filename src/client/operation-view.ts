@@ -18,10 +18,15 @@ export function resultOf(raw: RawOperation): 'error' | 'response' | undefined {
 
 /** What `Operation.toJSON()` returns. */
 export interface OperationJsonView {
+  /** The operation's name. */
   name: string;
+  /** Whether the operation is done. */
   done: boolean;
+  /** The unpacked metadata, or `{ '@type', '@error' }` when it cannot be unpacked; absent without metadata. */
   metadata?: unknown;
+  /** The unpacked response when done and succeeded (or `{ '@type', '@error' }`); absent otherwise. */
   response?: unknown;
+  /** `{ code, codeName, message, details }` when done and failed; absent otherwise. */
   error?: unknown;
 }
 
