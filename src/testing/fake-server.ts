@@ -144,6 +144,11 @@ export class FakeOperationsServer {
    * base64): what a test checks to see which headers a client sent. Reset by `resetCounters()`.
    */
   readonly lastHeaders: Partial<Record<FakeMethod, Record<string, string>>> = {};
+  /**
+   * The client address (`host:port`, one per connection) of the latest gRPC call of each
+   * method: what a test checks to see which connection a client used. Reset by `resetCounters()`.
+   */
+  readonly lastPeers: Partial<Record<FakeMethod, string>> = {};
   /** Delay in ms added before answering every RPC; may be changed at any time. */
   latencyMs = 0;
 
@@ -160,6 +165,7 @@ export class FakeOperationsServer {
   readonly #idPrefix = randomBytes(4).toString('hex');
   #nextId = 1;
   #openWaits = 0;
+  readonly #openWaitsByPeer = new Map<string, number>();
   #peakOpenWaits = 0;
   #stopped = false;
 
@@ -255,6 +261,11 @@ export class FakeOperationsServer {
     return this.#gateway?.requests ?? [];
   }
 
+  /** WaitOperation calls over gRPC open now, per client address (one per connection); absent when none. */
+  get openWaitsByPeer(): ReadonlyMap<string, number> {
+    return this.#openWaitsByPeer;
+  }
+
   /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */
   get openWaits(): number {
     return this.#openWaits;
@@ -269,6 +280,7 @@ export class FakeOperationsServer {
   resetCounters(): void {
     Object.assign(this.calls, zeroCalls());
     for (const method of Object.keys(this.lastHeaders) as FakeMethod[]) delete this.lastHeaders[method];
+    for (const method of Object.keys(this.lastPeers) as FakeMethod[]) delete this.lastPeers[method];
     this.#peakOpenWaits = this.#openWaits;
   }
 
@@ -384,9 +396,23 @@ export class FakeOperationsServer {
           typeof v === 'string' ? v : v.toString('base64'),
         ]),
       );
+      const peer = call.getPeer();
+      this.lastPeers[method] = peer;
       const pending = this.#serve(method, call.request, handle, callback);
+      if (method === 'WaitOperation') this.#countPeerWait(peer, pending);
       call.on('cancelled', () => pending.abandon());
     };
+  }
+
+  /** Counts an open WaitOperation against its client address until it ends. */
+  #countPeerWait(peer: string, pending: { onEnd(cleanup: () => void): void }): void {
+    const byPeer = this.#openWaitsByPeer;
+    byPeer.set(peer, (byPeer.get(peer) ?? 0) + 1);
+    pending.onEnd(() => {
+      const left = (byPeer.get(peer) ?? 1) - 1;
+      if (left > 0) byPeer.set(peer, left);
+      else byPeer.delete(peer);
+    });
   }
 
   /** Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and cleanup. */
