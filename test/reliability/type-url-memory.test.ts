@@ -24,12 +24,12 @@ const RESPONSES = 1_000;
 /** Most heap a distinct URL may leave behind after GC (before the fix: about 7,000 bytes). */
 const MAX_BYTES_PER_URL = 100;
 /**
- * The same over HTTP, as the heap growth of the hostile run beyond that of the control run:
- * fetch and the in-process HTTP server keep 0.5 to 1.2 MB of their own that does not grow
- * with the number of responses (measured: 2,000 plain fetches 280 to 460 bytes a response,
- * 5,000 about 200), so the limit is looser, still far below the 7,000 of the old code.
+ * The same over HTTP, as the heap growth of the hostile run beyond that of the control run.
+ * fetch and the in-process HTTP server move the heap by themselves: 0.6 to 0.8 MB over the
+ * first 1,000 responses, then -0.5 to +0.2 MB per further 1,000 (measured, plain fetch and
+ * this client alike), so the limit is looser; the old registry kept 4,700 bytes a response.
  */
-const MAX_BYTES_PER_RESPONSE = 1_000;
+const MAX_BYTES_PER_RESPONSE = 2_000;
 
 /** Heap used after full GCs: the least of 3 readings, so garbage still being freed does not count. */
 async function heapAfterGc(): Promise<number> {
