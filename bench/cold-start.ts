@@ -2,18 +2,21 @@
  * Scenario 4, cold start: wall time from spawning a fresh `node` to its exit, and its peak
  * RSS, for a process that imports the library, builds a client and makes one GetOperation
  * (cold-ours.mjs / cold-gax.mjs, run from the folders the install scenario filled), beside
- * a bare `node -e 0`. The three alternate, in a rotating order; medians of `runs` each.
+ * a bare `node -e 0` and the floor (cold-floor.mjs: grpc-js + proto-loader loading
+ * operations.proto by hand, one call). The four alternate, in a rotating order; medians of
+ * `runs` each.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, median } from './shared.ts';
 
-type Kind = 'bare' | 'ours' | 'gax';
+type Kind = 'bare' | 'floor' | 'ours' | 'gax';
 const ORDERS: Kind[][] = [
-  ['bare', 'ours', 'gax'],
-  ['ours', 'gax', 'bare'],
-  ['gax', 'bare', 'ours'],
+  ['bare', 'floor', 'ours', 'gax'],
+  ['floor', 'ours', 'gax', 'bare'],
+  ['ours', 'gax', 'bare', 'floor'],
+  ['gax', 'bare', 'floor', 'ours'],
 ];
 
 /** One kind of process, summarised over its runs. */
@@ -30,10 +33,13 @@ export interface ColdSample {
 export interface ColdStartResult {
   runs: number;
   bare: ColdSample;
+  floor: ColdSample & { addedMs: number };
   ours: ColdSample & { addedMs: number };
   gax: ColdSample & { addedMs: number };
   /** ours.addedMs / gax.addedMs. */
   ratio: number;
+  /** ours.addedMs / floor.addedMs. */
+  oursOverFloor: number;
 }
 
 const RSS_SCRIPT =
@@ -64,8 +70,10 @@ export function measureColdStart(
 ): ColdStartResult {
   copyFileSync(new URL('cold-ours.mjs', import.meta.url), join(dirs.ours, 'cold.mjs'));
   copyFileSync(new URL('cold-gax.mjs', import.meta.url), join(dirs.gax, 'cold.mjs'));
+  copyFileSync(new URL('cold-floor.mjs', import.meta.url), join(dirs.ours, 'cold-floor.mjs'));
   const samples: Record<Kind, { wallMs: number[]; rssMB: number[]; readyMs: number[] }> = {
     bare: { wallMs: [], rssMB: [], readyMs: [] },
+    floor: { wallMs: [], rssMB: [], readyMs: [] },
     ours: { wallMs: [], rssMB: [], readyMs: [] },
     gax: { wallMs: [], rssMB: [], readyMs: [] },
   };
@@ -77,7 +85,8 @@ export function measureColdStart(
         s.wallMs.push(run(['-e', '0'], dirs.ours).wallMs);
         out = run(['-e', RSS_SCRIPT], dirs.ours).out; // untimed: the bare process's RSS
       } else {
-        const r = run(['cold.mjs', address, name], kind === 'ours' ? dirs.ours : dirs.gax);
+        const script = kind === 'floor' ? 'cold-floor.mjs' : 'cold.mjs';
+        const r = run([script, address, name], kind === 'gax' ? dirs.gax : dirs.ours);
         s.wallMs.push(r.wallMs);
         out = r.out;
       }
@@ -95,5 +104,14 @@ export function measureColdStart(
   const bare = summary('bare');
   const ours = { ...summary('ours'), addedMs: summary('ours').wallMs - bare.wallMs };
   const gax = { ...summary('gax'), addedMs: summary('gax').wallMs - bare.wallMs };
-  return { runs, bare, ours, gax, ratio: ours.addedMs / gax.addedMs };
+  const floor = { ...summary('floor'), addedMs: summary('floor').wallMs - bare.wallMs };
+  return {
+    runs,
+    bare,
+    floor,
+    ours,
+    gax,
+    ratio: ours.addedMs / gax.addedMs,
+    oursOverFloor: ours.addedMs / floor.addedMs,
+  };
 }

@@ -7,8 +7,14 @@
  * (sampled every 50 ms; growth over the pre-wait baseline).
  *
  * Variants: `auto` and `poll` are `op.wait()` with that strategy and default settings;
- * `auto-wide` is `auto` with `maxWaitCalls` raised to `count`; `gax` is `operation.promise()`
- * with gax's defaults. Every wait must settle with its own operation's result.
+ * `auto-shared` is `auto` on a channel the caller passes in (so `maxWaitCalls` is 64 and
+ * every call shares one connection); `eta-off` is `auto` with `polling.eta: false` (the
+ * backoff schedule alone); `gax` is `operation.promise()` with gax's defaults. Every wait
+ * must settle with its own operation's result.
+ *
+ * With `shape` (the slow-operation scenario) the operations are jobs of `minMs` to
+ * `minMs + spreadMs` that report progress of that shape (bench/server.ts), waited on over
+ * the server without WaitOperation (`noWait`).
  */
 import { OperationsClient, type WaitStrategy } from '../src/index.ts';
 import { createGaxClient } from './gax.mjs';
@@ -30,8 +36,8 @@ import {
   workerArgs,
 } from './shared.ts';
 
-type Variant = 'auto' | 'poll' | 'auto-wide' | 'gax';
-const VARIANTS: readonly Variant[] = ['auto', 'poll', 'auto-wide', 'gax'];
+type Variant = 'auto' | 'poll' | 'auto-shared' | 'eta-off' | 'gax';
+const VARIANTS: readonly Variant[] = ['auto', 'poll', 'auto-shared', 'eta-off', 'gax'];
 /** How long after the last scheduled completion every wait must have settled. */
 const WATCHDOG_MS = 90_000;
 const isVariant = (v: string): v is Variant => VARIANTS.some((known) => known === v);
@@ -40,7 +46,6 @@ const isVariant = (v: string): v is Variant => VARIANTS.some((known) => known ==
 function waiter(
   variant: Variant,
   address: string,
-  count: number,
 ): {
   wait(name: string): Promise<string>;
   close(): void;
@@ -55,18 +60,24 @@ function waiter(
       close: () => gax.close(),
     };
   }
-  const client = new OperationsClient({
-    address,
-    credentials: grpc.credentials.createInsecure(),
-    ...(variant === 'auto-wide' ? { maxWaitCalls: count } : {}),
-  });
+  const owner =
+    variant === 'auto-shared' ? new grpc.Client(address, grpc.credentials.createInsecure()) : undefined;
+  const client = new OperationsClient(
+    owner === undefined
+      ? { address, credentials: grpc.credentials.createInsecure() }
+      : { channel: owner.getChannel() },
+  );
   const strategy: WaitStrategy = variant === 'poll' ? 'poll' : 'auto';
+  const polling = variant === 'eta-off' ? { eta: false as const } : {};
   return {
     wait: async (name) => {
-      const result = await client.operation<ExportResult>(name, TYPES).wait({ strategy });
+      const result = await client.operation<ExportResult>(name, TYPES).wait({ strategy, polling });
       return result.uri;
     },
-    close: () => client.close(),
+    close: () => {
+      client.close();
+      owner?.close();
+    },
   };
 }
 
@@ -77,8 +88,10 @@ export async function main() {
   if (!isVariant(variant)) throw new Error(`notice: unknown variant ${variant}`);
   const count = Number(args.count);
   const spreadMs = Number(args.spreadMs);
+  const shape = args.shape === undefined ? undefined : String(args.shape);
+  const minMs = Number(args.minMs ?? 0);
   const control = new Control(String(args.control));
-  const w = waiter(variant, String(args.grpc), count);
+  const w = waiter(variant, String(shape === undefined ? args.grpc : args.grpcNoWait));
 
   // Warm-up: a few operations through the same path, so the timed run is not the JIT's first.
   const warm = await control.create(8, `warm-${variant}`);
@@ -91,7 +104,7 @@ export async function main() {
 
   const names = await control.create(count, `${String(args.prefix ?? 'notice')}-${variant}`);
   const random = seededRandom(Number(args.seed ?? 7));
-  const delays = names.map(() => Math.floor(random() * spreadMs));
+  const delays = names.map(() => minMs + Math.floor(random() * spreadMs));
   globalThis.gc?.();
   await delay(50);
   const rssBase = process.memoryUsage.rss();
@@ -104,7 +117,8 @@ export async function main() {
         }, 100)
       : undefined;
   await control.reset();
-  await control.schedule(names, delays);
+  if (shape === undefined) await control.schedule(names, delays);
+  else await control.progress(names, delays, shape);
 
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -129,7 +143,7 @@ export async function main() {
               `bench: only ${settled} of ${count} waits settled ${WATCHDOG_MS} ms after the last completion`,
             ),
           ),
-        spreadMs + WATCHDOG_MS,
+        minMs + spreadMs + WATCHDOG_MS,
       );
     }),
   ]);
@@ -158,6 +172,8 @@ export async function main() {
     variant,
     count,
     spreadMs,
+    minMs,
+    shape: shape ?? null,
     settled: latenciesMs.length,
     latencyMs: {
       p50: median(latenciesMs),

@@ -20,7 +20,7 @@ export interface Plot {
 const VARIANTS: Readonly<Record<string, { readonly label: string; readonly color: string }>> = {
   auto: { label: 'ours auto (defaults)', color: '#4e79a7' },
   poll: { label: "ours strategy 'poll' (defaults)", color: '#76b7b2' },
-  'auto-wide': { label: 'ours auto, maxWaitCalls ≥ waits', color: '#59a14f' },
+  'auto-shared': { label: "ours auto on a caller's channel (maxWaitCalls 64)", color: '#59a14f' },
   gax: { label: 'google-gax promise() (defaults)', color: '#e15759' },
 };
 const OTHER = '#999';

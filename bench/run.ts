@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: installs bench/'s own dependencies (google-gax) when
  * missing, builds the library when dist/ is missing or older than src/, starts the fake
- * server in its own process, runs the five scenarios of issue 7 (client-side work in fresh
- * worker processes), and writes BENCHMARKS.md and bench/results.json. `--quick` runs the
+ * server in its own process, runs the scenarios of issues 7 and 14 (client-side work in
+ * fresh worker processes), and writes BENCHMARKS.md and bench/results.json. `--quick` runs the
  * same scenarios scaled down and writes to bench/.quick/ instead, leaving the committed
  * results alone.
  *
@@ -13,17 +13,19 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { measureColdStart } from './cold-start.ts';
 import { type BenchResults, evaluateGoals } from './goals.ts';
+import type { HeldCostResult } from './held-cost.ts';
 import { measureInstalls } from './install.ts';
 import type { NoticeResult } from './notice.ts';
 import { writePlots } from './plot.ts';
 import type { PollCostResult } from './poll-cost.ts';
 import { renderMarkdown } from './report.ts';
 import { Control, type ServerAddress } from './shared.ts';
+import type { UnaryResult } from './unary.ts';
 
 const quick = process.argv.includes('--quick');
 const strict = process.argv.includes('--strict');
@@ -35,15 +37,34 @@ const CONFIG = quick
       poll: { rounds: 6, perRound: 300 },
       notice: { count: 100, spreadMs: 1500 },
       scale: { count: 1000, spreadMs: 3000 },
+      unary: { waits: 200, samples: 100 },
+      held: { rounds: 2, perRound: 200 },
+      slow: { count: 40, minMs: 1000, spreadMs: 2000 },
       coldRuns: 3,
     }
   : {
       poll: { rounds: 40, perRound: 500 },
       notice: { count: 200, spreadMs: 5000 },
       scale: { count: 10_000, spreadMs: 20_000 },
+      unary: { waits: 1000, samples: 500 },
+      held: { rounds: 8, perRound: 1000 },
+      // Operations of 10–60 s compressed to 2–12 s (same shape), to keep the run short.
+      slow: { count: 200, minMs: 2000, spreadMs: 10_000 },
       coldRuns: 10,
     };
 const WORKER_TIMEOUT_MS = 240_000;
+/** Scenario 8's runs: progress shape and variant. */
+const SLOW_RUNS = [
+  ['linear', 'auto'],
+  ['linear', 'eta-off'],
+  ['linear', 'gax'],
+  ['none', 'auto'],
+  ['none', 'eta-off'],
+  ['adversarial', 'auto'],
+  ['adversarial', 'eta-off'],
+] as const;
+/** The machine's 1-minute load average at the start and at the end of the run (it is shared). */
+const loadAverage: number[] = [];
 const ENV = { ...process.env, METADATA_SERVER_DETECTION: 'none' };
 
 function log(message: string): void {
@@ -96,7 +117,12 @@ async function startServer(): Promise<ServerAddress & { stop(): void }> {
   lines.close();
   child.stdout.resume();
   const address = JSON.parse(first);
-  return { grpc: String(address.grpc), control: String(address.control), stop: () => child.stdin.end() };
+  return {
+    grpc: String(address.grpc),
+    grpcNoWait: String(address.grpcNoWait),
+    control: String(address.control),
+    stop: () => child.stdin.end(),
+  };
 }
 
 /** Runs a worker script in a fresh process; resolves its result, rejects loudly on any failure. */
@@ -135,8 +161,9 @@ async function main(): Promise<number> {
   ensureBuild();
   const tmp = mkdtempSync(join(tmpdir(), 'longrunning-bench-'));
   const server = await startServer();
+  loadAverage.push(loadavg()[0] ?? Number.NaN);
   const control = new Control(server.control);
-  const base = { grpc: server.grpc, control: server.control };
+  const base = { grpc: server.grpc, grpcNoWait: server.grpcNoWait, control: server.control };
   try {
     log('scenario 5: install size (npm pack + npm install into empty folders)');
     const install = measureInstalls(root, tmp);
@@ -150,14 +177,46 @@ async function main(): Promise<number> {
     log(`scenario 1: per-poll cost, ${CONFIG.poll.rounds} × ${CONFIG.poll.perRound} polls each`);
     const pollCost = await worker<PollCostResult>('poll-cost.ts', { ...base, ...CONFIG.poll });
 
+    log(`scenario 6: client CPU per held wait, ${CONFIG.held.rounds} × ${CONFIG.held.perRound} waits each`);
+    const held = await worker<HeldCostResult>('held-cost.ts', { ...base, ...CONFIG.held });
+
+    log(`scenario 7: unary GetOperation latency while ${CONFIG.unary.waits} waits are held`);
+    const unary = await worker<UnaryResult>('unary.ts', { ...base, ...CONFIG.unary });
+
+    // The runs of scenario 8 are long and mostly idle, so they go concurrently, each with a
+    // server process of its own (whose RPC counters are then that run's alone).
+    log(`scenario 8: slow operations without WaitOperation, ${SLOW_RUNS.length} runs at once`);
+    const slowRuns = await Promise.all(
+      SLOW_RUNS.map(async ([shape, variant]) => {
+        const own = await startServer();
+        try {
+          const args = { grpc: own.grpc, grpcNoWait: own.grpcNoWait, control: own.control };
+          return await worker<NoticeResult>('notice.ts', {
+            ...args,
+            ...CONFIG.slow,
+            variant,
+            shape,
+            prefix: `slow-${shape}`,
+          });
+        } finally {
+          own.stop();
+        }
+      }),
+    );
+    const slow: Record<string, NoticeResult> = {};
+    SLOW_RUNS.forEach(([shape, variant], i) => {
+      const result = slowRuns[i];
+      if (result !== undefined) slow[`${shape}/${variant}`] = result;
+    });
+
     const notice: Record<string, NoticeResult> = {};
-    for (const variant of ['auto', 'poll', 'gax', 'auto-wide']) {
+    for (const variant of ['auto', 'poll', 'gax', 'auto-shared']) {
       log(`scenario 2: notice latency, ${variant}, ${CONFIG.notice.count} operations`);
       notice[variant] = await worker<NoticeResult>('notice.ts', { ...base, ...CONFIG.notice, variant });
     }
 
     const scale: Record<string, NoticeResult> = {};
-    for (const variant of ['auto', 'gax', 'auto-wide']) {
+    for (const variant of ['auto', 'gax']) {
       log(`scenario 3: scale, ${variant}, ${CONFIG.scale.count} concurrent waits`);
       scale[variant] = await worker<NoticeResult>('notice.ts', {
         ...base,
@@ -168,6 +227,7 @@ async function main(): Promise<number> {
       });
     }
 
+    loadAverage.push(loadavg()[0] ?? Number.NaN);
     const cpu = cpus();
     const results: BenchResults = {
       mode: quick ? 'quick' : 'full',
@@ -181,7 +241,8 @@ async function main(): Promise<number> {
       },
       node: process.version,
       config: CONFIG,
-      scenarios: { pollCost, notice, scale, coldStart, install: sizes },
+      load: loadAverage,
+      scenarios: { pollCost, notice, scale, coldStart, install: sizes, held, unary, slow },
       goals: [],
     };
     results.goals = evaluateGoals(results);

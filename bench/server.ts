@@ -2,8 +2,9 @@
  * The benchmarks' fake Operations server, run in its own process so that
  * `process.cpuUsage()` in a client process measures the client alone.
  *
- * Starts a FakeOperationsServer on loopback and a tiny HTTP control port beside it, then
- * prints one JSON line on stdout: `{ "grpc": "127.0.0.1:P", "control": "http://127.0.0.1:Q" }`.
+ * Starts a FakeOperationsServer on loopback, a second one without WaitOperation on the same
+ * operations, and a tiny HTTP control port beside them, then prints one JSON line on stdout:
+ * `{ "grpc": "127.0.0.1:P", "grpcNoWait": "127.0.0.1:P2", "control": "http://127.0.0.1:Q" }`.
  * Control requests are `POST /<command>` with a JSON body and a JSON answer (see
  * `commands`). Completion times are `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by
  * every process on the machine), sent as decimal strings of nanoseconds.
@@ -15,7 +16,57 @@ import { FakeOperationsServer } from '../src/testing/index.ts';
 import { METADATA, METADATA_TYPE, RESULT_TYPE, resultFor } from './shared.ts';
 
 const server = await FakeOperationsServer.start();
+/** The same operations on a server that answers WaitOperation with UNIMPLEMENTED, as most Google APIs do. */
+const noWait = await FakeOperationsServer.start({ store: server.store, supportsWait: false });
+const servers = [server, noWait];
 const timers = new Set<NodeJS.Timeout>();
+
+/** How a job's reported progress moves with the share of its duration gone (0..1); undefined: it reports none. */
+const SHAPES: Record<string, (share: number) => number | undefined> = {
+  linear: (x) => 100 * x,
+  none: () => undefined,
+  /** Rises four times as fast as it should up to 90 %, then stalls there until done. */
+  stall: (x) => Math.min(90, 400 * x),
+  /** 10 % until a fifth of the way, then 90 % until done. */
+  jump: (x) => (x < 0.2 ? 10 : 90),
+  /** Rises to 40 % by 30 % of the way, falls back to 0 and rises again to 100. */
+  fallback: (x) => (x < 0.3 ? (400 * x) / 3 : (100 * (x - 0.3)) / 0.7),
+};
+const SHAPE_NAMES = [...Object.keys(SHAPES), 'adversarial'].join(', ');
+/** 'adversarial': stall, jump and fallback in turn, by the operation's index. */
+const ADVERSARIAL = ['stall', 'jump', 'fallback'];
+
+/** The shape of the `index`th operation of a `progress` command with `name`, or undefined for an unknown name. */
+function shapeOf(name: string, index: number): ((share: number) => number | undefined) | undefined {
+  return SHAPES[name === 'adversarial' ? (ADVERSARIAL[index % ADVERSARIAL.length] ?? '') : name];
+}
+/** Running progress jobs: name → start (performance.now() ms), duration and shape. */
+const jobs = new Map<
+  string,
+  {
+    start: number;
+    durationMs: number;
+    shape: (share: number) => number | undefined;
+    last: number | undefined;
+  }
+>();
+/** Moves every job's progress (whole percents, as int32 fields are) every 10 ms while any runs. */
+let ticker: NodeJS.Timeout | undefined;
+function tick(): void {
+  const now = performance.now();
+  for (const [name, job] of jobs) {
+    const value = job.shape(Math.min(1, (now - job.start) / job.durationMs));
+    const percent = value === undefined ? undefined : Math.floor(value);
+    if (percent === job.last || !server.store.has(name)) continue;
+    job.last = percent;
+    const metadata = { ...METADATA, progressPercent: percent ?? 0 };
+    server.store.update(name, { metadata: server.registry.pack(METADATA_TYPE, metadata) });
+  }
+  if (jobs.size === 0 && ticker !== undefined) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
 /** name → when the server marked it done (hrtime ns). */
 const completedAt = new Map<string, bigint>();
 
@@ -72,6 +123,34 @@ const commands: Record<string, (body: Body) => unknown> = {
     });
     return { scheduled: names.length };
   },
+  /**
+   * `{ names, durationsMs, shape }`: runs each operation as a job that reports progress of
+   * `shape` (see SHAPES; 'none' reports 0 throughout; 'adversarial' is stall, jump and
+   * fallback in turn) and completes after its duration.
+   */
+  progress(body) {
+    const names = stringArray(body.names, 'names');
+    const durations = numberArray(body.durationsMs, 'durationsMs');
+    if (shapeOf(String(body.shape), 0) === undefined)
+      throw new RangeError(`shape must be one of ${SHAPE_NAMES}`);
+    if (names.length !== durations.length) throw new RangeError('names and durationsMs differ in length');
+    const start = performance.now();
+    names.forEach((name, i) => {
+      const durationMs = durations[i] ?? 0;
+      const shape = shapeOf(String(body.shape), i) ?? SHAPES.none;
+      if (shape === undefined) throw new Error('bench server: no shape none');
+      jobs.set(name, { start, durationMs, shape, last: undefined });
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        jobs.delete(name);
+        complete(name);
+      }, durationMs);
+      timers.add(timer);
+    });
+    tick();
+    ticker ??= setInterval(tick, 10);
+    return { scheduled: names.length };
+  },
   /** `{ names }`: completes them now. */
   complete(body) {
     for (const name of stringArray(body.names, 'names')) complete(name);
@@ -90,11 +169,14 @@ const commands: Record<string, (body: Body) => unknown> = {
     return {};
   },
   /** Calls per RPC since the last reset, and the most WaitOperation calls open at once. */
+  /** Summed over both servers. */
   stats() {
-    return { calls: { ...server.calls }, peakOpenWaits: server.peakOpenWaits, openWaits: server.openWaits };
+    const calls: Record<string, number> = {};
+    for (const s of servers) for (const [k, v] of Object.entries(s.calls)) calls[k] = (calls[k] ?? 0) + v;
+    return { calls, peakOpenWaits: server.peakOpenWaits, openWaits: server.openWaits };
   },
   reset() {
-    server.resetCounters();
+    for (const s of servers) s.resetCounters();
     return {};
   },
   stop() {
@@ -145,8 +227,10 @@ async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   for (const timer of timers) clearTimeout(timer);
+  clearInterval(ticker);
   control.close();
   control.closeAllConnections();
+  await noWait.stop();
   await server.stop();
   process.exit(0);
 }
@@ -155,5 +239,5 @@ process.stdin.on('end', () => void shutdown());
 process.stdin.on('close', () => void shutdown());
 process.stdin.resume();
 process.stdout.write(
-  `${JSON.stringify({ grpc: server.address, control: `http://127.0.0.1:${bound.port}` })}\n`,
+  `${JSON.stringify({ grpc: server.address, grpcNoWait: noWait.address, control: `http://127.0.0.1:${bound.port}` })}\n`,
 );

@@ -71,6 +71,8 @@ export function percentile(xs: readonly number[], p: number): number {
 export interface ServerAddress {
   /** gRPC `host:port`. */
   grpc: string;
+  /** gRPC `host:port` of the server without WaitOperation (same operations). */
+  grpcNoWait: string;
   /** HTTP control base URL. */
   control: string;
 }
@@ -107,6 +109,11 @@ export class Control {
   async create(count: number, prefix: string): Promise<string[]> {
     const { names } = await this.#post('create', { count, prefix });
     return asStrings(names, 'names');
+  }
+
+  /** Runs `names[i]` as a job of `durationsMs[i]` reporting progress of `shape` (see bench/server.ts). */
+  async progress(names: readonly string[], durationsMs: readonly number[], shape: string): Promise<void> {
+    await this.#post('progress', { names, durationsMs, shape });
   }
 
   /** Completes `names[i]` after `delaysMs[i]`, on the server's timers. */

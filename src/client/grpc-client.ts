@@ -7,9 +7,10 @@ import * as grpc from '@grpc/grpc-js';
 import { createRegistry } from '../proto/registry.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { checkChannelCredentials } from '../transport/grpc-interop.js';
-import { checkClientOptions } from '../transport/validate.js';
+import { checkClientOptions, checkCount } from '../transport/validate.js';
+import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, WaitConnections } from '../transport/wait-connections.js';
 import { systemClock } from '../wait/clock.js';
-import { OperationsApi } from './client-core.js';
+import { DEFAULT_MAX_WAIT_CALLS, OperationsApi } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
 
 export {
@@ -33,7 +34,27 @@ export interface OperationsClientOptions extends BaseClientOptions {
   credentials?: grpc.ChannelCredentials;
   /** grpc-js channel options of the channel this client opens (ignored with `channel`). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * WaitOperation calls open at once; waiters beyond poll with GetOperation. On a shared
+   * `channel` default 64 (below the common 100-stream limit, so the channel's other RPCs
+   * never queue behind held waits); on a channel this client owns, default
+   * `DEFAULT_MAX_WAIT_CALLS_OWNED` (held on wait connections of their own).
+   */
+  maxWaitCalls?: number;
+  /**
+   * Held WaitOperation calls per wait connection, on a channel this client owns (default
+   * 90): connections are opened as needed up to `maxWaitCalls` in all, and closed when no
+   * wait holds them. Ignored with a shared `channel`, which carries every call itself.
+   */
+  maxWaitCallsPerConnection?: number;
 }
+
+/**
+ * Default `maxWaitCalls` of a client that owns its channel: its held waits go over
+ * connections of their own, so the cap only bounds what the client asks of the server (one
+ * stream and one pending call per wait). Chosen from measurements, see the README.
+ */
+export const DEFAULT_MAX_WAIT_CALLS_OWNED = 10_000;
 
 /** A grpc-js Channel of any copy, as far as a grpc-js Client uses it (the types of two copies differ nominally). */
 export interface ChannelOfAnyCopy {
@@ -70,29 +91,50 @@ function grpcClientOf(options: OperationsClientOptions): grpc.Client {
 /** The google.longrunning.Operations service over gRPC. */
 export class OperationsClient extends OperationsApi {
   readonly #grpcClient: grpc.Client;
-  readonly #ownsChannel: boolean;
+  /** The connections of held waits; undefined on a shared channel (the client owns nothing to close). */
+  readonly #waitConnections: WaitConnections | undefined;
 
   constructor(options: OperationsClientOptions) {
     // The same check OperationsApi makes, made first so that bad options open no channel.
     checkClientOptions(options);
+    const perConnection =
+      options.maxWaitCallsPerConnection === undefined
+        ? DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION
+        : checkCount(options.maxWaitCallsPerConnection, 'maxWaitCallsPerConnection', 1);
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
     const grpcClient = grpcClientOf(options);
+    const owned = options.channel === undefined;
+    const waitConnections = owned
+      ? new WaitConnections({
+          target: grpcClient.getChannel().getTarget(),
+          // Checked by grpcClientOf.
+          credentials: options.credentials ?? grpc.credentials.createSsl(),
+          ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
+          perConnection,
+        })
+      : undefined;
     super(
       new GrpcTransport(grpcClient, registry, clock, options.callDefaults ?? {}, {
         // A shared channel's security is its owner's business; only our own plaintext gets the hint.
-        plaintext: options.channel === undefined && options.credentials?._isSecure() === false,
+        plaintext: owned && options.credentials?._isSecure() === false,
+        ...(waitConnections === undefined ? {} : { waitConnections }),
       }),
       registry,
       clock,
-      options,
+      {
+        ...options,
+        maxWaitCalls: options.maxWaitCalls ?? (owned ? DEFAULT_MAX_WAIT_CALLS_OWNED : DEFAULT_MAX_WAIT_CALLS),
+      },
     );
     this.#grpcClient = grpcClient;
-    this.#ownsChannel = options.channel === undefined;
+    this.#waitConnections = waitConnections;
   }
 
-  /** Closes the channel this client opened; a shared channel stays open. */
+  /** Closes the channel and the wait connections this client opened; a shared channel stays open. */
   protected override onClose(): void {
-    if (this.#ownsChannel) this.#grpcClient.close();
+    if (this.#waitConnections === undefined) return;
+    this.#waitConnections.close();
+    this.#grpcClient.close();
   }
 }

@@ -169,6 +169,7 @@ export class Operation<R = unknown, M = unknown> {
         this.#raw = raw;
         if (changed) onProgress?.(this);
       },
+      progress: () => this.progress,
     });
     return this.#settle();
   }
@@ -193,30 +194,32 @@ export class Operation<R = unknown, M = unknown> {
     let outcome: { error?: unknown } | undefined;
     const stop = new AbortController();
     const linked = linkSignals(signal, stop.signal);
-    const waiting = waitUntilDone(
-      this.#ctx,
-      this.#raw,
-      { ...this.#withTypePolling(options), signal: linked.signal },
-      {
-        wantsUpdates: true,
-        onSnapshot: (raw, changed) => {
-          this.#raw = raw;
-          if (!changed) return;
-          unseen = raw;
-          onProgress?.(this);
-          wake?.();
-        },
-      },
-    ).then(
-      () => {
-        outcome = {};
-      },
-      (error: unknown) => {
-        outcome = { error };
-      },
-    );
-    void waiting.finally(() => wake?.());
     try {
+      // Inside the try: bad options throw here, and the link to the caller's signal is still removed.
+      const waiting = waitUntilDone(
+        this.#ctx,
+        this.#raw,
+        { ...this.#withTypePolling(options), signal: linked.signal },
+        {
+          wantsUpdates: true,
+          onSnapshot: (raw, changed) => {
+            this.#raw = raw;
+            if (!changed) return;
+            unseen = raw;
+            onProgress?.(this);
+            wake?.();
+          },
+          progress: () => this.progress,
+        },
+      ).then(
+        () => {
+          outcome = {};
+        },
+        (error: unknown) => {
+          outcome = { error };
+        },
+      );
+      void waiting.finally(() => wake?.());
       for (;;) {
         if (signal?.aborted) throw abortReason(signal);
         if (unseen !== undefined) {

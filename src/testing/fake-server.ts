@@ -1,7 +1,12 @@
 /**
  * A real grpc-js server for tests, demos and benchmarks: google.longrunning.Operations
  * (all five RPCs) and the demo `longrunning.demo.v1.Exporter`, over loopback, with
- * operations driven by the test, injected faults, added latency and call counters.
+ * operations driven by the test, injected faults, added latency and call counters, the
+ * API's own services beside them, and gRPC reflection.
+ *
+ * Longer than the ~250-line guide because it is the one public class of
+ * `longrunning/testing` and most of it is documented options and methods; its parts live
+ * in their own files (store, faults, HTTP gateway, added services, reflection).
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -10,6 +15,12 @@ import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { Code } from '../proto/code.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
+import {
+  type CallContext,
+  type ServiceHandlers,
+  serviceImplementation,
+  type UnaryHandler,
+} from './added-service.js';
 import { exportJob } from './demo-exporter.js';
 import {
   FakeOperationHandle,
@@ -30,6 +41,7 @@ import { HttpGateway, type HttpRequestRecord } from './http-gateway.js';
 import { OperationStore } from './operation-store.js';
 import { type OperationsService, operationsService } from './operations-service.js';
 import { PendingCall } from './pending-call.js';
+import { FakeReflection } from './reflection.js';
 import { TimerSet } from './timer-set.js';
 
 export type { FailWith, SimulateOptions } from './fake-operation.js';
@@ -54,6 +66,31 @@ export interface FakeServerOptions {
   readonly http?: boolean;
   /** Port of the HTTP/JSON gateway (default 0: any free port); on the same host. */
   readonly httpPort?: number;
+  /** Services of the API under test to serve on the same endpoint, as by `addService`. */
+  readonly services?: readonly FakeService[];
+  /**
+   * Further .proto files whose services and types gRPC reflection describes (their
+   * services answer UNIMPLEMENTED unless added with `addService`). Imports resolve against
+   * `includeDirs`, then the vendored protos. A file that cannot be loaded rejects `start`.
+   */
+  readonly protoFiles?: readonly string[];
+  /** Import paths for `protoFiles`. */
+  readonly includeDirs?: readonly string[];
+}
+
+/** What a handler of an added method is given besides the request: `{ server, metadata }`. */
+export type FakeCallContext = CallContext<FakeOperationsServer>;
+/** One method's handler; see `FakeOperationsServer.addService`. */
+export type FakeUnaryHandler = UnaryHandler<FakeOperationsServer>;
+/** Handlers by method name (the proto name, e.g. `StartExport`, or the camelCase one). */
+export type FakeServiceHandlers = ServiceHandlers<FakeOperationsServer>;
+
+/** One service of the API under test: its grpc-js definition and handlers. */
+export interface FakeService {
+  /** E.g. `protoLoader.loadSync(file)['my.v1.Library']`, or a generated client's `.service`. */
+  readonly definition: grpc.ServiceDefinition;
+  /** Handlers by method name; see `FakeOperationsServer.addService`. */
+  readonly impl: FakeServiceHandlers;
 }
 
 /** Options of `FakeOperationsServer.create`. */
@@ -107,11 +144,17 @@ export class FakeOperationsServer {
    * base64): what a test checks to see which headers a client sent. Reset by `resetCounters()`.
    */
   readonly lastHeaders: Partial<Record<FakeMethod, Record<string, string>>> = {};
+  /**
+   * The client address (`host:port`, one per connection) of the latest gRPC call of each
+   * method: what a test checks to see which connection a client used. Reset by `resetCounters()`.
+   */
+  readonly lastPeers: Partial<Record<FakeMethod, string>> = {};
   /** Delay in ms added before answering every RPC; may be changed at any time. */
   latencyMs = 0;
 
   readonly #server: grpc.Server;
   readonly #service: OperationsService;
+  readonly #reflection: FakeReflection;
   /** The HTTP/JSON gateway; set by `start` when asked for, before the server is handed out. */
   #gateway: HttpGateway | undefined;
   readonly #faults = new FaultQueue();
@@ -122,11 +165,20 @@ export class FakeOperationsServer {
   readonly #idPrefix = randomBytes(4).toString('hex');
   #nextId = 1;
   #openWaits = 0;
+  readonly #openWaitsByPeer = new Map<string, number>();
   #peakOpenWaits = 0;
   #stopped = false;
 
-  private constructor(server: grpc.Server, address: string, port: number, options: FakeServerOptions) {
+  private constructor(
+    server: grpc.Server,
+    address: string,
+    port: number,
+    options: FakeServerOptions,
+    reflection: FakeReflection,
+  ) {
     this.#server = server;
+    this.#reflection = reflection;
+    reflection.addToServer(server);
     this.address = address;
     this.port = port;
     this.store = options.store ?? new OperationStore();
@@ -157,6 +209,7 @@ export class FakeOperationsServer {
    */
   static async start(options: FakeServerOptions = {}): Promise<FakeOperationsServer> {
     const host = options.host ?? '127.0.0.1';
+    const reflection = await FakeReflection.create(options.protoFiles, options.includeDirs);
     const server = new grpc.Server();
     const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
@@ -164,7 +217,13 @@ export class FakeOperationsServer {
         err === null ? resolve(bound) : reject(err),
       ),
     );
-    const fake = new FakeOperationsServer(server, formatAddress(host, port), port, options);
+    const fake = new FakeOperationsServer(server, formatAddress(host, port), port, options, reflection);
+    try {
+      for (const { definition, impl } of options.services ?? []) fake.addService(definition, impl);
+    } catch (error) {
+      await fake.stop();
+      throw error;
+    }
     if (options.http === true) {
       try {
         fake.#gateway = await HttpGateway.listen({
@@ -202,6 +261,11 @@ export class FakeOperationsServer {
     return this.#gateway?.requests ?? [];
   }
 
+  /** WaitOperation calls over gRPC open now, per client address (one per connection); absent when none. */
+  get openWaitsByPeer(): ReadonlyMap<string, number> {
+    return this.#openWaitsByPeer;
+  }
+
   /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */
   get openWaits(): number {
     return this.#openWaits;
@@ -216,6 +280,7 @@ export class FakeOperationsServer {
   resetCounters(): void {
     Object.assign(this.calls, zeroCalls());
     for (const method of Object.keys(this.lastHeaders) as FakeMethod[]) delete this.lastHeaders[method];
+    for (const method of Object.keys(this.lastPeers) as FakeMethod[]) delete this.lastPeers[method];
     this.#peakOpenWaits = this.#openWaits;
   }
 
@@ -254,6 +319,23 @@ export class FakeOperationsServer {
     );
     runSimulation(handle, this.store, this.#timers, options, response);
     return handle;
+  }
+
+  /**
+   * Serves the API's own service on this endpoint, next to Operations, as a GAPIC client
+   * expects. Each handler gets the request and `{ server, metadata }`, and returns the
+   * response, or a handle from `server.create()` / `server.simulate()` for a method that
+   * starts an operation; see `FakeUnaryHandler` for how throws end the call. Methods
+   * without a handler answer UNIMPLEMENTED. The service's files (when the definition comes
+   * from @grpc/proto-loader) are described by reflection from the next reflection call on.
+   * Added calls are not counted in `calls` and take no injected faults or latency. Throws a
+   * TypeError for a handler naming no method of the definition, a streaming method or a
+   * non-function, and grpc-js's Error for a service already served.
+   */
+  addService(definition: grpc.ServiceDefinition, impl: FakeServiceHandlers): this {
+    this.#server.addService(definition, serviceImplementation(definition, impl, this));
+    this.#reflection.add(definition);
+    return this;
   }
 
   /**
@@ -314,9 +396,23 @@ export class FakeOperationsServer {
           typeof v === 'string' ? v : v.toString('base64'),
         ]),
       );
+      const peer = call.getPeer();
+      this.lastPeers[method] = peer;
       const pending = this.#serve(method, call.request, handle, callback);
+      if (method === 'WaitOperation') this.#countPeerWait(peer, pending);
       call.on('cancelled', () => pending.abandon());
     };
+  }
+
+  /** Counts an open WaitOperation against its client address until it ends. */
+  #countPeerWait(peer: string, pending: { onEnd(cleanup: () => void): void }): void {
+    const byPeer = this.#openWaitsByPeer;
+    byPeer.set(peer, (byPeer.get(peer) ?? 0) + 1);
+    pending.onEnd(() => {
+      const left = (byPeer.get(peer) ?? 1) - 1;
+      if (left > 0) byPeer.set(peer, left);
+      else byPeer.delete(peer);
+    });
   }
 
   /** Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and cleanup. */

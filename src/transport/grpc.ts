@@ -1,7 +1,8 @@
 /**
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
- * retries, a deadline, abort and request headers from the call pipeline (call-pipeline.ts). Errors become RpcError
- * with the `grpc-status-details-bin` details decoded.
+ * retries, a deadline, abort and request headers from the call pipeline
+ * (call-pipeline.ts), each attempt one `grpcUnaryCall`. Errors become RpcError with the
+ * `grpc-status-details-bin` details decoded.
  */
 import * as grpc from '@grpc/grpc-js';
 import { RpcError } from '../errors.js';
@@ -23,6 +24,7 @@ import type {
 } from './operations-transport.js';
 import type { Attempt } from './retry.js';
 import { checkPageSize } from './validate.js';
+import type { WaitConnections, WaitLease } from './wait-connections.js';
 
 /** grpc-js's words for a channel that never connected. */
 const NO_CONNECTION = /No connection established|Failed to connect/;
@@ -63,26 +65,53 @@ function mergedMetadata(sources: readonly HeaderSource[]): grpc.Metadata {
   return metadata;
 }
 
-/** The Operations service over one grpc-js client. */
+/**
+ * True for a call its connection ended rather than the server answered, and that the
+ * caller did not cancel: UNAVAILABLE "Connection dropped", CANCELLED, or the INTERNAL that
+ * grpc-js reports as "Received RST_STREAM" (a GOAWAY or a reset connection).
+ */
+function droppedByConnection(error: RpcError, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted === true) return false;
+  return (
+    error.code === Code.CANCELLED ||
+    (error.code === Code.UNAVAILABLE && /Connection dropped/.test(error.rawMessage)) ||
+    (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
+  );
+}
+
+/** A wait connection ended a call (`error`); not an RpcError, so the retry loop passes it on at once. */
+class ConnectionDropped {
+  readonly error: RpcError;
+  constructor(error: RpcError) {
+    this.error = error;
+  }
+}
+
+/** The Operations service over one grpc-js client (and, optionally, wait connections). */
 export class GrpcTransport implements OperationsTransport {
   readonly #client: grpc.Client;
   readonly #registry: Registry;
   readonly #pipeline: CallPipeline;
   /** True when the channel was made without TLS. */
   readonly #plaintext: boolean;
+  /** Where held WaitOperation calls go; undefined: on the main client. */
+  readonly #waitConnections: WaitConnections | undefined;
 
   /**
    * `defaults` are merged under each call's options; their headers come first.
    * `plaintext`: the channel was made without TLS; a failure to connect then says that a
    * TLS server is the likely cause (grpc-js says only that no connection was made).
+   * `waitConnections`: connections of their own for WaitOperation calls (see
+   * wait-connections.ts); the caller closes them.
    */
   constructor(
     client: grpc.Client,
     registry: Registry,
     clock: Clock,
     defaults: CallOptions,
-    { plaintext = false }: { plaintext?: boolean } = {},
+    { plaintext = false, waitConnections }: { plaintext?: boolean; waitConnections?: WaitConnections } = {},
   ) {
+    this.#waitConnections = waitConnections;
     this.#plaintext = plaintext;
     this.#client = client;
     this.#registry = registry;
@@ -93,9 +122,45 @@ export class GrpcTransport implements OperationsTransport {
     return this.#call('GetOperation', { name }, options);
   }
 
+  /**
+   * One WaitOperation call. With wait connections, it is held on one of them; a call the
+   * connection ended (it dropped) retires that connection and is answered by a GetOperation
+   * on the main connection instead, so the caller sees the current state and its next wait
+   * goes over a fresh connection.
+   */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
     const timeout = { seconds: Math.floor(timeoutMs / 1000), nanos: Math.round((timeoutMs % 1000) * 1e6) };
-    return this.#call('WaitOperation', { name, timeout }, waitCallOptions(options, timeoutMs));
+    const request = { name, timeout };
+    const callOptions = waitCallOptions(options, timeoutMs);
+    const connections = this.#waitConnections;
+    if (connections === undefined) return this.#call('WaitOperation', request, callOptions);
+    return this.#waitOnOwnConnection(connections, request, callOptions, options);
+  }
+
+  async #waitOnOwnConnection(
+    connections: WaitConnections,
+    request: { name: string; timeout: object },
+    callOptions: CallOptions,
+    options: CallOptions,
+  ): Promise<RawOperation> {
+    let lease: WaitLease;
+    try {
+      lease = connections.lease();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+    }
+    try {
+      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
+    } catch (error) {
+      if (!(error instanceof ConnectionDropped)) throw error;
+      if (connections.closed) throw error.error;
+      lease.retire();
+      const { timeoutMs: _held, ...rest } = options;
+      return this.get(request.name, rest);
+    } finally {
+      lease.release();
+    }
   }
 
   async cancel(name: string, options: CallOptions): Promise<void> {
@@ -112,17 +177,28 @@ export class GrpcTransport implements OperationsTransport {
     return this.#call('ListOperations', request, options);
   }
 
-  /** One RPC through the call pipeline (defaults, deadline, retry), each attempt a unary call. */
-  #call<T>(method: MethodName, request: object, options: CallOptions): Promise<T> {
+  /**
+   * One RPC through the call pipeline (defaults, deadline, retry), each attempt a unary
+   * call: on the main client, or on a wait connection's (`lease`), where a call the
+   * connection ended is not retried but rejects at once with ConnectionDropped.
+   */
+  #call<T>(method: MethodName, request: object, options: CallOptions, lease?: WaitLease): Promise<T> {
     let metadata: grpc.Metadata | undefined;
     return this.#pipeline.run(options, (attempt, call) => {
       metadata ??= mergedMetadata(call.headers);
-      return this.#attempt<T>(method, request, metadata, attempt);
+      return this.#attempt<T>(method, request, metadata, attempt, lease);
     });
   }
 
   /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
-  #attempt<T>(method: MethodName, request: object, metadata: grpc.Metadata, attempt: Attempt): Promise<T> {
+  #attempt<T>(
+    method: MethodName,
+    request: object,
+    metadata: grpc.Metadata,
+    attempt: Attempt,
+    lease: WaitLease | undefined,
+  ): Promise<T> {
+    const client = lease === undefined ? this.#client : lease.client;
     const def = operationsDefinition()[method];
     if (def === undefined) return Promise.reject(new Error(`unknown method ${method}`));
     const deadline = grpcDeadline(attempt.deadline.remainingMs());
@@ -130,7 +206,7 @@ export class GrpcTransport implements OperationsTransport {
       method,
       signal: attempt.signal,
       start: (callback) =>
-        this.#client.makeUnaryRequest<object, T>(
+        client.makeUnaryRequest<object, T>(
           def.path,
           def.requestSerialize,
           def.responseDeserialize as (bytes: Buffer) => T,
@@ -139,7 +215,13 @@ export class GrpcTransport implements OperationsTransport {
           { deadline },
           callback,
         ),
-      toError: (error) => this.#rpcError(error, method),
+      toError: (error) => {
+        const rpc = this.#rpcError(error, method);
+        // Not retried on the connection that dropped it: the caller answers it from the main one.
+        return lease !== undefined && droppedByConnection(rpc, attempt.signal)
+          ? new ConnectionDropped(rpc)
+          : rpc;
+      },
       // grpc-js throws at once on a closed channel ("Channel has been shut down"): not
       // something a retry or another poll can change.
       onThrow: (error) =>

@@ -17,6 +17,12 @@ export interface PollingOptions {
   /** Longest server-side wait of one WaitOperation call, in ms (> 0). */
   waitChunkMs?: number;
   /**
+   * `'auto'` (default): GetOperation polling plans the next poll at the completion time
+   * estimated from the progress seen (polling rule 11, see eta.ts); `false`: the backoff
+   * schedule alone.
+   */
+  eta?: 'auto' | false;
+  /**
    * How long polls may keep failing with retryable errors (no poll succeeding) before the
    * wait rejects with the last RpcError, in ms (>= 0; Infinity: never). Counted from the
    * last successful poll, or from the start of the wait.
@@ -40,6 +46,9 @@ export const DEFAULT_WAIT_CHUNK_MS = 30_000;
 /** Default time polls may keep failing before a wait gives up: 5 min (a server restart takes seconds). */
 export const DEFAULT_FAILURE_BUDGET_MS = 300_000;
 
+/** Default ETA guidance: on. */
+export const DEFAULT_ETA: 'auto' | false = 'auto';
+
 /** The default polling options, frozen. */
 export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   initialDelayMs: DEFAULT_INITIAL_DELAY_MS,
@@ -48,10 +57,14 @@ export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   jitter: DEFAULT_JITTER,
   waitChunkMs: DEFAULT_WAIT_CHUNK_MS,
   failureBudgetMs: DEFAULT_FAILURE_BUDGET_MS,
+  eta: DEFAULT_ETA,
 });
 
+/** The numeric polling options. */
+type NumericKey = Exclude<keyof ResolvedPollingOptions, 'eta'>;
+
 type Check = { test: (v: number) => boolean; rule: string };
-const CHECKS: Record<keyof ResolvedPollingOptions, Check> = {
+const CHECKS: Record<NumericKey, Check> = {
   initialDelayMs: { test: (v) => Number.isFinite(v) && v >= 0, rule: 'a finite number >= 0' },
   multiplier: { test: (v) => Number.isFinite(v) && v >= 1, rule: 'a finite number >= 1' },
   maxDelayMs: { test: (v) => Number.isFinite(v) && v >= 0, rule: 'a finite number >= 0' },
@@ -60,7 +73,7 @@ const CHECKS: Record<keyof ResolvedPollingOptions, Check> = {
   failureBudgetMs: { test: (v) => v >= 0, rule: 'a number >= 0 (Infinity: never give up)' },
 };
 
-function check(key: keyof ResolvedPollingOptions, value: unknown, prefix: string): number {
+function check(key: NumericKey, value: unknown, prefix: string): number {
   if (typeof value !== 'number') {
     throw new TypeError(`${prefix}${key} must be a number (got ${typeof value})`);
   }
@@ -80,8 +93,12 @@ export function resolvePolling(
   options?: PollingOptions,
   base: ResolvedPollingOptions = DEFAULT_POLLING,
 ): ResolvedPollingOptions {
-  const pick = (key: keyof ResolvedPollingOptions): number =>
+  const pick = (key: NumericKey): number =>
     check(key, options?.[key] !== undefined ? options[key] : base[key], 'polling.');
+  const eta = options?.eta !== undefined ? options.eta : base.eta;
+  if (eta !== 'auto' && eta !== false) {
+    throw new TypeError(`polling.eta must be 'auto' or false (got ${JSON.stringify(eta)})`);
+  }
   return {
     initialDelayMs: pick('initialDelayMs'),
     multiplier: pick('multiplier'),
@@ -89,6 +106,7 @@ export function resolvePolling(
     jitter: pick('jitter'),
     waitChunkMs: pick('waitChunkMs'),
     failureBudgetMs: pick('failureBudgetMs'),
+    eta,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 import { retryInfoDelayMs } from '../transport/retry.js';
 import type { ResolvedPollingOptions } from './backoff.js';
 import type { Clock } from './clock.js';
+import { EtaPlanner } from './eta.js';
 import type { PollResult, PollSource } from './poll-contract.js';
 import { checkSnapshotName } from './snapshot-name.js';
 import type { WaitSlots } from './wait-slots.js';
@@ -54,6 +55,11 @@ export interface OperationPollerOptions {
   readonly call: CallOptions;
   /** Where each survived poll failure is logged (NODE_DEBUG=longrunning). */
   readonly debug: (message: string) => void;
+  /**
+   * The progress (0..100) of the snapshot the last poll delivered, or undefined when it
+   * reports none; read for ETA-guided polling (rule 11). Optional: absent, no guidance.
+   */
+  readonly progress?: () => number | undefined;
 }
 
 /**
@@ -103,6 +109,13 @@ function survived(error: RpcError): PollResult<RawOperation> {
 export function operationPoller(o: OperationPollerOptions): PollSource<RawOperation> {
   /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
   let starved = false;
+  /** Rule 11, for GetOperation polling by choice ('poll', or 'auto' without WaitOperation); not for starved waits. */
+  const eta =
+    o.polling.eta === 'auto' && o.progress !== undefined
+      ? new EtaPlanner(o.polling.initialDelayMs)
+      : undefined;
+  /** When the last poll was sent, if it was a GetOperation made by choice that returned a snapshot (what `planDelay` observes). */
+  let guidedSentAt: number | undefined;
 
   /**
    * True when the wait's deadline (`byBudget`: it, not the per-RPC timeout, set the call's
@@ -114,9 +127,12 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
   async function viaGet(budgetMs: number, signal: AbortSignal): Promise<PollResult<RawOperation>> {
     const rpcTimeoutMs = o.call.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     const timeoutMs = Math.min(rpcTimeoutMs, Math.max(budgetMs, FINAL_POLL_TIMEOUT_MS));
+    const sentAt = o.clock.now();
     try {
       const snapshot = await o.transport.get(o.name, { ...o.call, signal, timeoutMs });
-      return { snapshot: checkSnapshotName(snapshot, o.name, 'GetOperation'), backOff: true };
+      const checked = checkSnapshotName(snapshot, o.name, 'GetOperation');
+      guidedSentAt = starved ? undefined : sentAt;
+      return { snapshot: checked, backOff: true };
     } catch (error) {
       if (isRetryablePollError(error, o.call, signal)) return survived(error);
       if (endedByWaitDeadline(error, timeoutMs < rpcTimeoutMs)) return { backOff: true };
@@ -163,6 +179,7 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
   return {
     poll(budgetMs, signal, paceMs) {
       starved = false;
+      guidedSentAt = undefined;
       const wantsWait =
         o.strategy !== 'poll' &&
         o.transport.wait !== undefined &&
@@ -179,5 +196,11 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
       o.debug(
         `poll of ${o.name} failed (${attempt} in a row), next in ${Math.round(nextDelayMs)} ms: ${error instanceof Error ? error.message : String(error)}`,
       ),
+    planDelay(backoff) {
+      if (eta === undefined) return backoff();
+      const now = o.clock.now();
+      if (guidedSentAt !== undefined) eta.observe(guidedSentAt, now, o.progress?.());
+      return eta.plan(now, backoff);
+    },
   };
 }

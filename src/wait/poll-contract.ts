@@ -36,6 +36,12 @@ export interface PollSource<S> {
    * `signal` aborts when the sleep ends anyway. Optional.
    */
   wakeUp?(signal: AbortSignal): Promise<void> | undefined;
+  /**
+   * The delay of the sleep after a poll (polling rule 11: a source may plan it sooner than
+   * the schedule, from the progress it saw). `backoff` returns this round's backoff delay,
+   * drawing it from the schedule on first use. Optional; absent, the sleep is `backoff()`.
+   */
+  planDelay?(backoff: () => number): number;
   /** Called once per failed poll the loop survives, before its waiters hear of it (e.g. to log it). Optional. */
   retrying?(error: unknown, attempt: number, nextDelayMs: number): void;
 }

@@ -140,10 +140,18 @@ export class PollLoop<S> {
    * The delay before the next poll: the one place the schedule is decided. `pace` is the
    * backoff delay already drawn for a paced poll this round (reused, so a round draws at
    * most one), `result` what the poll returned: a server's retry delay lengthens the
-   * backoff delay. Never past the earliest deadline or failure budget.
+   * backoff delay. The source may plan it sooner (ETA guidance), never sooner than a
+   * server's retry delay. Never past the earliest deadline or failure budget.
    */
   #plan(pace: number | undefined, result: PollResult<S>): number {
-    const delay = Math.max(pace ?? this.#backoff.next(), result.retryAfterMs ?? 0);
+    let drawn = pace;
+    const backoff = (): number => {
+      drawn ??= this.#backoff.next();
+      return drawn;
+    };
+    // Rule 11: the source may plan the poll sooner than the schedule (planDelay, eta.ts).
+    const planned = this.#source.planDelay?.(backoff) ?? backoff();
+    const delay = Math.max(planned, result.retryAfterMs ?? 0);
     return Math.min(delay, this.#limitMs());
   }
 

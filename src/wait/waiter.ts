@@ -63,6 +63,8 @@ export interface SnapshotSink {
    * last one handed over. Called before the wait settles; a throw rejects the wait.
    */
   onSnapshot(raw: RawOperation, changed: boolean): void;
+  /** The progress (0..100) of the last snapshot handed over, undefined when unknown; guides polling (rule 11). Optional. */
+  progress?(): number | undefined;
 }
 
 /** True when two Anys have the same type and bytes. */
@@ -204,6 +206,9 @@ export function waitUntilDone(
         support: ctx.support,
         call,
         debug: ctx.debug,
+        // Every waiter of the loop gets each snapshot before the next sleep is planned, so
+        // the first waiter's handle shows the latest one (while it stays joined).
+        ...(sink.progress === undefined ? {} : { progress: () => sink.progress?.() }),
       });
       return new PollLoop(source, clock, polling, onIdle);
     });

@@ -37,6 +37,8 @@ describe('fault storm', () => {
         credentials: insecure,
         polling: FAST_POLLING,
         callDefaults: { retry: FAST_RETRY },
+        // The storm's scenario: 64 held waits, the rest polling through the faults.
+        maxWaitCalls: 64,
         channelOptions: { interceptors: [counter.interceptor] },
       });
       const timers = new Set<ReturnType<typeof setTimeout>>();

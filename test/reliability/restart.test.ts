@@ -41,6 +41,8 @@ describe('server restart mid-wait', () => {
         address: server.address,
         credentials: insecure,
         polling: FAST_POLLING,
+        // 64 held waits and 36 polling ones: both kinds live through the restart.
+        maxWaitCalls: 64,
         channelOptions: { interceptors: [counter.interceptor] },
       });
       try {

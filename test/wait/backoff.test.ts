@@ -45,7 +45,17 @@ describe('resolvePolling', () => {
       jitter: 0,
       waitChunkMs: 5,
       failureBudgetMs: 300_000,
+      eta: 'auto',
     });
+  });
+
+  it('takes eta as auto or false, and rejects anything else naming the option', () => {
+    assert.equal(resolvePolling({ eta: false }).eta, false);
+    assert.equal(resolvePolling({}, { ...DEFAULT_POLLING, eta: false }).eta, false);
+    assert.throws(
+      () => resolvePolling({ eta: 'on' as 'auto' }),
+      (e) => e instanceof TypeError && e.message === `polling.eta must be 'auto' or false (got "on")`,
+    );
   });
 
   it('accepts a maxDelayMs below initialDelayMs (the cap wins)', () => {

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
+import { RpcError } from '../../src/errors.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
+import type { FakeOperationHandle } from '../../src/testing/fake-operation.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import {
+  DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION,
+  WaitConnections,
+} from '../../src/transport/wait-connections.ts';
+
+/** One client connection through the proxy: the socket from the client and the one to the server. */
+interface Pair {
+  readonly inbound: Socket;
+  readonly outbound: Socket;
+}
+
+/**
+ * A loopback TCP proxy in front of `target`, so a test can see each connection a client
+ * opens and cut one. `live` holds the pairs whose both sockets are open.
+ */
+async function startProxy(
+  target: string,
+): Promise<{ address: string; live: Set<Pair>; close(): Promise<void> }> {
+  const [host, port] = target.split(':');
+  const live = new Set<Pair>();
+  const server: Server = createServer((inbound) => {
+    const outbound = createConnection({ host, port: Number(port) });
+    const pair = { inbound, outbound };
+    live.add(pair);
+    const end = (): void => {
+      live.delete(pair);
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('close', end).on('error', end);
+    outbound.on('close', end).on('error', end);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bound = server.address();
+  if (bound === null || typeof bound === 'string') throw new Error('proxy did not bind');
+  return {
+    address: `127.0.0.1:${bound.port}`,
+    live,
+    close: async () => {
+      for (const { inbound, outbound } of live) {
+        inbound.destroy();
+        outbound.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Waits (bounded: 400 turns of 5 ms real time) until `check` holds; advances `clock` past pending sleeps meanwhile when given. */
+async function eventually(check: () => boolean, what: string, clock?: FakeClock): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) {
+    if (clock !== undefined && clock.nextDueAt() !== undefined) await clock.advanceToNext();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.ok(check(), `timed out waiting for ${what}`);
+}
+
+/** Held waits per server-side client address, largest first. */
+const heldPerConnection = (server: FakeOperationsServer): number[] =>
+  [...server.openWaitsByPeer.values()].sort((a, b) => b - a);
+
+describe('wait connections of a client that owns its channel', () => {
+  let server: FakeOperationsServer;
+  before(async () => {
+    server = await FakeOperationsServer.start();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  /** A client through a fresh proxy, with a FakeClock; both closed by `done()`. */
+  async function setUp(options: Partial<OperationsClientOptions>) {
+    const proxy = await startProxy(server.address);
+    const clock = new FakeClock(0);
+    const client = new OperationsClient({
+      address: proxy.address,
+      credentials: grpc.credentials.createInsecure(),
+      clock,
+      ...options,
+    });
+    const ops: FakeOperationHandle[] = [];
+    const waits: Promise<unknown>[] = [];
+    const start = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const h = server.create();
+        ops.push(h);
+        waits.push(client.operation(h.name).wait());
+      }
+    };
+    const finishAll = async (): Promise<void> => {
+      for (const h of ops) h.succeed('google.protobuf.Empty', {});
+      let settled = 0;
+      for (const w of waits) void w.then(() => settled++);
+      await eventually(() => settled === waits.length, 'every wait to resolve', clock);
+    };
+    const done = async (): Promise<void> => {
+      client.close();
+      await proxy.close();
+      await Promise.allSettled(waits);
+    };
+    return { proxy, clock, client, start, finishAll, done, waits };
+  }
+
+  it('holds at most maxWaitCallsPerConnection waits per connection, opening connections as needed up to maxWaitCalls', async () => {
+    const t = await setUp({ maxWaitCalls: 7, maxWaitCallsPerConnection: 3 });
+    try {
+      t.start(2);
+      await eventually(() => server.openWaits === 2, '2 held waits');
+      assert.deepEqual(heldPerConnection(server), [2]);
+      t.start(8);
+      await eventually(() => server.openWaits === 7, '7 held waits');
+      assert.deepEqual(heldPerConnection(server), [3, 3, 1]);
+      assert.equal(
+        t.proxy.live.size,
+        4,
+        'three wait connections and the main one (starved waits poll on it)',
+      );
+      await t.finishAll();
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('keeps unary RPCs on the main connection while waits are held', async () => {
+    const t = await setUp({ maxWaitCallsPerConnection: 2 });
+    try {
+      t.start(4);
+      await eventually(() => server.openWaits === 4, '4 held waits');
+      const first = server.create();
+      await t.client.getOperation(first.name);
+      const peer = server.lastPeers.GetOperation;
+      assert.ok(peer !== undefined);
+      assert.equal(
+        server.openWaitsByPeer.has(peer),
+        false,
+        `GetOperation came over a wait connection (${peer})`,
+      );
+      assert.equal(server.openWaitsByPeer.size, 2);
+      await t.finishAll();
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('closes a wait connection once no wait holds it', async () => {
+    const t = await setUp({ maxWaitCallsPerConnection: 2 });
+    try {
+      t.start(5);
+      await eventually(() => server.openWaits === 5, '5 held waits');
+      assert.equal(t.proxy.live.size, 3);
+      await t.finishAll();
+      await eventually(() => t.proxy.live.size === 0, 'every wait connection to close');
+      // A later wait opens a connection again.
+      t.start(1);
+      await eventually(() => server.openWaits === 1, 'a new held wait');
+      assert.equal(t.proxy.live.size, 1);
+      await t.finishAll();
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('answers the waits of a connection that drops from the main connection, then holds them on a new one', async () => {
+    const t = await setUp({ maxWaitCallsPerConnection: 3 });
+    try {
+      t.start(6);
+      await eventually(() => server.openWaits === 6, '6 held waits');
+      const [dropped] = [...server.openWaitsByPeer.keys()];
+      assert.ok(dropped !== undefined);
+      const port = Number(dropped.split(':').pop());
+      const pair = [...t.proxy.live].find((p) => p.outbound.localPort === port);
+      assert.ok(pair !== undefined, 'the proxy pair of the dropped connection');
+      const failed: unknown[] = [];
+      for (const w of t.waits) w.catch((e: unknown) => failed.push(e));
+      server.resetCounters();
+      pair.outbound.destroy();
+      pair.inbound.destroy();
+      // The three waits fall back to one GetOperation each, then wait again (after a backoff sleep).
+      await eventually(() => server.calls.GetOperation === 3, 'three fallback GetOperation calls');
+      await eventually(() => server.openWaits === 6, 'the waits held again', t.clock);
+      assert.equal(server.openWaitsByPeer.has(dropped), false, 'held again on the dropped connection');
+      assert.deepEqual(heldPerConnection(server), [3, 3]);
+      await t.finishAll();
+      assert.deepEqual(failed, []);
+    } finally {
+      await t.done();
+    }
+  });
+
+  it('close() ends every held wait and closes every wait connection', async () => {
+    const t = await setUp({ maxWaitCallsPerConnection: 2 });
+    t.start(5);
+    await eventually(() => server.openWaits === 5, '5 held waits');
+    assert.equal(t.proxy.live.size, 3);
+    t.client.close();
+    const results = await Promise.allSettled(t.waits);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.ok(
+        RpcError.is(r.reason) && /is closed/.test(r.reason.message),
+        String(r.status === 'rejected' && r.reason),
+      );
+    }
+    await eventually(() => t.proxy.live.size === 0 && server.openWaits === 0, 'connections and calls to end');
+    await t.done();
+  });
+
+  it('rejects a maxWaitCallsPerConnection that is not a whole number >= 1, naming it', () => {
+    for (const bad of [0, 1.5, -3]) {
+      assert.throws(
+        () => new OperationsClient({ address: server.address, maxWaitCallsPerConnection: bad }),
+        (e) =>
+          e instanceof RangeError &&
+          e.message.startsWith(`maxWaitCallsPerConnection must be a whole number from 1 to`) &&
+          e.message.endsWith(`(got ${bad})`),
+      );
+    }
+    // What a JavaScript caller could pass.
+    const options: Record<string, unknown> = { address: server.address, maxWaitCallsPerConnection: '9' };
+    assert.throws(
+      () => new OperationsClient(options),
+      (e) => e instanceof TypeError && /maxWaitCallsPerConnection must be a whole number/.test(e.message),
+    );
+  });
+});
+
+describe('waits on a channel the caller shares', () => {
+  it('stay on that channel, at most 64 open', async () => {
+    const server = await FakeOperationsServer.start();
+    const owner = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    const client = new OperationsClient({ channel: owner.getChannel(), clock: new FakeClock(0) });
+    const ops = Array.from({ length: 70 }, () => server.create());
+    const waits = ops.map((h) => client.operation(h.name).wait());
+    try {
+      await eventually(() => server.openWaits === 64, '64 held waits');
+      assert.deepEqual(heldPerConnection(server), [64]);
+      for (const h of ops) h.succeed('google.protobuf.Empty', {});
+      await Promise.all(waits);
+    } finally {
+      client.close();
+      owner.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('WaitConnections', () => {
+  it('fills the oldest connection with room first, and takes no new wait on a retired one', () => {
+    const pool = new WaitConnections({
+      target: '127.0.0.1:1',
+      credentials: grpc.credentials.createInsecure(),
+      perConnection: 2,
+    });
+    const a = pool.lease();
+    const b = pool.lease();
+    const c = pool.lease();
+    assert.deepEqual(pool.held, [2, 1]);
+    assert.equal(a.client, b.client);
+    assert.notEqual(a.client, c.client);
+    a.release();
+    a.release(); // idempotent
+    assert.deepEqual(pool.held, [1, 1]);
+    b.retire();
+    const d = pool.lease();
+    assert.equal(d.client, c.client, 'the retired connection takes no new wait');
+    assert.equal(pool.opened, 2);
+    pool.close();
+    assert.equal(pool.size, 0);
+    assert.throws(() => pool.lease(), /Channel has been shut down/);
+    assert.equal(DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, 90);
+  });
+});
