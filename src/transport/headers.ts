@@ -13,22 +13,45 @@ const GRPC_KEY = /^[0-9a-z_.-]+$/;
 /** A gRPC ASCII metadata value: visible ASCII and space. */
 const GRPC_VALUE = /^[\x20-\x7e]*$/;
 
-/** Headers with a `getMap()`: grpc Metadata of any grpc-js copy. */
+/** Headers with a `getMap()`: grpc Metadata of any grpc-js copy (`get()` gives every value of a key). */
 interface MapSource {
   getMap(): Record<string, unknown>;
+  get?(key: string): unknown[];
 }
 
 function isMapSource(x: object): x is MapSource {
   return 'getMap' in x && typeof x.getMap === 'function';
 }
 
-/** The string-valued entries of a plain object or grpc Metadata (binary values are left out). */
+/** A binary (`-bin`) value as HTTP carries it: base64 without padding, as gRPC puts it on the wire. */
+function binaryHeaderValue(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64').replace(/=+$/, '');
+}
+
+/**
+ * Every header of a plain object or grpc Metadata, in order: repeated values of a
+ * Metadata key each once, binary (`-bin`) values in base64. Nothing is left out: a
+ * Metadata value that is neither a string nor bytes is a TypeError naming the key.
+ */
 export function headerEntries(
   headers: HeaderSource | Readonly<Record<string, string>> | undefined,
 ): [string, string][] {
   if (headers === undefined) return [];
-  const map: Record<string, unknown> = isMapSource(headers) ? headers.getMap() : headers;
-  return Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string');
+  if (!isMapSource(headers)) return Object.entries(headers);
+  const entries: [string, string][] = [];
+  const map = headers.getMap();
+  for (const key of Object.keys(map)) {
+    const values = typeof headers.get === 'function' ? headers.get(key) : [map[key]];
+    for (const value of values) {
+      if (typeof value === 'string') entries.push([key, value]);
+      else if (value instanceof Uint8Array) entries.push([key, binaryHeaderValue(value)]);
+      else
+        throw new TypeError(
+          `metadata: header ${JSON.stringify(key)} has a value that is neither a string nor bytes`,
+        );
+    }
+  }
+  return entries;
 }
 
 /**

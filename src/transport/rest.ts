@@ -232,10 +232,14 @@ export class RestTransport implements OperationsTransport {
     const call = this.#pipeline.resolve(options);
     const headers = new Headers([...this.#headers]);
     for (const source of call.headers) {
-      for (const [key, value] of headerEntries(source)) {
+      // A later source (the call's own headers) replaces a key of an earlier one (the
+      // defaults); repeated values within one source are all sent.
+      const entries = headerEntries(source);
+      for (const key of new Set(entries.map(([key]) => key))) headers.delete(key);
+      for (const [key, value] of entries) {
         checkHeader(key, value, 'metadata');
         if (isCredentialHeader(key)) checkCleartext(this.#url, `metadata ${JSON.stringify(key)}`);
-        headers.set(key, value);
+        headers.append(key, value);
       }
     }
     return this.#pipeline.run(options, (attempt) => this.#attempt(request, headers, attempt));

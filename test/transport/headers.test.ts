@@ -112,6 +112,33 @@ describe('request headers', () => {
     }
   });
 
+  it('sends every header of a grpc Metadata over REST: repeated values, and -bin values in base64', async () => {
+    const echo = await loopbackServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name: 'operations/x', done: false }));
+    });
+    const client = new OperationsRestClient({
+      baseUrl: echo.url,
+      callDefaults: { metadata: { 'x-one': 'default' } },
+    });
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.add('x-one', 'a');
+      metadata.add('x-one', 'b');
+      metadata.add('x-trace-bin', Buffer.from([1, 2, 3, 250]));
+      await client.getOperation('operations/x', { metadata });
+      const headers = echo.requests[0]?.headers;
+      assert.equal(headers?.['x-one'], 'a, b', "the call's values replace the default's, all of them sent");
+      assert.equal(
+        headers?.['x-trace-bin'],
+        Buffer.from([1, 2, 3, 250]).toString('base64').replace(/=+$/, ''),
+      );
+    } finally {
+      client.close();
+      await echo.close();
+    }
+  });
+
   it('sends good headers unchanged', async () => {
     const h = server.create();
     const grpcClient = new OperationsClient({

@@ -452,6 +452,15 @@ describe('RestTransport', () => {
       }
     });
 
+    it("refuses a redirects option other than 'error' or 'same-origin' with a TypeError naming it", () => {
+      const options: Partial<RestTransportOptions> = {};
+      Reflect.set(options, 'redirects', 'follow');
+      assert.throws(
+        () => transport('http://127.0.0.1:1', options),
+        /^TypeError: redirects must be 'error' or 'same-origin' \(got "follow"\)$/,
+      );
+    });
+
     it('never turns a POST into a GET on a 303, and stops after 5 redirects in a row', async () => {
       const stub = await scripted({ status: 303, headers: { location: '/v1/operations/x' } });
       const loop = await scripted({ status: 307, headers: { location: '/v1/operations/loop' } });
