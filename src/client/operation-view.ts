@@ -20,13 +20,13 @@ export function resultOf(raw: RawOperation): 'error' | 'response' | undefined {
 export interface OperationJsonView {
   /** The operation's name. */
   name: string;
-  /** True once finished. */
+  /** Whether the operation is done. */
   done: boolean;
-  /** The unpacked metadata, or `{ '@type', '@error' }` when it cannot be unpacked. */
+  /** The unpacked metadata, or `{ '@type', '@error' }` when it cannot be unpacked; absent without metadata. */
   metadata?: unknown;
-  /** The unpacked response when done and succeeded, or `{ '@type', '@error' }`. */
+  /** The unpacked response when done and succeeded (or `{ '@type', '@error' }`); absent otherwise. */
   response?: unknown;
-  /** The error when done and failed: code, codeName, message and details. */
+  /** `{ code, codeName, message, details }` when done and failed; absent otherwise. */
   error?: unknown;
 }
 

@@ -33,9 +33,12 @@ export interface Registry {
   addJSON(json: INamespace): Registry;
   /** True when `typeName` (fully qualified, no leading dot) names a message type. */
   has(typeName: string): boolean;
-  /** The message type named `typeName`, or undefined. */
+  /**
+   * The message type named `typeName` (fully qualified, leading dot optional; relative names
+   * are not searched), or undefined. Found types are cached; misses are not recorded anywhere.
+   */
   lookup(typeName: string): Type | undefined;
-  /** The service named `serviceName`, or undefined. */
+  /** The service named `serviceName` (fully qualified, leading dot optional), or undefined. */
   lookupService(serviceName: string): Service | undefined;
   /** Encodes `value` as `typeName` into an Any with a `type.googleapis.com/` URL. Throws UnknownTypeError. */
   pack(typeName: string, value: object): Any & { value: Buffer };
@@ -51,7 +54,7 @@ export interface Registry {
   tryUnpack<T = unknown>(any: Any | null | undefined): T | undefined;
   /** The type name of an Any: what follows the last `/` of its URL. Throws UnknownTypeError when there is none. */
   typeName(any: Any): string;
-  /** Decodes a `grpc-status-details-bin` trailer. Throws what protobufjs throws. */
+  /** Decodes a `grpc-status-details-bin` trailer. Throws RangeError for truncated bytes (a string cut short included) and what protobufjs throws for other malformed input. */
   decodeStatus(bytes: Uint8Array): RawStatus;
 }
 

@@ -5,8 +5,9 @@
  * on it; and the poll runs with the wait's span active, so the RPC spans of an instrumented
  * application (grpc-js or HTTP instrumentation) nest under the wait.
  *
- * The API is loaded at the first wait, synchronously (`require`), and the result is cached:
- * a dynamic `import()` would resolve only after the first wait's first poll has started.
+ * The API is loaded with this module, synchronously (`require`), and the result is cached:
+ * a dynamic `import()` would resolve only after the first wait's first poll has started,
+ * and loading it at the first wait would spend that wait's time.
  * Without the package, or with no tracer provider registered (spans that do not record),
  * nothing is created and a poll costs one boolean check.
  */
@@ -75,6 +76,10 @@ function loadApi(): Api | null {
   }
   return api;
 }
+
+// Loaded with this module rather than at the first wait: a wait's timeoutMs counts from
+// the call, and loading the API there (tens of ms on a busy machine) would eat into it.
+loadApi();
 
 /**
  * Starts the span of a wait on `operationName` with `strategy`, in the caller's active

@@ -118,6 +118,10 @@ export function waitUntilDone(
   sink: SnapshotSink,
 ): Promise<void> {
   const { timeoutMs, polling, strategy } = checkWaitOptions(options, ctx.polling);
+  const { clock } = ctx;
+  // timeoutMs counts from the call: anything done before the first poll (e.g. loading the
+  // tracing API on the first wait of a process) is inside it.
+  const deadline = Deadline.after(clock, timeoutMs);
   const name = initial.name;
   if (initial.done) {
     startWaitTrace(name, strategy)?.end(doneOutcome(initial));
@@ -130,8 +134,6 @@ export function waitUntilDone(
     trace?.end(ABORTED);
     return Promise.reject(abortReason(signal));
   }
-  const { clock } = ctx;
-  const deadline = Deadline.after(clock, timeoutMs);
   return new Promise<void>((resolve, reject) => {
     let finished = false;
     let leave = (): void => {};

@@ -400,6 +400,8 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
         h.setMetadata({ progressPercent: percent });
         await drive(clock, 1);
       }
+      // drive() returns with the last poll in flight: let its answer land (the loop sleeps again).
+      await clock.untilSleeping();
       assert.equal((await watching.next()).value?.metadata?.progressPercent, 40, 'the latest, not 20');
       h.setMetadata({ progressPercent: 50 });
       await drive(clock, 1);
