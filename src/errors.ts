@@ -3,6 +3,8 @@
  * numbers and error details decoded (never dropped), and has a `static is()` guard that
  * works across duplicate copies of the package (it checks a branded symbol, not the
  * prototype chain).
+ * (Over ~250 lines: the whole error family in one file, as DESIGN's table lists it, so the
+ * shared brand and detail decoding are written once.)
  */
 import type * as grpc from '@grpc/grpc-js';
 import { codeName } from './proto/code.js';

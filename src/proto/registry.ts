@@ -3,6 +3,8 @@
  * packs / unpacks values with proto-loader's conventions, so unpacked values have the
  * shape of the generated `__Output` types. Lookups return `undefined`; only malformed
  * input throws.
+ * (A little over ~250 lines: the Registry interface is public and documented method by
+ * method; the lookup, cache and unpack paths it documents are kept beside it.)
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';

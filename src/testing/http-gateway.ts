@@ -12,6 +12,8 @@
  *   POST   /v1/{name}:wait      WaitOperation, body `{ "timeout": "5s" }`
  * Bodies are proto3 JSON; failures are Google's JSON error format
  * `{ "error": { "code": <http>, "message", "status": "NOT_FOUND", "details": [ … ] } }`.
+ * (Over ~250 lines: the five HTTP routes of the fake server and their JSON mapping; each
+ * route is a few lines and they share one request pipeline.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
