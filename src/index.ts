@@ -9,6 +9,7 @@
  * @module longrunning
  */
 
+export type { BaseClientOptions } from './client/client-options.js';
 export {
   type CreateOperationOptions,
   type CustomErrorDetail,
@@ -22,6 +23,7 @@ export { OperationsClient, type OperationsClientOptions } from './client/grpc-cl
 export type { ListAllOptions } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
 export type { OperationInput } from './client/operation-input.js';
+export type { OperationJsonView } from './client/operation-view.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
 export {
   DecodeError,
@@ -34,8 +36,10 @@ export {
   UnknownTypeError,
 } from './errors.js';
 export { Code, type CodeName, codeName } from './proto/code.js';
+export type { JsonAny } from './proto/json.js';
 export { createRegistry, type Registry } from './proto/registry.js';
 export type { Any, RawListResponse, RawOperation, RawStatus } from './proto/types.js';
+export type { HttpRules } from './transport/http-rule.js';
 export type {
   CallOptions,
   ListOperationsPage,

@@ -1,10 +1,32 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 
 const repo = join(import.meta.dirname, '..');
+
+interface PackageJson {
+  engines: { node: string };
+  scripts: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
+  typesVersions: Record<string, Record<string, string[]>>;
+  peerDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+const manifest: PackageJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+
+/** The paths `npm pack` would put in the tarball (no scripts run). */
+function packedFiles(): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
+  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
+  return pack.files.map((file) => file.path);
+}
 
 describe('the published package', () => {
   before(() => {
@@ -63,5 +85,48 @@ await server.stop();
       { cwd: repo, encoding: 'utf8' },
     );
     assert.equal(out.trim(), 'function');
+  });
+
+  it('ships LICENSE (Apache-2.0), README, dist, protos and sources, and no tests, scripts or fixtures', () => {
+    const files = packedFiles();
+    assert.deepEqual([...new Set(files.map((path) => path.split('/')[0]))].sort(), [
+      'LICENSE',
+      'README.md',
+      'dist',
+      'package.json',
+      'protos',
+      'src',
+    ]);
+    assert.match(readFileSync(join(repo, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
+    assert.ok(files.includes('dist/cli/main.js'));
+    assert.ok(files.includes('protos/google/longrunning/operations.proto'));
+  });
+
+  it('builds dist in prepare, so a git install and npx lro in a fresh checkout have it', () => {
+    assert.match(manifest.scripts.prepare ?? '', /npm run build/);
+  });
+
+  it('maps every subpath export to the same declarations for node10 resolution (typesVersions)', () => {
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      if (subpath === '.' || typeof target === 'string') continue;
+      const name = subpath.replace(/^\.\//, '');
+      assert.deepEqual(manifest.typesVersions['*']?.[name], [target.types], `typesVersions for ${subpath}`);
+      assert.ok(existsSync(join(repo, target.types)), target.types);
+    }
+  });
+
+  it('takes @grpc/grpc-js as a caret peer dependency, developed against an exact version inside the range', () => {
+    const peer = manifest.peerDependencies['@grpc/grpc-js'] ?? '';
+    assert.match(peer, /^\^1\.\d+\.\d+$/);
+    assert.equal(manifest.dependencies['@grpc/grpc-js'], undefined);
+    const dev = manifest.devDependencies['@grpc/grpc-js'] ?? '';
+    assert.match(dev, /^1\.\d+\.\d+$/);
+    const [, minor] = peer.slice(1).split('.').map(Number);
+    assert.ok(Number(dev.split('.')[1]) >= (minor ?? Infinity), `${dev} is inside ${peer}`);
+    for (const [name, range] of Object.entries(manifest.dependencies)) assert.match(range, /^\^/, name);
+  });
+
+  it('requires a Node release with require(esm) on by default (20.19)', () => {
+    assert.equal(manifest.engines.node, '>=20.19.0');
   });
 });

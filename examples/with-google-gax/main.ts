@@ -90,6 +90,7 @@ try {
   // 2. operation() on what the gax method resolved (its Operation object); abort a wait, then cancel.
   const [gaxOperation] = await startExport({ source: 'gax.slow', rows: 1, durationMs: 60_000 });
   const slow = client.operation<ExportResult, ExportMetadata>(gaxOperation, types);
+  assert.equal(client.operation(gaxOperation.latestResponse, types).name, slow.name); // its raw snapshot works too
   const aborted = await slow.wait({ signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
   console.log(`operation: ${slow.name} wait aborted (${aborted instanceof Error ? aborted.name : aborted})`);
   assert.ok(aborted instanceof DOMException && aborted.name === 'TimeoutError');

@@ -157,9 +157,6 @@ export function parseInterval(value: string | undefined, io: Io): number | undef
   return MIN_INTERVAL_MS;
 }
 
-/** polling rule 10's report of a failed poll (part of WaitOptions once the wait engine has it). */
-type OnRetry = (error: RpcError, attempt: number, nextDelayMs: number) => void;
-
 /**
  * Waits on `op` with a progress view on `io.err` and one stderr line per retryable poll
  * failure. SIGINT, SIGTERM or SIGHUP stops waiting (rejecting with Interrupted naming the
@@ -173,11 +170,12 @@ export async function follow<R, M>(op: Operation<R, M>, flags: WaitFlags, io: Io
   const view = progressView(io.err, flags.json === true, () => performance.now());
   const controller = new AbortController();
   const removeHandlers = onStopSignal((signal) => controller.abort(new Interrupted(signal)));
-  const onRetry: OnRetry = (error, attempt, nextDelayMs) =>
+  const onRetry = (error: RpcError, attempt: number, nextDelayMs: number): void => {
     io.err.write(
       `lro: poll ${attempt} failed: ${explain(error, flags).message}; retrying in ${formatDuration(nextDelayMs)}\n`,
     );
-  const options: WaitOptions<R, M> & { onRetry?: OnRetry } = {
+  };
+  const options: WaitOptions<R, M> = {
     strategy,
     signal: controller.signal,
     onProgress: (o) => view.update(o),

@@ -92,6 +92,8 @@ export function program(onExit: (code: number) => void): Command {
     .option('--demo-duration <d>', 'how long each demo job runs', '30s')
     .option('--http', 'also serve the HTTP/JSON mapping (for --rest clients) on a free port')
     .option('--http-port <n>', 'serve the HTTP/JSON mapping on this port (implies --http)')
+    .option('--proto <files...>', '.proto files whose services and types reflection describes')
+    .option('-I, --include <dirs...>', 'import paths for --proto files')
     .option('--verbose', 'print stack traces of errors')
     .action(act((flags) => serveCommand(flags)));
   common(lro.command('get').description('show an operation').argument('<name>', 'operation name')).action(

@@ -6,9 +6,9 @@
  * plaintext server, plaintext against TLS, nothing listening) instead of grpc-js's raw
  * text. Messages come from the errors themselves, which never carry header values.
  */
-import { OperationError, OperationStateError, RpcError, TimeoutError, UnknownTypeError } from '../errors.js';
+import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../errors.js';
 import { Code } from '../proto/code.js';
-import { EXIT, exitCodeOf, Interrupted } from './exit.js';
+import { exitCodeOf, Interrupted } from './exit.js';
 import { toJson } from './format.js';
 import { type Io, processIo } from './io.js';
 
@@ -109,10 +109,11 @@ export function reportFailure(
   if (flags.json === true && options.jsonPrinted !== true) {
     io.out.write(`${toJson(failureDocument(error, flags, options.operation), 2)}\n`);
   }
-  const { message, hint } = explain(error, flags);
-  // A failed operation's error is in the printed snapshot already; only a state error needs words.
-  const shown = code !== EXIT.FAILED || OperationStateError.is(error) || !OperationError.is(error);
-  if (shown) io.err.write(`lro: ${message}${hint === undefined ? '' : `\nlro: hint: ${hint}`}\n`);
+  // A failed operation's error is in the printed snapshot already; anything else needs words.
+  if (!OperationError.is(error)) {
+    const { message, hint } = explain(error, flags);
+    io.err.write(`lro: ${message}${hint === undefined ? '' : `\nlro: hint: ${hint}`}\n`);
+  }
   if (flags.verbose === true && error instanceof Error && error.stack !== undefined) {
     io.err.write(`${error.stack}\n`);
   }

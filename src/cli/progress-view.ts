@@ -44,8 +44,10 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean, now: ()
         bar.update(value, payload(op));
       }
     },
+    /** Ends the bar (once: later calls do nothing). */
     stop() {
       if (started_) bar.stop();
+      started_ = false;
     },
   };
 }

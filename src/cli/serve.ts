@@ -5,11 +5,14 @@
  * each demo job's name follows on a line of its own. The fake server answers anyone
  * without authentication, so it binds only loopback addresses unless --public is given.
  * A port that cannot be bound (in use, not permitted) is a usage error naming the flag.
+ * gRPC reflection describes the built-in services and the services and types of `--proto`
+ * files (whose services answer UNIMPLEMENTED).
  */
 
 import { isIPv4 } from 'node:net';
 import { exportJob } from '../testing/demo-exporter.js';
 import { FakeOperationsServer } from '../testing/fake-server.js';
+import { registryFrom } from './connect.js';
 import { parseDuration } from './duration.js';
 import { EXIT, UsageError } from './exit.js';
 import { type Io, processIo } from './io.js';
@@ -25,6 +28,10 @@ export interface ServeFlags {
   httpPort?: string;
   /** Allows a --host that is not a loopback address. */
   public?: boolean;
+  /** .proto files whose services and types reflection describes (and the registry knows). */
+  proto?: string[];
+  /** Import paths for --proto files. */
+  include?: string[];
 }
 
 /** Whether `host` names this machine's loopback interface only (127.0.0.0/8, ::1, localhost). */
@@ -73,10 +80,24 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
         'so pass --public as well to serve on it anyway',
     );
   }
+  const protoFiles = flags.proto ?? [];
+  const includeDirs = flags.include ?? [];
+  const registry = registryFrom({ proto: protoFiles, include: includeDirs }); // UsageError for a bad --proto
   let server: FakeOperationsServer;
   try {
-    server = await FakeOperationsServer.start({ host, port, http, httpPort });
+    server = await FakeOperationsServer.start({
+      host,
+      port,
+      http,
+      httpPort,
+      registry,
+      protoFiles,
+      includeDirs,
+    });
   } catch (error) {
+    if (error instanceof Error && error.message.startsWith('protoFiles: ')) {
+      throw new UsageError(`--proto: ${error.message.slice('protoFiles: '.length)}`);
+    }
     // grpc-js reports its bind failure as a plain Error; the HTTP gateway's is Node's listen error.
     const fromHttp = error instanceof Error && 'syscall' in error && error.syscall === 'listen';
     throw fromHttp

@@ -81,7 +81,7 @@ export type StartMethod<Req> =
 const RPC_NAME = Symbol('longrunning.rpcName');
 
 /** `types` naming the RPC (for wrap()'s errors), without adding an enumerable field. */
-export function withRpcName<T extends object>(types: T, rpcName: string): T {
+function withRpcName<T extends object>(types: T, rpcName: string): T {
   return Object.defineProperty({ ...types }, RPC_NAME, { value: rpcName, enumerable: false });
 }
 
@@ -89,7 +89,7 @@ export function withRpcName<T extends object>(types: T, rpcName: string): T {
  * The RPC's name for errors: the function's own name without `bound `, a grpc-js stub
  * method's `path`, the name operationTypesFromMethod recorded in `types`, or `'start method'`.
  */
-export function rpcNameOf(method: object, types?: object): string {
+function rpcNameOf(method: object, types?: object): string {
   const own = 'name' in method && typeof method.name === 'string' ? method.name.replace(/^bound /, '') : '';
   if (own !== '') return own;
   if ('path' in method && typeof method.path === 'string')
@@ -206,10 +206,12 @@ export async function callStartMethod<Req>(
         const outcome =
           error !== null && error !== undefined ? `an error (${String(error)})` : describeValue(value);
         callbacks = [...callbacks, outcome];
-        if (used)
+        // After an abort, grpc-js calls back once with CANCELLED: expected, not worth a warning.
+        if (used && callbacks.length > 1 && signal?.aborted !== true) {
           process.emitWarning(
             `${label}: the method called back again after its result was used (${outcome})`,
           );
+        }
         // toError takes any value: a ServiceError of any grpc-js copy, or what a callback-style method passed.
         settle(error === undefined ? null : (error as grpc.ServiceError | null), value);
       };

@@ -24,9 +24,12 @@ import { encodeResumeToken } from './resume-token.js';
 
 /** The declared types of an operation, and an optional way to read its progress. */
 export interface OperationTypes<M = unknown> {
-  /** Fully-qualified response type; a response of another type is an error naming both. */
+  /**
+   * Fully-qualified response type; a response of another type is an error naming both.
+   * `'google.protobuf.Any'` means any type: no check, unpacked by the Any's own type URL.
+   */
   responseType?: string;
-  /** Fully-qualified metadata type; likewise checked. */
+  /** Fully-qualified metadata type; checked likewise, and `'google.protobuf.Any'` likewise means any type. */
   metadataType?: string;
   /** Reads a 0..100 percentage from the unpacked metadata (default: well-known field names). */
   progress?: (metadata: M) => number | undefined;
@@ -191,31 +194,32 @@ export class Operation<R = unknown, M = unknown> {
     let outcome: { error?: unknown } | undefined;
     const stop = new AbortController();
     const linked = linkSignals(signal, stop.signal);
-    const waiting = waitUntilDone(
-      this.#ctx,
-      this.#raw,
-      { ...this.#withTypePolling(options), signal: linked.signal },
-      {
-        wantsUpdates: true,
-        onSnapshot: (raw, changed) => {
-          this.#raw = raw;
-          if (!changed) return;
-          unseen = raw;
-          onProgress?.(this);
-          wake?.();
-        },
-        progress: () => this.progress,
-      },
-    ).then(
-      () => {
-        outcome = {};
-      },
-      (error: unknown) => {
-        outcome = { error };
-      },
-    );
-    void waiting.finally(() => wake?.());
     try {
+      // Inside the try: bad options throw here, and the link to the caller's signal is still removed.
+      const waiting = waitUntilDone(
+        this.#ctx,
+        this.#raw,
+        { ...this.#withTypePolling(options), signal: linked.signal },
+        {
+          wantsUpdates: true,
+          onSnapshot: (raw, changed) => {
+            this.#raw = raw;
+            if (!changed) return;
+            unseen = raw;
+            onProgress?.(this);
+            wake?.();
+          },
+          progress: () => this.progress,
+        },
+      ).then(
+        () => {
+          outcome = {};
+        },
+        (error: unknown) => {
+          outcome = { error };
+        },
+      );
+      void waiting.finally(() => wake?.());
       for (;;) {
         if (signal?.aborted) throw abortReason(signal);
         if (unseen !== undefined) {

@@ -1,7 +1,12 @@
 /**
  * A real grpc-js server for tests, demos and benchmarks: google.longrunning.Operations
  * (all five RPCs) and the demo `longrunning.demo.v1.Exporter`, over loopback, with
- * operations driven by the test, injected faults, added latency and call counters.
+ * operations driven by the test, injected faults, added latency and call counters, the
+ * API's own services beside them, and gRPC reflection.
+ *
+ * Longer than the ~250-line guide because it is the one public class of
+ * `longrunning/testing` and most of it is documented options and methods; its parts live
+ * in their own files (store, faults, HTTP gateway, added services, reflection).
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -10,6 +15,12 @@ import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { Code } from '../proto/code.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
+import {
+  type CallContext,
+  type ServiceHandlers,
+  serviceImplementation,
+  type UnaryHandler,
+} from './added-service.js';
 import { exportJob } from './demo-exporter.js';
 import {
   FakeOperationHandle,
@@ -30,6 +41,7 @@ import { HttpGateway, type HttpRequestRecord } from './http-gateway.js';
 import { OperationStore } from './operation-store.js';
 import { type OperationsService, operationsService } from './operations-service.js';
 import { PendingCall } from './pending-call.js';
+import { FakeReflection } from './reflection.js';
 import { TimerSet } from './timer-set.js';
 
 export type { FailWith, SimulateOptions } from './fake-operation.js';
@@ -54,6 +66,31 @@ export interface FakeServerOptions {
   readonly http?: boolean;
   /** Port of the HTTP/JSON gateway (default 0: any free port); on the same host. */
   readonly httpPort?: number;
+  /** Services of the API under test to serve on the same endpoint, as by `addService`. */
+  readonly services?: readonly FakeService[];
+  /**
+   * Further .proto files whose services and types gRPC reflection describes (their
+   * services answer UNIMPLEMENTED unless added with `addService`). Imports resolve against
+   * `includeDirs`, then the vendored protos. A file that cannot be loaded rejects `start`.
+   */
+  readonly protoFiles?: readonly string[];
+  /** Import paths for `protoFiles`. */
+  readonly includeDirs?: readonly string[];
+}
+
+/** What a handler of an added method is given besides the request: `{ server, metadata }`. */
+export type FakeCallContext = CallContext<FakeOperationsServer>;
+/** One method's handler; see `FakeOperationsServer.addService`. */
+export type FakeUnaryHandler = UnaryHandler<FakeOperationsServer>;
+/** Handlers by method name (the proto name, e.g. `StartExport`, or the camelCase one). */
+export type FakeServiceHandlers = ServiceHandlers<FakeOperationsServer>;
+
+/** One service of the API under test: its grpc-js definition and handlers. */
+export interface FakeService {
+  /** E.g. `protoLoader.loadSync(file)['my.v1.Library']`, or a generated client's `.service`. */
+  readonly definition: grpc.ServiceDefinition;
+  /** Handlers by method name; see `FakeOperationsServer.addService`. */
+  readonly impl: FakeServiceHandlers;
 }
 
 /** Options of `FakeOperationsServer.create`. */
@@ -117,6 +154,7 @@ export class FakeOperationsServer {
 
   readonly #server: grpc.Server;
   readonly #service: OperationsService;
+  readonly #reflection: FakeReflection;
   /** The HTTP/JSON gateway; set by `start` when asked for, before the server is handed out. */
   #gateway: HttpGateway | undefined;
   readonly #faults = new FaultQueue();
@@ -131,8 +169,16 @@ export class FakeOperationsServer {
   #peakOpenWaits = 0;
   #stopped = false;
 
-  private constructor(server: grpc.Server, address: string, port: number, options: FakeServerOptions) {
+  private constructor(
+    server: grpc.Server,
+    address: string,
+    port: number,
+    options: FakeServerOptions,
+    reflection: FakeReflection,
+  ) {
     this.#server = server;
+    this.#reflection = reflection;
+    reflection.addToServer(server);
     this.address = address;
     this.port = port;
     this.store = options.store ?? new OperationStore();
@@ -163,6 +209,7 @@ export class FakeOperationsServer {
    */
   static async start(options: FakeServerOptions = {}): Promise<FakeOperationsServer> {
     const host = options.host ?? '127.0.0.1';
+    const reflection = await FakeReflection.create(options.protoFiles, options.includeDirs);
     const server = new grpc.Server();
     const credentials = options.credentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
@@ -170,7 +217,13 @@ export class FakeOperationsServer {
         err === null ? resolve(bound) : reject(err),
       ),
     );
-    const fake = new FakeOperationsServer(server, formatAddress(host, port), port, options);
+    const fake = new FakeOperationsServer(server, formatAddress(host, port), port, options, reflection);
+    try {
+      for (const { definition, impl } of options.services ?? []) fake.addService(definition, impl);
+    } catch (error) {
+      await fake.stop();
+      throw error;
+    }
     if (options.http === true) {
       try {
         fake.#gateway = await HttpGateway.listen({
@@ -266,6 +319,23 @@ export class FakeOperationsServer {
     );
     runSimulation(handle, this.store, this.#timers, options, response);
     return handle;
+  }
+
+  /**
+   * Serves the API's own service on this endpoint, next to Operations, as a GAPIC client
+   * expects. Each handler gets the request and `{ server, metadata }`, and returns the
+   * response, or a handle from `server.create()` / `server.simulate()` for a method that
+   * starts an operation; see `FakeUnaryHandler` for how throws end the call. Methods
+   * without a handler answer UNIMPLEMENTED. The service's files (when the definition comes
+   * from @grpc/proto-loader) are described by reflection from the next reflection call on.
+   * Added calls are not counted in `calls` and take no injected faults or latency. Throws a
+   * TypeError for a handler naming no method of the definition, a streaming method or a
+   * non-function, and grpc-js's Error for a service already served.
+   */
+  addService(definition: grpc.ServiceDefinition, impl: FakeServiceHandlers): this {
+    this.#server.addService(definition, serviceImplementation(definition, impl, this));
+    this.#reflection.add(definition);
+    return this;
   }
 
   /**

@@ -10,14 +10,19 @@ export { FakeClock } from './fake-clock.js';
 export type { FailWith, FakeOperationHandle, SimulateOptions } from './fake-operation.js';
 export {
   type CreateOptions,
+  type FakeCallContext,
   type FakeMethod,
   FakeOperationsServer,
   type FakeServerOptions,
+  type FakeService,
+  type FakeServiceHandlers,
+  type FakeUnaryHandler,
   type Fault,
   type FaultRate,
   type FaultRateCounts,
   type OperationsMethod,
 } from './fake-server.js';
+export { RpcFailure } from './faults.js';
 export { type HttpRequestRecord, httpStatusFromCode } from './http-gateway.js';
 export {
   type OperationFields,

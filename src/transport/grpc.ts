@@ -1,7 +1,8 @@
 /**
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
- * retries, a deadline, abort and request headers from the call pipeline (call-pipeline.ts). Errors become RpcError
- * with the `grpc-status-details-bin` details decoded.
+ * retries, a deadline, abort and request headers from the call pipeline
+ * (call-pipeline.ts), each attempt one `grpcUnaryCall`. Errors become RpcError with the
+ * `grpc-status-details-bin` details decoded.
  */
 import * as grpc from '@grpc/grpc-js';
 import { RpcError } from '../errors.js';

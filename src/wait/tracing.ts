@@ -12,10 +12,11 @@
  */
 
 import { createRequire } from 'node:module';
+import { debuglog } from 'node:util';
 import type * as otel from '@opentelemetry/api';
 import { Code, codeName } from '../proto/code.js';
 
-/** The tracer and span names, and the attribute keys, of wait spans. */
+/** The name of the tracer wait spans are made with. */
 export const TRACER_NAME = 'longrunning';
 /** The name of the span of one wait. */
 export const WAIT_SPAN = 'longrunning.wait';
@@ -54,13 +55,22 @@ let api: Api | null | undefined;
 /** True once a recording wait span was started: until then polls skip the trace lookup. */
 let recording = false;
 
-/** Loads `@opentelemetry/api` once; null when it cannot be loaded. */
+/** NODE_DEBUG=longrunning output. */
+const debug = debuglog('longrunning');
+
+/**
+ * Loads `@opentelemetry/api` once; null when it cannot be loaded. Not installed is the
+ * normal case and says nothing; any other load failure (a broken install) is logged under
+ * NODE_DEBUG=longrunning, and tracing stays off.
+ */
 function loadApi(): Api | null {
   if (api === undefined) {
     try {
       api = createRequire(import.meta.url)('@opentelemetry/api') as Api;
-    } catch {
+    } catch (error) {
       api = null;
+      const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+      if (code !== 'MODULE_NOT_FOUND') debug(`tracing off: @opentelemetry/api failed to load: ${error}`);
     }
   }
   return api;

@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { RpcError } from '../../src/errors.ts';
 import { Code } from '../../src/proto/code.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { FakeOperationHandle } from '../../src/testing/index.ts';
@@ -117,9 +120,26 @@ describe('lro flags and streams', () => {
           'lro: hint: is the server running, and is the port right?\n',
       );
     }
+    // The library's own error carries no TLS hint either (transport/grpc.ts), so --json and
+    // --verbose, which show more of it, do not point the wrong way.
+    const client = new OperationsClient({
+      address: `127.0.0.1:${port}`,
+      credentials: grpc.credentials.createInsecure(),
+    });
+    try {
+      const error = await client.getOperation('operations/x', { retry: false }).then(
+        () => assert.fail('resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(RpcError.is(error));
+      assert.equal(error.hint, undefined);
+      assert.doesNotMatch(error.message, /TLS/);
+    } finally {
+      client.close();
+    }
   });
 
-  it('serve refuses a non-loopback --host without --public, and a busy --port, in one line with exit 2', async () => {
+  it('serve refuses a non-loopback --host without --public, and a busy --port or --http-port, in one line with exit 2', async () => {
     const open = await lro(['serve', '--host', '0.0.0.0']);
     assert.equal(open.code, 2);
     assert.match(open.stderr, /^lro: --host 0\.0\.0\.0: not a loopback address; .* pass --public/);
@@ -129,6 +149,12 @@ describe('lro flags and streams', () => {
     assert.equal(
       busy.stderr,
       `lro: --port ${server.port}: 127.0.0.1:${server.port} is already in use (pick another port, or 0 for a free one)\n`,
+    );
+    const busyHttp = await lro(['serve', '--http-port', String(server.port)]);
+    assert.equal(busyHttp.code, 2);
+    assert.equal(
+      busyHttp.stderr,
+      `lro: --http-port ${server.port}: 127.0.0.1:${server.port} is already in use (pick another port, or 0 for a free one)\n`,
     );
   });
 
@@ -211,9 +237,7 @@ describe('lro flags and streams', () => {
     assert.deepEqual(percents, ['10', '40', '70', '100']);
   });
 
-  it('prints one stderr line per poll that failed after its retries, and still finishes', {
-    todo: 'needs onRetry in WaitOptions (polling rule 10, the wait engine); the CLI passes it already',
-  }, async () => {
+  it('prints one stderr line per poll that failed after its retries, and still finishes', async () => {
     const op = server.create({ name: 'operations/flaky' });
     // Two polls fail: each makes 5 attempts (the default retry policy) before it counts.
     server.inject({ method: 'GetOperation', code: Code.UNAVAILABLE, times: 10, message: 'restarting' });

@@ -9,7 +9,7 @@ import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { drive } from './handle-suite.ts';
+import { drive, eventually } from './handle-suite.ts';
 
 const RESULT = 'longrunning.demo.v1.ExportResult';
 const START_EXPORT = 'longrunning.demo.v1.Exporter.StartExport';
@@ -257,6 +257,33 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
       controller.abort(reason);
       await assert.rejects(started, (e: unknown) => e === reason);
       assert.equal(cancelled, 1);
+    });
+  });
+
+  describe('abort', () => {
+    it('aborting a grpc-js stub call cancels it, rejects with the reason and emits no warning', async () => {
+      const exporter = track(ourExporter(server.address));
+      const start = makeClient().wrap(method(exporter, 'startExport'));
+      const warnings: Error[] = [];
+      const onWarning = (w: Error): void => {
+        warnings.push(w);
+      };
+      process.on('warning', onWarning);
+      server.latencyMs = 5000;
+      try {
+        const controller = new AbortController();
+        const started = start({ source: 'aborted' }, { signal: controller.signal });
+        await eventually(() => server.calls.StartExport === 1, 'the call reached the server');
+        const reason = new Error('user left');
+        controller.abort(reason);
+        await assert.rejects(started, (e: unknown) => e === reason);
+        // grpc-js calls back with CANCELLED once the cancel has gone through.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        assert.deepEqual(warnings, []);
+      } finally {
+        server.latencyMs = 0;
+        process.off('warning', onWarning);
+      }
     });
   });
 

@@ -191,24 +191,13 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
     });
 
     if (target.hasWait) {
-      it('auto notices completion within one loopback round trip through WaitOperation, with no GetOperation', async () => {
+      it('auto notices completion through the one held WaitOperation call, with no GetOperation', async () => {
         const client = makeClient();
         const h = server.create();
-        let settledAt = 0;
-        const waiting = client
-          .operation(h.name)
-          .wait()
-          .then(() => {
-            settledAt = performance.now();
-          });
+        const waiting = client.operation(h.name).wait();
         await eventually(() => server.openWaits === 1, 'the WaitOperation call to open');
-        const completedAt = performance.now();
         h.succeed('google.protobuf.Empty', {});
         await waiting;
-        assert.ok(
-          settledAt - completedAt < 20,
-          `noticed ${(settledAt - completedAt).toFixed(1)} ms after completion`,
-        );
         assert.equal(server.calls.GetOperation, 0);
         assert.equal(server.calls.WaitOperation, 1);
       });

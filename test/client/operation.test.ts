@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
@@ -92,6 +93,20 @@ describe('Operation over gRPC', () => {
     h.succeed('google.protobuf.Empty', {});
     assert.deepEqual(await waiting, {});
     assert.equal(server.calls.WaitOperation, 3);
+  });
+
+  it('watch() with a bad option throws the option error and leaves no listener on the caller’s signal', async () => {
+    const client = makeClient();
+    const h = server.create();
+    const controller = new AbortController();
+    for (const bad of [{ timeoutMs: -1 }, { strategy: 'sometimes' }, { onRetry: 'loudly' }]) {
+      await assert.rejects(async () => {
+        for await (const _ of client.operation(h.name).watch({ ...bad, signal: controller.signal } as object))
+          break;
+      }, /timeoutMs|strategy|onRetry/);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, JSON.stringify(bad));
+    }
+    assert.equal(server.calls.GetOperation + server.calls.WaitOperation, 0);
   });
 
   it('a throwing onProgress rejects the wait instead of hanging it', async () => {

@@ -183,7 +183,11 @@ describe('tracing with @opentelemetry/api installed', { skip: withoutOtel }, () 
     const span = theWaitSpan(h.name, 'poll');
     assert.equal(span.attributes['longrunning.outcome'], 'timeout');
     assert.equal(span.attributes['longrunning.polls'], 3);
-    assert.deepEqual(pollResults(span), ['running', 'running', 'running']);
+    const [first, second, final, ...more] = pollResults(span);
+    assert.deepEqual([first, second, more], ['running', 'running', []]);
+    // The final poll at the deadline has a short real-time RPC deadline (FINAL_POLL_TIMEOUT_MS):
+    // on a loaded machine it may end DEADLINE_EXCEEDED, which polling survives ('retry').
+    assert.ok(final === 'running' || final === 'retry', `final poll: ${String(final)}`);
     assert.equal(span.status.code, api.SpanStatusCode.ERROR);
     assert.equal(childrenOf(span).length, 3);
   });
