@@ -10,8 +10,8 @@
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { descriptor } from '../src/generated/descriptor.ts';
-import { createRegistry, OperationsClient, type RawOperation } from '../src/index.ts';
-import { TO_OBJECT_OPTIONS } from '../src/transport/index.ts';
+import type { RawOperation } from '../src/index.ts';
+import { lib, transport } from './lib.ts';
 import {
   Control,
   check,
@@ -47,7 +47,7 @@ function floorWaiter(address: string): { wait(name: string): Promise<string>; cl
   const client = new Operations(address, grpc.credentials.createInsecure());
   const waitOperation = client.WaitOperation;
   if (typeof waitOperation !== 'function') throw new Error('bench: generated client has no WaitOperation');
-  const type = createRegistry().lookup(RESULT_TYPE);
+  const type = lib.createRegistry().lookup(RESULT_TYPE);
   if (type === undefined) throw new Error(`bench: ${RESULT_TYPE} missing`);
   return {
     wait: (name) =>
@@ -58,7 +58,10 @@ function floorWaiter(address: string): { wait(name: string): Promise<string>; cl
             reject(error ?? new Error('bench: WaitOperation returned no response'));
             return;
           }
-          const result = type.toObject(type.decode(op.response.value), TO_OBJECT_OPTIONS) as ExportResult;
+          const result = type.toObject(
+            type.decode(op.response.value),
+            transport.TO_OBJECT_OPTIONS,
+          ) as ExportResult;
           resolve(result.uri);
         });
       }),
@@ -74,7 +77,7 @@ export async function main() {
   const rounds = Number(args.rounds);
   const perRound = Number(args.perRound);
   const floor = floorWaiter(address);
-  const client = new OperationsClient({ address, credentials: grpc.credentials.createInsecure() });
+  const client = new lib.OperationsClient({ address, credentials: grpc.credentials.createInsecure() });
   const waiters: Record<Variant, (name: string) => Promise<string>> = {
     floor: (name) => floor.wait(name),
     ours: async (name) => (await client.operation<ExportResult>(name, TYPES).wait()).uri,

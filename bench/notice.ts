@@ -16,8 +16,9 @@
  * `minMs + spreadMs` that report progress of that shape (bench/server.ts), waited on over
  * the server without WaitOperation (`noWait`).
  */
-import { OperationsClient, type WaitStrategy } from '../src/index.ts';
+import type { WaitStrategy } from '../src/index.ts';
 import { createGaxClient } from './gax.mjs';
+import { lib } from './lib.ts';
 import {
   Control,
   check,
@@ -62,7 +63,7 @@ function waiter(
   }
   const owner =
     variant === 'auto-shared' ? new grpc.Client(address, grpc.credentials.createInsecure()) : undefined;
-  const client = new OperationsClient(
+  const client = new lib.OperationsClient(
     owner === undefined
       ? { address, credentials: grpc.credentials.createInsecure() }
       : { channel: owner.getChannel() },

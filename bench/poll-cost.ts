@@ -11,9 +11,9 @@
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { descriptor } from '../src/generated/descriptor.ts';
-import { createRegistry, OperationsClient, type RawOperation } from '../src/index.ts';
-import { TO_OBJECT_OPTIONS } from '../src/transport/index.ts';
+import type { RawOperation } from '../src/index.ts';
 import { createGaxClient } from './gax.mjs';
+import { lib, transport } from './lib.ts';
 import {
   Control,
   check,
@@ -55,7 +55,7 @@ function floorPoller(address: string, name: string): { poll(): Promise<ExportMet
   const client = new Operations(address, grpc.credentials.createInsecure());
   const getOperation = client.GetOperation;
   if (typeof getOperation !== 'function') throw new Error('bench: generated client has no GetOperation');
-  const type = createRegistry().lookup(METADATA_TYPE);
+  const type = lib.createRegistry().lookup(METADATA_TYPE);
   if (type === undefined) throw new Error(`bench: ${METADATA_TYPE} missing`);
   const request = { name };
   return {
@@ -66,7 +66,9 @@ function floorPoller(address: string, name: string): { poll(): Promise<ExportMet
             reject(error ?? new Error('bench: GetOperation returned no metadata'));
             return;
           }
-          resolve(type.toObject(type.decode(op.metadata.value), TO_OBJECT_OPTIONS) as ExportMetadata);
+          resolve(
+            type.toObject(type.decode(op.metadata.value), transport.TO_OBJECT_OPTIONS) as ExportMetadata,
+          );
         });
       }),
     close: () => client.close(),
@@ -84,7 +86,7 @@ export async function main() {
   if (name === undefined) throw new Error('bench: no operation created');
 
   const floor = floorPoller(address, name);
-  const client = new OperationsClient({ address, credentials: grpc.credentials.createInsecure() });
+  const client = new lib.OperationsClient({ address, credentials: grpc.credentials.createInsecure() });
   const op = client.operation<unknown, ExportMetadata>(name, { metadataType: METADATA_TYPE });
   const gaxClient = createGaxClient(address);
   const gaxOp = gaxClient.operation(name);

@@ -207,7 +207,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     `## 8. Slow operations on a server without WaitOperation (${r.config.slow.count} operations each)`,
     '',
-    `Time is compressed: operations of ${f1(r.config.slow.minMs / 1000)}–${f1((r.config.slow.minMs + r.config.slow.spreadMs) / 1000)} s (seeded), standing in for the issue's 10–60 s with the same shape. The second fake server shares the operations and answers WaitOperation with UNIMPLEMENTED. Progress is \`progressPercent\` in whole percents (an int32), moved every 10 ms by the server: **linear**; **none** (stays 0); **adversarial** (in turn: rises 4× too fast and stalls at 90 %; 10 % then jumps to 90 %; rises to 40 %, falls back to 0, rises again). ours \`eta: false\` is today's schedule (rule 3) for comparison.`,
+    `One run after another, each with its own server process (concurrently with \`--quick\`). Time is compressed: operations of ${f1(r.config.slow.minMs / 1000)}–${f1((r.config.slow.minMs + r.config.slow.spreadMs) / 1000)} s (seeded), standing in for the issue's 10–60 s with the same shape. The second fake server shares the operations and answers WaitOperation with UNIMPLEMENTED. Progress is \`progressPercent\` in whole percents (an int32), moved every 10 ms by the server: **linear**; **none** (stays 0); **adversarial** (in turn: rises 4× too fast and stalls at 90 %; 10 % then jumps to 90 %; rises to 40 %, falls back to 0, rises again). ours \`eta: false\` is today's schedule (rule 3) for comparison.`,
     '',
     table(
       ['progress', 'variant', 'p50 ms', 'p99 ms', 'max ms', 'RPCs/op', 'client CPU µs/op'],
@@ -228,7 +228,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
       [1],
     ),
     '',
-    'Each ours run starts with one WaitOperation per wait that was in flight before the first UNIMPLEMENTED answer came back (the client remembers it); gax never calls WaitOperation.',
+    'Ours meets UNIMPLEMENTED during its warm-up and remembers it for the client, so its timed waits make no WaitOperation; gax never calls WaitOperation. Without progress, ours follows the same schedule with or without ETA guidance (asserted exactly, with the jitter fixed, in test/wait/eta.test.ts); here each run draws its own random jitter, which is what moves its latency.',
     '',
     '## 5. Install size',
     '',

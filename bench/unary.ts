@@ -6,7 +6,7 @@
  * held with the p99 of both unloaded runs together. Every wait must then settle with its
  * own result.
  */
-import { OperationsClient } from '../src/index.ts';
+import { lib } from './lib.ts';
 import {
   Control,
   check,
@@ -30,7 +30,7 @@ export async function main() {
   const waits = Number(args.waits);
   const samples = Number(args.samples);
   const control = new Control(String(args.control));
-  const client = new OperationsClient({
+  const client = new lib.OperationsClient({
     address: String(args.grpc),
     credentials: grpc.credentials.createInsecure(),
   });

@@ -110,10 +110,9 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
   /** Set when the last poll wanted WaitOperation but found no free slot: sleeps then end when one frees. */
   let starved = false;
   /** Rule 11, for GetOperation polling by choice ('poll', or 'auto' without WaitOperation); not for starved waits. */
-  const eta =
-    o.polling.eta === 'auto' && o.progress !== undefined
-      ? new EtaPlanner(o.polling.initialDelayMs)
-      : undefined;
+  const guided = o.polling.eta === 'auto' && o.progress !== undefined;
+  /** Made at the first guided snapshot: a held wait never needs one. */
+  let eta: EtaPlanner | undefined;
   /** When the last poll was sent, if it was a GetOperation made by choice that returned a snapshot (what `planDelay` observes). */
   let guidedSentAt: number | undefined;
 
@@ -197,7 +196,9 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
         `poll of ${o.name} failed (${attempt} in a row), next in ${Math.round(nextDelayMs)} ms: ${error instanceof Error ? error.message : String(error)}`,
       ),
     planDelay(backoff) {
-      if (eta === undefined) return backoff();
+      // Before any guided snapshot a planner would have nothing to go by: the drawn delay.
+      if (!guided || (eta === undefined && guidedSentAt === undefined)) return backoff();
+      eta ??= new EtaPlanner(o.polling.initialDelayMs);
       const now = o.clock.now();
       if (guidedSentAt !== undefined) eta.observe(guidedSentAt, now, o.progress?.());
       return eta.plan(now, backoff);
