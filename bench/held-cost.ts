@@ -9,7 +9,6 @@
  * Rounds alternate the two; the ratio is the median of per-round ratios.
  */
 import type { ServiceError } from '@grpc/grpc-js';
-import { descriptor } from '../src/generated/descriptor.ts';
 import type { RawOperation } from '../src/index.ts';
 import { lib, transport } from './lib.ts';
 import {
@@ -18,10 +17,10 @@ import {
   cpuMicros,
   delay,
   type ExportResult,
+  floorOperationsClient,
   grpc,
   median,
   percentile,
-  protoLoader,
   RESULT_TYPE,
   resultFor,
   runWorker,
@@ -33,18 +32,7 @@ type Variant = 'floor' | 'ours';
 
 /** The floor: one bare WaitOperation call and a decode per operation. */
 function floorWaiter(address: string): { wait(name: string): Promise<string>; close(): void } {
-  const definition = protoLoader.fromJSON(descriptor, {
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const service = definition['google.longrunning.Operations'];
-  if (service === undefined || 'format' in service || 'type' in service) {
-    throw new Error('bench: google.longrunning.Operations is not a service in the descriptor');
-  }
-  const Operations = grpc.makeGenericClientConstructor(service, 'Operations');
-  const client = new Operations(address, grpc.credentials.createInsecure());
+  const client = floorOperationsClient(address);
   const waitOperation = client.WaitOperation;
   if (typeof waitOperation !== 'function') throw new Error('bench: generated client has no WaitOperation');
   const type = lib.createRegistry().lookup(RESULT_TYPE);

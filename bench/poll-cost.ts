@@ -10,7 +10,6 @@
  * the shared machine hits all alike; ratios are medians of per-round ratios.
  */
 import type { ServiceError } from '@grpc/grpc-js';
-import { descriptor } from '../src/generated/descriptor.ts';
 import type { RawOperation } from '../src/index.ts';
 import { createGaxClient } from './gax.mjs';
 import { lib, transport } from './lib.ts';
@@ -19,12 +18,12 @@ import {
   check,
   cpuMicros,
   type ExportMetadata,
+  floorOperationsClient,
   grpc,
   METADATA,
   METADATA_TYPE,
   median,
   percentile,
-  protoLoader,
   runWorker,
   workerArgs,
 } from './shared.ts';
@@ -41,18 +40,7 @@ const ORDERS: Variant[][] = [
 
 /** The floor: what proto-loader-gen-types users write, with nothing on top. */
 function floorPoller(address: string, name: string): { poll(): Promise<ExportMetadata>; close(): void } {
-  const definition = protoLoader.fromJSON(descriptor, {
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const service = definition['google.longrunning.Operations'];
-  if (service === undefined || 'format' in service || 'type' in service) {
-    throw new Error('bench: google.longrunning.Operations is not a service in the descriptor');
-  }
-  const Operations = grpc.makeGenericClientConstructor(service, 'Operations');
-  const client = new Operations(address, grpc.credentials.createInsecure());
+  const client = floorOperationsClient(address);
   const getOperation = client.GetOperation;
   if (typeof getOperation !== 'function') throw new Error('bench: generated client has no GetOperation');
   const type = lib.createRegistry().lookup(METADATA_TYPE);

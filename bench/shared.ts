@@ -4,6 +4,7 @@
  * argv, the result as the last JSON line on stdout).
  */
 import { createRequire } from 'node:module';
+import { descriptor } from '../src/generated/descriptor.ts';
 import { seededRandom } from '../src/testing/seeded-random.ts';
 
 export { seededRandom };
@@ -193,3 +194,23 @@ export function runWorker(main: () => Promise<unknown>): void {
 
 /** Resolves after `ms` of real time. */
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The floor's Operations client: what proto-loader users write (the generator's options,
+ * `makeGenericClientConstructor`), insecure, on `address`. Throws if the descriptor lacks
+ * the service.
+ */
+export function floorOperationsClient(address: string): InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>> {
+  const definition = protoLoader.fromJSON(descriptor, {
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const service = definition['google.longrunning.Operations'];
+  if (service === undefined || 'format' in service || 'type' in service) {
+    throw new Error('bench: google.longrunning.Operations is not a service in the descriptor');
+  }
+  const Operations = grpc.makeGenericClientConstructor(service, 'Operations');
+  return new Operations(address, grpc.credentials.createInsecure());
+}
