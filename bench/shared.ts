@@ -200,7 +200,9 @@ export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * `makeGenericClientConstructor`), insecure, on `address`. Throws if the descriptor lacks
  * the service.
  */
-export function floorOperationsClient(address: string): InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>> {
+export function floorOperationsClient(
+  address: string,
+): InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>> {
   const definition = protoLoader.fromJSON(descriptor, {
     longs: String,
     enums: String,
