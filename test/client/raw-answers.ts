@@ -1,12 +1,6 @@
-/**
- * Loopback servers that answer GetOperation / WaitOperation with whatever bytes or JSON
- * text a test gives them: what the fake server never sends (another operation's name, an
- * empty body, a oneof with both members on the wire), as a broken or hostile server would.
- */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
+import { loopbackServer } from '../transport/loopback-http.ts';
 
 const OPERATION = builtinRoot().lookupType('google.longrunning.Operation');
 
@@ -61,22 +55,16 @@ export async function rawGrpcServer(
 /** An HTTP server answering every request 200 with the JSON text `answer(path)`. */
 export async function rawHttpServer(
   answer: (path: string) => string,
-): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
+): Promise<{ url: string; readonly requests: string[]; close(): Promise<void> }> {
+  const server = await loopbackServer((req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer(req.url ?? ''));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    url: server.url,
+    get requests() {
+      return server.requests.map((req) => `${req.method} ${req.url}`);
+    },
+    close: () => server.close(),
   };
 }
