@@ -9,7 +9,7 @@ import type * as grpc from '@grpc/grpc-js';
 // imports, the only protobufjs import the emitted .d.ts keeps: a default import there fails
 // to compile for CommonJS consumers without esModuleInterop (TS1192).
 import type { BufferReader, IConversionOptions, Message, Root, Service, Type } from 'protobufjs';
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { descriptor } from '../generated/descriptor.js';
 
 /**

@@ -11,7 +11,7 @@
  */
 // Values from the default import, types from named type-only imports: see builtin.ts.
 import type { Type } from 'protobufjs';
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import { decodeRaw } from './builtin.js';
 import { isObject } from './is-object.js';

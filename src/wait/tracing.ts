@@ -5,11 +5,13 @@
  * on it; and the poll runs with the wait's span active, so the RPC spans of an instrumented
  * application (grpc-js or HTTP instrumentation) nest under the wait.
  *
- * The API is loaded with this module, synchronously (`require`), and the result is cached:
- * a dynamic `import()` would resolve only after the first wait's first poll has started,
- * and loading it at the first wait would spend that wait's time.
- * Without the package, or with no tracer provider registered (spans that do not record),
- * nothing is created and a poll costs one boolean check.
+ * The API is loaded only once a tracer provider is registered: an application that traces
+ * has registered one (through its own copy of the API, which keeps it in a global keyed
+ * by the API's major version) before its waits start, and one that does not trace never
+ * pays for loading the API (tens of ms at start-up). Whether the package is installed is
+ * resolved once, without loading it; without it, no OpenTelemetry global is ever read.
+ * Without the package, or with no tracer provider registered, no span is started at all
+ * (a wait costs one property check) and a poll costs one boolean check.
  */
 
 import { createRequire } from 'node:module';
@@ -51,13 +53,38 @@ export interface Traced {
 
 type Api = typeof otel;
 
-/** The loaded API: undefined before the first wait, null when it is not installed. */
+/** The loaded API: undefined before it is first needed, null when it cannot be loaded. */
 let api: Api | null | undefined;
+/** Whether `@opentelemetry/api` resolves from here: undefined until first asked. */
+let installed: boolean | undefined;
 /** True once a recording wait span was started: until then polls skip the trace lookup. */
 let recording = false;
 
 /** NODE_DEBUG=longrunning output. */
 const debug = debuglog('longrunning');
+
+/** Where the API (1.x) keeps what is registered with it: `{ version, trace?, context?, … }`. */
+const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
+
+/** True when `@opentelemetry/api` can be resolved; asked once, without loading the package. */
+function apiInstalled(): boolean {
+  if (installed === undefined) {
+    try {
+      createRequire(import.meta.url).resolve('@opentelemetry/api');
+      installed = true;
+    } catch {
+      installed = false;
+    }
+  }
+  return installed;
+}
+
+/** True when some copy of the API has a tracer provider registered (the global's `trace` entry). */
+function traceRegistered(): boolean {
+  const globals: Record<symbol, unknown> = globalThis;
+  const registered = globals[GLOBAL_KEY];
+  return typeof registered === 'object' && registered !== null && 'trace' in registered;
+}
 
 /**
  * Loads `@opentelemetry/api` once; null when it cannot be loaded. Not installed is the
@@ -77,18 +104,32 @@ function loadApi(): Api | null {
   return api;
 }
 
-// Loaded with this module rather than at the first wait: a wait's timeoutMs counts from
-// the call, and loading the API there (tens of ms on a busy machine) would eat into it.
-loadApi();
+/** The API's stand-in provider while none is registered (valid once the API is loaded). */
+let noopProvider: otel.TracerProvider | undefined;
+
+/**
+ * True when no tracer provider is registered with `loaded`: every span would be a
+ * non-recording one, so a wait need not make one at all. The global provider is a proxy
+ * whose delegate is the API's no-op provider until an application registers its own.
+ */
+function noProviderRegistered(loaded: Api): boolean {
+  const global = loaded.trace.getTracerProvider();
+  if (!(global instanceof loaded.ProxyTracerProvider) || typeof global.getDelegate !== 'function') {
+    return false;
+  }
+  noopProvider ??= new loaded.ProxyTracerProvider().getDelegate();
+  return global.getDelegate() === noopProvider;
+}
 
 /**
  * Starts the span of a wait on `operationName` with `strategy`, in the caller's active
- * context. Returns undefined (and creates nothing) without the API, or when the span
- * would not record (no tracer provider, or not sampled).
+ * context. Returns undefined (and creates nothing) without the API, with no tracer
+ * provider registered, or when the span would not record (not sampled).
  */
 export function startWaitTrace(operationName: string, strategy: string): WaitTrace | undefined {
+  if (!apiInstalled() || !traceRegistered()) return undefined;
   const loaded = loadApi();
-  if (loaded === null) return undefined;
+  if (loaded === null || noProviderRegistered(loaded)) return undefined;
   const parent = loaded.context.active();
   const span = loaded.trace.getTracer(TRACER_NAME).startSpan(
     WAIT_SPAN,

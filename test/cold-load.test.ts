@@ -1,0 +1,88 @@
+/**
+ * What an application's first call loads. A fresh `node` imports the built root entry
+ * (dist/, as users run it), makes one GetOperation and one held wait against the fake
+ * server, and a loader hook (test/fixtures/load-log) lists every module it loaded. The
+ * pieces a gRPC client does not need for that (the tracing API, reflection, the CLI, the
+ * testing server, protobufjs's .proto parser, proto-loader) must not be among them: each
+ * costs start-up time (BENCHMARKS.md, section 4).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { FakeOperationsServer } from '../src/testing/fake-server.ts';
+
+const repo = new URL('..', import.meta.url).pathname;
+const fixtures = join(repo, 'test/fixtures/load-log');
+
+/** Modules the first GetOperation and wait of a gRPC client must not load, by what they are. */
+const NOT_LOADED: Record<string, RegExp> = {
+  'the tracing API (@opentelemetry/api), with no tracer provider registered': /\/@opentelemetry\/api\//,
+  'server reflection (@grpc/reflection)': /\/@grpc\/reflection\//,
+  '@grpc/proto-loader': /\/@grpc\/proto-loader\//,
+  "protobufjs's .proto parser": /\/protobufjs\/src\/(parse|tokenize)\.js$/,
+  'the CLI (dist/cli, commander, cli-progress)': /\/dist\/cli\/|\/commander\/|\/cli-progress\//,
+  'the testing server (dist/testing)': /\/dist\/testing\//,
+};
+
+/**
+ * Runs the first-call fixture against `address` (asynchronously: the fake server answers
+ * from this process); resolves the modules it loaded.
+ */
+async function firstCallModules(address: string, name: string): Promise<string[]> {
+  const args = [
+    '--import',
+    pathToFileURL(join(fixtures, 'register.mjs')).href,
+    join(fixtures, 'first-call.mjs'),
+    pathToFileURL(join(repo, 'dist/index.js')).href,
+    address,
+    name,
+  ];
+  const stderr = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, args, { encoding: 'utf8', timeout: 30_000 }, (error, _stdout, err) => {
+      if (error !== null) reject(new Error(`the first-call process failed: ${error.message}\n${err}`));
+      else resolve(err);
+    });
+  });
+  const { modules } = JSON.parse(stderr.trim().split('\n').pop() ?? '');
+  assert.ok(Array.isArray(modules));
+  return modules.map(String);
+}
+
+describe("the root entry's first calls", () => {
+  let server: FakeOperationsServer;
+  let modules: string[];
+
+  before(async () => {
+    assert.ok(existsSync(join(repo, 'dist/index.js')), 'run `npm run build` first (npm test does)');
+    server = await FakeOperationsServer.start();
+    const op = server.simulate({
+      durationMs: 200,
+      steps: 1,
+      responseType: 'longrunning.demo.v1.ExportResult',
+      response: { uri: 'export://cold', rowCount: '1' },
+      metadataType: 'longrunning.demo.v1.ExportMetadata',
+    });
+    modules = await firstCallModules(server.address, op.name);
+  });
+  after(() => server.stop());
+
+  it('made the GetOperation and the wait over the built library (the module list is real)', () => {
+    assert.ok(modules.some((m) => m.endsWith('/dist/index.js')));
+    assert.ok(modules.some((m) => m.includes('/@grpc/grpc-js/')));
+    assert.ok(modules.some((m) => m.includes('/protobufjs/')));
+    assert.equal(server.calls.GetOperation, 1);
+    assert.ok(server.calls.WaitOperation >= 1);
+  });
+
+  for (const [what, pattern] of Object.entries(NOT_LOADED)) {
+    it(`does not load ${what}`, () => {
+      assert.deepEqual(
+        modules.filter((m) => pattern.test(m)),
+        [],
+      );
+    });
+  }
+});
