@@ -40,8 +40,15 @@ export class PollLoop<S> {
   readonly #backoff: Backoff;
   readonly #onIdle: () => void;
   readonly #waiters = new Map<Waiter<S>, Joined>();
-  /** Aborted when the last waiter leaves; cancels the poll or sleep in flight. */
-  readonly #stop = new AbortController();
+  /** Set when the loop stops for good (the last waiter left, or `close()`). */
+  #stopped = false;
+  /**
+   * The controller of the poll or sleep in flight (there is at most one), valid while one
+   * is: stopping the loop aborts it. No signal is made for the loop's lifetime itself,
+   * so a loop that stops with nothing in flight (a held wait that came back done) costs no
+   * abort.
+   */
+  #current: AbortController | undefined;
   #polls = 0;
   #started = false;
   /** Clock time of the last successful poll (the loop's start before any). */
@@ -69,7 +76,7 @@ export class PollLoop<S> {
 
   /** True once the loop stopped; a stopped loop takes no waiters. */
   get stopped(): boolean {
-    return this.#stop.signal.aborted;
+    return this.#stopped;
   }
 
   /** Adds a waiter (starting the loop with the first one). Returns the function that removes it. */
@@ -109,8 +116,9 @@ export class PollLoop<S> {
   }
 
   #end(): void {
-    if (this.stopped) return;
-    this.#stop.abort(STOPPED);
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#current?.abort(STOPPED);
     this.#onIdle();
   }
 
@@ -155,15 +163,19 @@ export class PollLoop<S> {
     return Math.min(delay, this.#limitMs());
   }
 
+  /** True when some waiter wants every changed snapshot (progress), so polls are paced. */
+  #wantsUpdates(): boolean {
+    for (const w of this.#waiters.keys()) if (w.wantsUpdates) return true;
+    return false;
+  }
+
   async #run(): Promise<void> {
-    const signal = this.#stop.signal;
     try {
-      while (!signal.aborted) {
+      while (!this.#stopped) {
         let result: PollResult<S>;
-        const pace = [...this.#waiters.keys()].some((w) => w.wantsUpdates) ? this.#backoff.next() : undefined;
+        const pace = this.#wantsUpdates() ? this.#backoff.next() : undefined;
         const poll = new AbortController();
-        const onStop = (): void => poll.abort(signal.reason);
-        signal.addEventListener('abort', onStop, { once: true });
+        this.#current = poll;
         const budget = this.#budgetMs();
         this.#inFlight = {
           endsAt: this.#clock.now() + budget,
@@ -176,7 +188,7 @@ export class PollLoop<S> {
             ? this.#source.poll(budget, poll.signal, pace)
             : traced.run(() => this.#source.poll(budget, poll.signal, pace)));
         } catch (error) {
-          if (signal.aborted) return;
+          if (this.#stopped) return;
           if (poll.signal.reason === REPLAN) continue; // not counted: poll again with the new budget
           this.#polls++;
           traced?.polled('error');
@@ -184,9 +196,9 @@ export class PollLoop<S> {
           return;
         } finally {
           this.#inFlight = undefined;
-          signal.removeEventListener('abort', onStop);
+          this.#current = undefined;
         }
-        if (signal.aborted) return;
+        if (this.#stopped) return;
         this.#polls++;
         traced?.polled(
           pollResultKind(result.snapshot === undefined ? undefined : this.#source.isDone(result.snapshot)),
@@ -209,8 +221,8 @@ export class PollLoop<S> {
         await this.#sleep(delay);
       }
     } catch (error) {
-      // Only a sleep aborted by the stop signal lands here; anything else is a bug to surface.
-      if (!signal.aborted) for (const w of [...this.#waiters.keys()]) w.fail(error);
+      // Only a sleep aborted by the loop's stop lands here; anything else is a bug to surface.
+      if (!this.#stopped) for (const w of [...this.#waiters.keys()]) w.fail(error);
     } finally {
       this.#waiters.clear();
       this.#end();
@@ -275,9 +287,9 @@ export class PollLoop<S> {
    */
   async #sleepOnce(ms: number, wakeAt: number): Promise<boolean> {
     const local = new AbortController();
-    const stop = this.#stop.signal;
-    const onStop = (): void => local.abort(STOPPED);
-    stop.addEventListener('abort', onStop, { once: true });
+    this.#current = local;
+    // A loop stopped meanwhile (by a waiter's callback) must not sleep out the delay.
+    if (this.#stopped) local.abort(STOPPED);
     this.#sleeping = { wakeAt, replan: () => local.abort(REPLAN) };
     this.#source.wakeUp?.(local.signal)?.then(() => local.abort(WOKEN));
     try {
@@ -289,7 +301,7 @@ export class PollLoop<S> {
       throw error;
     } finally {
       this.#sleeping = undefined;
-      stop.removeEventListener('abort', onStop);
+      this.#current = undefined;
       local.abort(STOPPED);
     }
   }

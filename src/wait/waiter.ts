@@ -77,7 +77,8 @@ function sameAny(a: Any | null | undefined, b: Any | null | undefined): boolean 
 /** Checks the options a wait acts on. Throws TypeError / RangeError naming the option. */
 function checkWaitOptions(options: BaseWaitOptions, base: ResolvedPollingOptions) {
   const timeoutMs = checkOptionalMs(options.timeoutMs, 'timeoutMs');
-  const polling = resolvePolling(options.polling, base);
+  // The base is resolved already: a wait without its own polling options reuses it.
+  const polling = options.polling === undefined ? base : resolvePolling(options.polling, base);
   const strategy = options.strategy === undefined ? 'auto' : options.strategy;
   if (!STRATEGIES.includes(strategy)) {
     throw new RangeError(
