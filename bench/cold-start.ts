@@ -4,11 +4,16 @@
  * (cold-ours.mjs / cold-gax.mjs, run from the folders the install scenario filled), beside
  * a bare `node -e 0` and the floor (cold-floor.mjs: grpc-js + proto-loader loading
  * operations.proto by hand, one call). The four alternate, in a rotating order; medians of
- * `runs` each.
+ * `runs` each. Then, untimed, ours and the floor once more each under the CPU profiler and
+ * a loader hook (test/fixtures/load-log): which modules each loads, and where its CPU
+ * time goes, by package (the report's module-load breakdown).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type CpuProfile, packageOf, summarizeProfile } from './profile.ts';
 import { check, median } from './shared.ts';
 
 type Kind = 'bare' | 'floor' | 'ours' | 'gax';
@@ -29,6 +34,16 @@ export interface ColdSample {
   readyMs: number;
 }
 
+/** What one process loaded and where its CPU time went, per package (`longrunning` is the library). */
+export interface LoadBreakdown {
+  /** Modules loaded (ES and CommonJS; Node.js built-ins left out). */
+  modules: number;
+  /** Sampled CPU time, ms. */
+  cpuMs: number;
+  /** Per package (or Node.js internals, GC, V8 / native): modules loaded and CPU ms, most CPU first. */
+  packages: { name: string; modules: number; cpuMs: number }[];
+}
+
 /** Scenario 4's result. */
 export interface ColdStartResult {
   runs: number;
@@ -40,6 +55,8 @@ export interface ColdStartResult {
   ratio: number;
   /** ours.addedMs / floor.addedMs. */
   oursOverFloor: number;
+  /** One more run of ours and of the floor, profiled (untimed); absent in results of older runs. */
+  breakdown?: { ours: LoadBreakdown; floor: LoadBreakdown };
 }
 
 const RSS_SCRIPT =
@@ -59,6 +76,65 @@ function run(args: string[], cwd: string): { wallMs: number; out: string } {
     `cold start \`node ${args.join(' ')}\` in ${cwd} exited with ${child.status ?? child.signal}: ${child.stderr}`,
   );
   return { wallMs, out: child.stdout };
+}
+
+/** The loader hook that lists every module a process loads (see its header). */
+const LOAD_LOG = pathToFileURL(
+  new URL('../test/fixtures/load-log/register.mjs', import.meta.url).pathname,
+).href;
+
+/** Runs `script` once under the CPU profiler and the load log; what it loaded and where its time went. */
+function profiledRun(script: string, cwd: string, address: string, name: string): LoadBreakdown {
+  const dir = mkdtempSync(join(tmpdir(), 'longrunning-cold-prof-'));
+  try {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        dir,
+        '--cpu-prof-interval',
+        '100',
+        '--import',
+        LOAD_LOG,
+        script,
+        address,
+        name,
+      ],
+      { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, METADATA_SERVER_DETECTION: 'none' } },
+    );
+    check(
+      child.status === 0,
+      `profiled cold start of ${script} exited with ${child.status}: ${child.stderr}`,
+    );
+    const { modules } = JSON.parse(child.stderr.trim().split('\n').pop() ?? '');
+    check(Array.isArray(modules), `the load log of ${script} printed no module list`);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    check(file !== undefined, `no CPU profile of ${script}`);
+    const profile: CpuProfile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    const summary = summarizeProfile(profile, 0);
+    const byPackage = new Map<string, { modules: number; cpuMs: number }>();
+    // The load log's own modules (and the script) are the measurement's, not the process's.
+    for (const m of modules.map(String).filter((m: string) => !m.includes('/load-log/'))) {
+      const pkg = packageOf(m) ?? 'the script';
+      const entry = byPackage.get(pkg) ?? { modules: 0, cpuMs: 0 };
+      entry.modules++;
+      byPackage.set(pkg, entry);
+    }
+    for (const [area, ms] of Object.entries(summary.byArea)) {
+      const entry = byPackage.get(area) ?? { modules: 0, cpuMs: 0 };
+      entry.cpuMs += ms;
+      byPackage.set(area, entry);
+    }
+    const packages = [...byPackage].map(([n, v]) => ({ name: n, ...v })).sort((a, b) => b.cpuMs - a.cpuMs);
+    return {
+      modules: packages.reduce((sum, p) => sum + p.modules, 0),
+      cpuMs: summary.busyMs,
+      packages,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs every kind `runs` times against the operation `name` on `address`. */
@@ -105,8 +181,13 @@ export function measureColdStart(
   const ours = { ...summary('ours'), addedMs: summary('ours').wallMs - bare.wallMs };
   const gax = { ...summary('gax'), addedMs: summary('gax').wallMs - bare.wallMs };
   const floor = { ...summary('floor'), addedMs: summary('floor').wallMs - bare.wallMs };
+  const breakdown = {
+    ours: profiledRun('cold.mjs', dirs.ours, address, name),
+    floor: profiledRun('cold-floor.mjs', dirs.ours, address, name),
+  };
   return {
     runs,
+    breakdown,
     bare,
     floor,
     ours,

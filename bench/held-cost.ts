@@ -6,11 +6,17 @@
  *          (proto-loader, the generator's options) and a bare protobufjs `Type.decode` +
  *          `toObject` of the response;
  *   ours   `op.wait()` with default options (strategy auto; held on wait connections).
- * Rounds alternate the two; the ratio is the median of per-round ratios.
+ * Rounds alternate the two; the ratio is the median of per-round ratios. After the timed
+ * rounds, one more round of each runs under the CPU profiler (untimed: sampling costs CPU
+ * too), and its summary is part of the result, so the report can show where the time goes;
+ * `profileDir` also keeps the raw `.cpuprofile` files there (for Chrome DevTools).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { RawOperation } from '../src/index.ts';
 import { lib, transport } from './lib.ts';
+import { type ProfileSummary, startProfiler, summarizeProfile } from './profile.ts';
 import {
   Control,
   check,
@@ -103,9 +109,20 @@ export async function main() {
     }
     ratios.push((got.ours ?? Number.NaN) / (got.floor ?? Number.NaN));
   }
+  const profiles: Partial<Record<Variant, ProfileSummary>> = {};
+  for (const v of ['floor', 'ours'] as const) {
+    const profiler = await startProfiler();
+    await round(v, perRound, rounds);
+    const profile = await profiler.stop();
+    profiles[v] = summarizeProfile(profile);
+    if (typeof args.profileDir === 'string') {
+      writeFileSync(join(args.profileDir, `held-${v}.cpuprofile`), JSON.stringify(profile));
+    }
+  }
   floor.close();
   client.close();
   return {
+    profiles,
     rounds,
     perRound,
     floorCpuUsPerWait: median(cpu.floor),

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION } from '../src/transport/wait-con
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
 import { renderPlots } from './plot.ts';
+import { coldBreakdownSection, heldProfileSection } from './report-profiles.ts';
 
 /** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
 function table(header: string[], rows: string[][], text: number[] = []): string {
@@ -176,6 +177,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
       ],
     ),
     '',
+    ...(c.breakdown === undefined ? [] : coldBreakdownSection(c.breakdown)),
     `## 6. Client CPU per held wait (${h.rounds} rounds of ${h.perRound} waits each)`,
     '',
     'Each round starts the waits at once, lets the server hold them all, then completes them; client CPU from the first start to the last result, per wait. The floor makes one WaitOperation per operation through the generated grpc-js client and decodes the response with `Type.decode` + `toObject`; ours is `op.wait()` with default options. Rounds alternate; the ratio is the median of per-round ratios.',
@@ -192,6 +194,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
       ],
     ),
     '',
+    ...(h.profiles === undefined ? [] : heldProfileSection(h)),
     `## 7. Unary latency while ${u.waits} waits are held`,
     '',
     `${u.samples} sequential \`getOperation()\` calls of one client (defaults, owns its channel) with no wait held, then while ${u.waits} of its waits are held on the server, then with none again.`,
@@ -270,7 +273,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '## Method',
     '',
     '- bench/server.ts runs the fake server in its own process and takes commands on a loopback HTTP port (create, schedule completions, counters); no command is sent while a client is being timed.',
-    '- Client work runs in fresh worker processes (`node --import tsx`; tsx only transpiles at load time). Scenarios 2, 3 and 8 use one process per variant, after a warm-up of 8 operations; the per-poll scenario keeps floor, ours and gax in one process and alternates their rounds.',
+    '- Client work runs in fresh worker processes: the TypeScript of bench/ is bundled once per run with esbuild and run by plain `node` (nothing is transpiled while measuring). Scenarios 2, 3 and 8 use one process per variant, after a warm-up of 8 operations; the per-poll scenario keeps floor, ours and gax in one process and alternates their rounds.',
     '- Client CPU includes every thread of the client process (GC helpers, the loader thread) and its idle baseline.',
     "- Notice latency uses CLOCK_MONOTONIC (`process.hrtime.bigint()`) in both processes: from the moment the server marked the operation done to the moment the client's wait settled.",
     "- Every scenario checks what it timed: each wait settles with its own operation's response, every poll decodes the expected metadata, the server's RPC counts add up; otherwise the run fails.",

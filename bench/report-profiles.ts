@@ -1,0 +1,78 @@
+/**
+ * The evidence BENCHMARKS.md gives for where time goes: the CPU profile of the held-wait
+ * scenario (section 6) and the module-load breakdown of the cold start (section 4), both
+ * taken in the same run as the numbers they explain.
+ */
+import type { LoadBreakdown } from './cold-start.ts';
+import { f0, f1 } from './goals.ts';
+import type { HeldCostResult } from './held-cost.ts';
+import type { ProfileSummary } from './profile.ts';
+
+/** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
+function table(header: string[], rows: string[][], text: number[] = []): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  const rule = header.map((_, i) => (i === 0 || text.includes(i) ? '---' : '---:'));
+  return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+
+const pct = (share: number): string => `${(100 * share).toFixed(1)} %`;
+
+/** Section 6's profile: CPU per wait by area for both variants, then ours' hottest functions. */
+export function heldProfileSection(h: HeldCostResult): string[] {
+  const { floor, ours } = h.profiles;
+  if (floor === undefined || ours === undefined) return [];
+  const perWait = (p: ProfileSummary, area: string): string =>
+    f1(((p.byArea[area] ?? 0) * 1000) / h.perRound);
+  const areas = [...new Set([...Object.keys(ours.byArea), ...Object.keys(floor.byArea)])].sort(
+    (a, b) => (ours.byArea[b] ?? 0) - (ours.byArea[a] ?? 0),
+  );
+  return [
+    `Where the CPU goes: one more round of ${h.perRound} waits of each variant, untimed, under the sampling profiler (node:inspector, 200 µs), after the timed rounds. Sampled CPU per wait, by where it was spent (\`longrunning\` is the library's own code; Node.js internals include HTTP/2 and timers):`,
+    '',
+    table(
+      ['spent in', 'floor µs/wait', 'ours µs/wait'],
+      [
+        ...areas.map((a) => [a, perWait(floor, a), perWait(ours, a)]),
+        ['**all sampled**', f1((floor.busyMs * 1000) / h.perRound), f1((ours.busyMs * 1000) / h.perRound)],
+      ],
+    ),
+    '',
+    'Ours, the functions with the most self time:',
+    '',
+    table(
+      ['function', 'where', 'self µs/wait', 'share'],
+      ours.top.map((f) => [
+        `\`${f.name}\``,
+        f.where === '' ? '' : `\`${f.where}\``,
+        f1((f.selfMs * 1000) / h.perRound),
+        pct(f.share),
+      ]),
+      [1],
+    ),
+    '',
+  ];
+}
+
+/** Section 4's breakdown: modules loaded and sampled CPU per package, ours beside the floor. */
+export function coldBreakdownSection(b: { ours: LoadBreakdown; floor: LoadBreakdown }): string[] {
+  const names = [...new Set([...b.ours.packages, ...b.floor.packages].map((p) => p.name))];
+  const of = (l: LoadBreakdown, name: string) => l.packages.find((p) => p.name === name);
+  const cpu = (l: LoadBreakdown, name: string): number => of(l, name)?.cpuMs ?? 0;
+  names.sort((x, y) => Math.max(cpu(b.ours, y), cpu(b.floor, y)) - Math.max(cpu(b.ours, x), cpu(b.floor, x)));
+  const cell = (l: LoadBreakdown, name: string): string => {
+    const p = of(l, name);
+    return p === undefined ? '–' : `${p.modules}`;
+  };
+  return [
+    'What each process loads and where its CPU time goes: one more run of ours and of the floor, untimed, under `--cpu-prof` (100 µs) with a loader hook listing every module (test/fixtures/load-log). CPU is sampled main-thread time by the package whose code ran (module compilation is charged to V8 / native):',
+    '',
+    table(
+      ['package', 'ours: modules', 'ours: CPU ms', 'floor: modules', 'floor: CPU ms'],
+      [
+        ...names.map((n) => [n, cell(b.ours, n), f1(cpu(b.ours, n)), cell(b.floor, n), f1(cpu(b.floor, n))]),
+        ['**all**', `${b.ours.modules}`, f0(b.ours.cpuMs), `${b.floor.modules}`, f0(b.floor.cpuMs)],
+      ],
+    ),
+    '',
+  ];
+}
