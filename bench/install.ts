@@ -3,8 +3,8 @@
  * folder, and measure its production node_modules; the same for google-gax@5.0.8. The two
  * folders are then used by the cold-start scenario, so it runs what a user installs.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from './shared.ts';
 
@@ -42,8 +42,14 @@ const NPM_FLAGS = [
   '--loglevel=error',
 ];
 
-function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs npm in `cwd` without blocking (the run's other scenarios go on meanwhile); resolves its stdout. */
+function npm(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('npm', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+      if (error === null) resolve(stdout);
+      else reject(new Error(`npm ${args.join(' ')} in ${cwd} failed: ${error.message}\n${stderr}`));
+    });
+  });
 }
 
 function du(path: string, apparent = false): number {
@@ -84,9 +90,13 @@ function measure(dir: string): InstallSize {
   return { diskKB: du(nodeModules), apparentKB: du(nodeModules, true), packages: dirs.length, largest: top };
 }
 
-/** Packs and installs both into `tmp`; throws when an install lacks what it should hold. */
-export function measureInstalls(root: string, tmp: string): InstallResult {
-  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], root));
+/** Packs and installs both (at once) into `tmp`; rejects when an install lacks what it should hold. */
+export async function measureInstalls(root: string, tmp: string): Promise<InstallResult> {
+  // --ignore-scripts: `prepare` would rebuild dist/ (bench/run.ts built it fresh already)
+  // under the workers that run from it meanwhile.
+  const [packed] = JSON.parse(
+    await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp, '--loglevel=error'], root),
+  );
   const filename = String(packed.filename);
   const files: { path: string }[] = packed.files;
   check(
@@ -96,14 +106,18 @@ export function measureInstalls(root: string, tmp: string): InstallResult {
 
   const ours = join(tmp, 'ours');
   const gax = join(tmp, 'gax');
-  for (const [dir, spec] of [
-    [ours, join(tmp, filename)],
-    [gax, `google-gax@${GAX_VERSION}`],
-  ] as const) {
-    execFileSync('mkdir', ['-p', dir]);
-    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-    npm(['install', ...NPM_FLAGS, spec], dir);
-  }
+  await Promise.all(
+    (
+      [
+        [ours, join(tmp, filename)],
+        [gax, `google-gax@${GAX_VERSION}`],
+      ] as const
+    ).map(([dir, spec]) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+      return npm(['install', ...NPM_FLAGS, spec], dir);
+    }),
+  );
   const ownPackage = JSON.parse(readFileSync(join(ours, 'node_modules/longrunning/package.json'), 'utf8'));
   check(ownPackage.name === 'longrunning', 'longrunning is not installed from the tarball');
   const gaxPackage = JSON.parse(readFileSync(join(gax, 'node_modules/google-gax/package.json'), 'utf8'));

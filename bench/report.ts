@@ -61,7 +61,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${f1(r.machine.memoryGB)} GB, ${r.machine.platform} (shared with other work while measured: 1-minute load average ${r.load.map(f1).join(' at the start, ')} at the end)`,
     `- Node ${r.node}; longrunning built from this tree; google-gax 5.0.8 (bench/package.json), \`universeDomain: 'googleapis.com'\`, \`METADATA_SERVER_DETECTION=none\``,
-    `- Mode: ${r.mode}; the whole run took ${f0(r.durationS)} s${r.mode === 'quick' ? ' (scaled down so CI can run it: a smoke test, its ratios are indicative only)' : ''}`,
+    `- Mode: ${r.mode}; the whole run took ${f0(r.durationS)} s${r.mode === 'quick' ? ' (scaled down, and every scenario at once, each worker on a server process of its own, so CI can run it: a smoke test, its ratios are indicative only)' : ''}`,
     '- The fake server (FakeOperationsServer, loopback, insecure) runs in its own process; client CPU is `process.cpuUsage()` of the client process alone (every thread).',
     '',
     `**Goals: ${met} of ${r.goals.length} met.**`,

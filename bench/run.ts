@@ -217,69 +217,134 @@ async function main(): Promise<number> {
   const control = new Control(server.control);
   const base = { grpc: server.grpc, grpcNoWait: server.grpcNoWait, control: server.control };
   try {
-    log('scenario 5: install size (npm pack + npm install into empty folders)');
-    const install = measureInstalls(root, tmp);
-
-    log(`scenario 4: cold start, ${CONFIG.coldRuns} runs each`);
-    const [coldName] = await control.create(1, 'cold');
-    if (coldName === undefined) throw new Error('bench: no operation for the cold start');
-    const coldStart = measureColdStart(install.dirs, server.grpc, coldName, CONFIG.coldRuns);
-    const { dirs: _dirs, ...sizes } = install;
-
-    log(`scenario 1: per-poll cost, ${CONFIG.poll.rounds} × ${CONFIG.poll.perRound} polls each`);
-    const pollCost = await worker<PollCostResult>('poll-cost.ts', { ...base, ...CONFIG.poll });
-
-    log(`scenario 6: client CPU per held wait, ${CONFIG.held.rounds} × ${CONFIG.held.perRound} waits each`);
-    const held = await worker<HeldCostResult>('held-cost.ts', { ...base, ...CONFIG.held });
-
-    log(`scenario 7: unary GetOperation latency while ${CONFIG.unary.waits} waits are held`);
-    const unary = await worker<UnaryResult>('unary.ts', { ...base, ...CONFIG.unary });
-
-    // Each run of scenario 8 has a server process of its own (whose RPC counters are then
-    // that run's alone). A full run makes them one after another, as a notice latency
-    // measured beside six other processes is mostly the machine's; --quick, concurrently.
-    const slowRun = async ([shape, variant]: (typeof SLOW_RUNS)[number]): Promise<NoticeResult> => {
-      log(`scenario 8: slow operations without WaitOperation, ${shape} progress, ${variant}`);
+    /**
+     * Runs `fn` on the shared server, or with --quick, where scenarios run at once, on a
+     * server process of its own (whose RPC counters and open waits are then its alone).
+     */
+    const onServer = async <T>(fn: (address: ServerAddress) => Promise<T>, always = false): Promise<T> => {
+      if (!quick && !always) return fn(base);
       const own = await startServer();
       try {
-        const args = { grpc: own.grpc, grpcNoWait: own.grpcNoWait, control: own.control };
-        return await worker<NoticeResult>('notice.ts', {
-          ...args,
-          ...CONFIG.slow,
-          variant,
-          shape,
-          prefix: `slow-${shape}`,
-        });
+        return await fn({ grpc: own.grpc, grpcNoWait: own.grpcNoWait, control: own.control });
       } finally {
         own.stop();
       }
     };
-    const slowRuns: NoticeResult[] = [];
-    if (quick) slowRuns.push(...(await Promise.all(SLOW_RUNS.map(slowRun))));
-    else for (const run of SLOW_RUNS) slowRuns.push(await slowRun(run));
+    /** Runs the `tasks` one after another (a full run: each measured alone) or, with --quick, at once. */
+    const inTurn = async <T>(tasks: (() => Promise<T>)[]): Promise<T[]> => {
+      if (quick) return Promise.all(tasks.map((t) => t()));
+      const results: T[] = [];
+      for (const t of tasks) results.push(await t());
+      return results;
+    };
+
+    const installAndColdStart = async () => {
+      log('scenario 5: install size (npm pack + npm install into empty folders)');
+      const install = await measureInstalls(root, tmp);
+      log(`scenario 4: cold start, ${CONFIG.coldRuns} runs each`);
+      const [coldName] = await control.create(1, 'cold');
+      if (coldName === undefined) throw new Error('bench: no operation for the cold start');
+      const coldStart = measureColdStart(install.dirs, server.grpc, coldName, CONFIG.coldRuns);
+      const { dirs: _dirs, ...sizes } = install;
+      return { coldStart, sizes };
+    };
+
+    const costs = () =>
+      onServer(async (address) => {
+        log(`scenario 1: per-poll cost, ${CONFIG.poll.rounds} × ${CONFIG.poll.perRound} polls each`);
+        const pollCost = await worker<PollCostResult>('poll-cost.ts', { ...address, ...CONFIG.poll });
+        log(
+          `scenario 6: client CPU per held wait, ${CONFIG.held.rounds} × ${CONFIG.held.perRound} waits each`,
+        );
+        const held = await worker<HeldCostResult>('held-cost.ts', { ...address, ...CONFIG.held });
+        log(`scenario 7: unary GetOperation latency while ${CONFIG.unary.waits} waits are held`);
+        const unary = await worker<UnaryResult>('unary.ts', { ...address, ...CONFIG.unary });
+        return { pollCost, held, unary };
+      });
+
+    // Each run of scenario 8 has a server process of its own (whose RPC counters are then
+    // that run's alone). A full run makes them one after another, as a notice latency
+    // measured beside six other processes is mostly the machine's; --quick, concurrently.
+    const slowRuns = () =>
+      inTurn(
+        SLOW_RUNS.map(([shape, variant]) => () => {
+          log(`scenario 8: slow operations without WaitOperation, ${shape} progress, ${variant}`);
+          return onServer(
+            (address) =>
+              worker<NoticeResult>('notice.ts', {
+                ...address,
+                ...CONFIG.slow,
+                variant,
+                shape,
+                prefix: `slow-${shape}`,
+              }),
+            true,
+          );
+        }),
+      );
+    const NOTICE_VARIANTS = ['auto', 'poll', 'gax', 'auto-shared'];
+    const noticeRuns = () =>
+      inTurn(
+        NOTICE_VARIANTS.map((variant) => () => {
+          log(`scenario 2: notice latency, ${variant}, ${CONFIG.notice.count} operations`);
+          return onServer((address) =>
+            worker<NoticeResult>('notice.ts', { ...address, ...CONFIG.notice, variant }),
+          );
+        }),
+      );
+    const SCALE_VARIANTS = ['auto', 'gax'];
+    const scaleRuns = () =>
+      inTurn(
+        SCALE_VARIANTS.map((variant) => () => {
+          log(`scenario 3: scale, ${variant}, ${CONFIG.scale.count} concurrent waits`);
+          return onServer((address) =>
+            worker<NoticeResult>('notice.ts', {
+              ...address,
+              ...CONFIG.scale,
+              variant,
+              prefix: 'scale',
+              sampleRss: true,
+            }),
+          );
+        }),
+      );
+
+    // A full run measures each scenario alone, in this order. --quick (a smoke test whose
+    // numbers are indicative only) runs them all at once, each worker on its own server.
+    let parts: [
+      Awaited<ReturnType<typeof installAndColdStart>>,
+      Awaited<ReturnType<typeof costs>>,
+      NoticeResult[],
+      NoticeResult[],
+      NoticeResult[],
+    ];
+    if (quick) {
+      parts = await Promise.all([installAndColdStart(), costs(), slowRuns(), noticeRuns(), scaleRuns()]);
+    } else {
+      parts = [
+        await installAndColdStart(),
+        await costs(),
+        await slowRuns(),
+        await noticeRuns(),
+        await scaleRuns(),
+      ];
+    }
+    const [{ coldStart, sizes }, { pollCost, held, unary }, slowResults, noticeResults, scaleResults] = parts;
     const slow: Record<string, NoticeResult> = {};
     SLOW_RUNS.forEach(([shape, variant], i) => {
-      const result = slowRuns[i];
+      const result = slowResults[i];
       if (result !== undefined) slow[`${shape}/${variant}`] = result;
     });
-
-    const notice: Record<string, NoticeResult> = {};
-    for (const variant of ['auto', 'poll', 'gax', 'auto-shared']) {
-      log(`scenario 2: notice latency, ${variant}, ${CONFIG.notice.count} operations`);
-      notice[variant] = await worker<NoticeResult>('notice.ts', { ...base, ...CONFIG.notice, variant });
-    }
-
-    const scale: Record<string, NoticeResult> = {};
-    for (const variant of ['auto', 'gax']) {
-      log(`scenario 3: scale, ${variant}, ${CONFIG.scale.count} concurrent waits`);
-      scale[variant] = await worker<NoticeResult>('notice.ts', {
-        ...base,
-        ...CONFIG.scale,
-        variant,
-        prefix: 'scale',
-        sampleRss: true,
+    const byVariant = (variants: string[], results: NoticeResult[]): Record<string, NoticeResult> => {
+      const record: Record<string, NoticeResult> = {};
+      variants.forEach((v, i) => {
+        const result = results[i];
+        if (result !== undefined) record[v] = result;
       });
-    }
+      return record;
+    };
+    const notice = byVariant(NOTICE_VARIANTS, noticeResults);
+    const scale = byVariant(SCALE_VARIANTS, scaleResults);
 
     loadAverage.push(loadavg()[0] ?? Number.NaN);
     const cpu = cpus();
