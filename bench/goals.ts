@@ -117,6 +117,18 @@ function coldWhy(c: ColdStartResult): string {
   return `ours loads ${b.ours.modules} modules (floor ${b.floor.modules}); most CPU: ${top.join('; ')} (section 4)`;
 }
 
+/**
+ * Why the notice p99 of the concurrent waits is missed: the slow ones are those the server
+ * completed while the client was still starting its waits (a burst of one wait start each,
+ * and wait connections opening), as the steady-state numbers after it show.
+ */
+function noticeWhy(n: NoticeResult): string {
+  const rpcs = `${n.getOperation} GetOperation vs ${n.waitOperation} WaitOperation calls, peak ${n.peakOpenWaits} held`;
+  const after = n.afterStart;
+  if (after === undefined) return rpcs;
+  return `the start burst: ${after.within} of ${n.count} operations completed in the first ${after.burstMs} ms, while the client was still starting its ${n.count} waits and opening their connections; those completing later were noticed at p99 ${f1(after.p99)} ms (max ${f1(after.max)} ms); ${rpcs}`;
+}
+
 /** Judges the goals of issues 7 and 14 against `r`. */
 export function evaluateGoals(r: BenchResults): Goal[] {
   const { pollCost, notice, scale, coldStart, install, held, unary, slow } = r.scenarios;
@@ -155,7 +167,7 @@ export function evaluateGoals(r: BenchResults): Goal[] {
       '≤ 20 ms',
       `${f1(auto.latencyMs.p99)} ms (p50 ${f1(auto.latencyMs.p50)} ms)`,
       auto.latencyMs.p99 <= 20,
-      `${auto.getOperation} GetOperation vs ${auto.waitOperation} WaitOperation calls, peak ${auto.peakOpenWaits} held`,
+      noticeWhy(auto),
     ),
     goal(
       'same: RPCs per operation, ours / gax',
