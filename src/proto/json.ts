@@ -20,7 +20,7 @@
 import type { IConversionOptions, Type } from 'protobufjs';
 import { DecodeError, UnknownTypeError } from '../errors.js';
 import type { ListOperationsPage } from '../transport/operations-transport.js';
-import { builtinRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
+import { coreRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
 import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
@@ -81,7 +81,7 @@ function fullName(type: Type): string {
 }
 
 function builtinType(name: string): Type {
-  return builtinRoot().lookupType(name);
+  return coreRoot().lookupType(name);
 }
 
 /**

@@ -24,7 +24,7 @@ function loadProtoParser(): void {
 }
 
 import { DecodeError, UnknownTypeError } from '../errors.js';
-import { builtinRoot, decodeMessage, encodeMessage } from './builtin.js';
+import { builtinRoot, coreRoot, decodeMessage, encodeMessage } from './builtin.js';
 import { type HeldOutcome, heldOutcome } from './held-any.js';
 import type { Any, RawStatus } from './types.js';
 
@@ -99,6 +99,15 @@ function readHeld<T>(held: HeldOutcome): T {
  * namespace it searched, which grew the shared built-in root by about 7 KB per distinct
  * unknown type URL, for good.
  */
+/**
+ * Where to look for a name no root has: the whole of the built-in files (built on the
+ * first such lookup) for google.api and google.protobuf names, which the core root leaves
+ * out (descriptor.proto, the google.api annotations); nowhere for any other name.
+ */
+function builtinFallback(fullName: string): Root[] {
+  return /^\.?google\.(api|protobuf)\./.test(fullName) ? [builtinRoot()] : [];
+}
+
 function findExact(root: Root, fullName: string): ReflectionObject | undefined {
   let current: ReflectionObject = root;
   for (const segment of (fullName.startsWith('.') ? fullName.slice(1) : fullName).split('.')) {
@@ -112,7 +121,8 @@ function findExact(root: Root, fullName: string): ReflectionObject | undefined {
 
 class TypeRegistry implements Registry {
   /** Searched first to last: user additions newest first, the built-in root last. */
-  private readonly roots: Root[] = [builtinRoot()];
+  /** Added roots, newest first, then the core of the built-in files (see `builtinFallback` for the rest). */
+  private readonly roots: Root[] = [coreRoot()];
   /**
    * typeName to type, for names found. Misses are not recorded, so whatever names a server
    * sends, the cache holds at most one entry per type of the roots (two with a leading-dot
@@ -163,7 +173,7 @@ class TypeRegistry implements Registry {
   lookup(typeName: string): Type | undefined {
     const cached = this.cache.get(typeName);
     if (cached !== undefined) return cached;
-    for (const root of this.roots) {
+    for (const root of [...this.roots, ...builtinFallback(typeName)]) {
       const found = findExact(root, typeName);
       if (found instanceof protobuf.Type) {
         this.cache.set(typeName, found);
@@ -174,7 +184,7 @@ class TypeRegistry implements Registry {
   }
 
   lookupService(serviceName: string): Service | undefined {
-    for (const root of this.roots) {
+    for (const root of [...this.roots, ...builtinFallback(serviceName)]) {
       const found = findExact(root, serviceName);
       if (found instanceof protobuf.Service) return found;
     }

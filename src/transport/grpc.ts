@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { RpcError } from '../errors.js';
-import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
+import { coreRoot, serviceDefinition } from '../proto/builtin.js';
 import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
@@ -37,7 +37,7 @@ export const PLAINTEXT_HINT =
 
 let definition: grpc.ServiceDefinition | undefined;
 function operationsDefinition(): grpc.ServiceDefinition {
-  definition ??= serviceDefinition(builtinRoot().lookupService('google.longrunning.Operations'));
+  definition ??= serviceDefinition(coreRoot().lookupService('google.longrunning.Operations'));
   return definition;
 }
 

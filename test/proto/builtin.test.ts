@@ -4,7 +4,14 @@ import * as grpc from '@grpc/grpc-js';
 import type { Operation__Output } from '../../src/generated/google/longrunning/Operation.ts';
 import type { OperationsHandlers } from '../../src/generated/google/longrunning/Operations.ts';
 import type { ExportResult__Output } from '../../src/generated/longrunning/demo/v1/ExportResult.ts';
-import { builtinRoot, decodeMessage, encodeMessage, serviceDefinition } from '../../src/proto/builtin.ts';
+import {
+  builtinRoot,
+  coreRoot,
+  decodeMessage,
+  encodeMessage,
+  serviceDefinition,
+} from '../../src/proto/builtin.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
 
 describe('built-in protos over real gRPC', () => {
   const root = builtinRoot();
@@ -72,5 +79,55 @@ describe('built-in protos over real gRPC', () => {
         ['/google.longrunning.Operations/WaitOperation', 'waitOperation'],
       ],
     );
+  });
+});
+
+describe('the core of the built-in files', () => {
+  it('holds the Operations service, the operation, status, error detail and well-known types', () => {
+    const core = coreRoot();
+    assert.ok(core.lookupService('google.longrunning.Operations'));
+    for (const name of [
+      'google.longrunning.Operation',
+      'google.longrunning.OperationInfo',
+      'google.rpc.Status',
+      'google.rpc.BadRequest',
+      'google.protobuf.Duration',
+      'google.protobuf.Struct',
+      'google.protobuf.BytesValue',
+      'longrunning.demo.v1.ExportResult',
+    ]) {
+      assert.ok(core.lookupType(name), name);
+    }
+  });
+
+  it('leaves out google.api and descriptor.proto, which a registry still finds in the whole built-in files', () => {
+    const core = coreRoot();
+    assert.equal(core.lookup('google.api.HttpRule'), null);
+    assert.equal(core.lookup('google.protobuf.FileDescriptorProto'), null);
+    assert.ok(builtinRoot().lookupType('google.api.HttpRule'));
+
+    const registry = createRegistry();
+    assert.ok(registry.has('google.protobuf.FileDescriptorProto'));
+    const any = registry.pack('google.api.HttpRule', { selector: 's', get: '/v1/{name=x/*}' });
+    assert.deepEqual(
+      {
+        selector: registry.unpack<{ selector: string }>(any).selector,
+        get: registry.unpack<{ get: string }>(any).get,
+      },
+      { selector: 's', get: '/v1/{name=x/*}' },
+    );
+    assert.equal(registry.lookup('google.nothing.Here'), undefined);
+  });
+
+  it('keeps the method options of the services as data (operation_info of the demo Exporter)', () => {
+    const method = coreRoot().lookupService('longrunning.demo.v1.Exporter').methods.StartExport;
+    assert.deepEqual(method?.parsedOptions, [
+      {
+        '(google.longrunning.operation_info)': {
+          response_type: 'ExportResult',
+          metadata_type: 'ExportMetadata',
+        },
+      },
+    ]);
   });
 });
