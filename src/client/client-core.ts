@@ -9,7 +9,6 @@ import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
 import type {
   CallOptions,
-  ListOperationsPage,
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
@@ -25,13 +24,13 @@ import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { ClientState } from './client-state.js';
 import { callStartMethod, type StartMethod, type UnaryCallback } from './gapic.js';
-import { type ListAllOptions, listAll } from './list-all.js';
+import { type ListAllOptions, listAll, type OperationsPage } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
 import { type OperationInput, toRawOperation } from './operation-input.js';
 import { decodeResumeToken } from './resume-token.js';
 
 export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
-export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions } from './list-all.js';
+export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions, type OperationsPage } from './list-all.js';
 
 /** How calls and waits behave by default, whatever the transport. */
 export interface OperationsApiOptions {
@@ -75,12 +74,12 @@ export class OperationsApi {
   /**
    * A handle on an operation, from its name or a snapshot: what a GAPIC method returned
    * (a grpc-js/proto-loader or protobufjs `IOperation` snapshot, a google-gax `Operation`
-   * or its `latestResponse`), or proto3 JSON. Makes no RPC. `types` declares the response
+   * or its `latestResponse`), proto3 JSON, or another handle (its snapshot). Makes no RPC. `types` declares the response
    * and metadata types and the handle's default polling. Throws TypeError saying what
    * `from` is when it is not an operation, and for a bad `types.polling` value (naming it).
    */
   operation<R = unknown, M = unknown>(from: OperationInput, types?: OperationTypes<M>): Operation<R, M> {
-    const raw = toRawOperation(from, this.registry);
+    const raw = from instanceof Operation ? from.raw : toRawOperation(from, this.registry);
     if (types?.polling !== undefined) resolvePolling(types.polling);
     return new Operation<R, M>(this.#state, raw, types);
   }
@@ -127,12 +126,9 @@ export class OperationsApi {
    * GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for
    * an unknown name; INTERNAL, naming both, when the server answers for another name).
    */
-  async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
-    return checkSnapshotName(
-      await this.transport.get(checkName(name), this.#call(options)),
-      name,
-      'GetOperation',
-    );
+  async getOperation(name: string, options?: CallOptions): Promise<Operation> {
+    const raw = await this.transport.get(checkName(name), this.#call(options));
+    return new Operation(this.#state, checkSnapshotName(raw, name, 'GetOperation'));
   }
 
   /**
@@ -144,25 +140,23 @@ export class OperationsApi {
     name: string,
     request: { timeoutMs: number },
     options?: CallOptions,
-  ): Promise<RawOperation> {
+  ): Promise<Operation> {
     checkName(name);
     const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
     const { wait } = this.transport;
     if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
-    return checkSnapshotName(
-      await wait.call(this.transport, name, timeoutMs, this.#call(options)),
-      name,
-      'WaitOperation',
-    );
+    const raw = await wait.call(this.transport, name, timeoutMs, this.#call(options));
+    return new Operation(this.#state, checkSnapshotName(raw, name, 'WaitOperation'));
   }
 
-  /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
-  async listOperations(
-    request: ListOperationsRequest = {},
-    options?: CallOptions,
-  ): Promise<ListOperationsPage> {
+  /**
+   * ListOperations: one page, each operation a handle that can be read and waited on at
+   * once. A bad page token is RpcError INVALID_ARGUMENT.
+   */
+  async listOperations(request: ListOperationsRequest = {}, options?: CallOptions): Promise<OperationsPage> {
     if (request.pageSize !== undefined) checkPageSize(request.pageSize);
-    return this.transport.list(request, this.#call(options));
+    const page = await this.transport.list(request, this.#call(options));
+    return { ...page, operations: page.operations.map((raw) => new Operation(this.#state, raw)) };
   }
 
   /**
@@ -175,7 +169,7 @@ export class OperationsApi {
   async *listAllOperations(
     request: ListOperationsRequest = {},
     options: ListAllOptions = {},
-  ): AsyncGenerator<RawOperation> {
+  ): AsyncGenerator<Operation> {
     yield* listAll((page, call) => this.listOperations(page, call), request, options);
   }
 
