@@ -18,7 +18,7 @@ export {
   createOperation,
   type RefreshOptions,
 } from './client/custom-operation.js';
-export { operationTypesFromMethod, type StartMethod, type UnaryCallback } from './client/gapic.js';
+export { operationTypesFromMethod } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
 export type { ListAllOptions, OperationsPage } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
@@ -41,6 +41,7 @@ export { createRegistry, type Registry } from './proto/registry.js';
 export type { Any, RawListResponse, RawOperation, RawStatus } from './proto/types.js';
 export type { HttpRules } from './transport/http-rule.js';
 export type { CallOptions, ListOperationsRequest, RetryPolicy } from './transport/operations-transport.js';
+export type { StartMethod, UnaryCallback } from './transport/start-call.js';
 export type { PollingOptions } from './wait/backoff.js';
 export type { Clock } from './wait/clock.js';
 export type { WaitStrategy } from './wait/operation-poller.js';

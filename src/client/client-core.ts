@@ -12,6 +12,7 @@ import type {
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
+import type { StartCaller, StartMethod, UnaryCallback } from '../transport/start-call.js';
 import {
   checkCallOptions,
   checkClientOptions,
@@ -23,7 +24,6 @@ import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { ClientState } from './client-state.js';
-import { callStartMethod, type StartMethod, type UnaryCallback } from './gapic.js';
 import { type ListAllOptions, listAll, type OperationsPage } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
 import { type OperationInput, toRawOperation } from './operation-input.js';
@@ -56,15 +56,23 @@ export class OperationsApi {
   readonly clock: Clock;
   /** The state this client shares with its handles, `closed` among it. */
   readonly #state: ClientState;
+  /** How `wrap()` calls a start method (its transport's calling conventions). */
+  readonly #startCall: StartCaller;
 
-  /** Checks `options` (TypeError / RangeError naming the option). */
+  /**
+   * Checks `options` (TypeError / RangeError naming the option). `startCall` is how
+   * `wrap()` calls a start method: `callStartMethod` of `longrunning/transport` knows
+   * grpc-js stubs, google-gax methods and promise functions.
+   */
   constructor(
     transport: OperationsTransport,
     registry: Registry,
     clock: Clock,
     options: OperationsApiOptions,
+    startCall: StartCaller,
   ) {
     checkClientOptions(options);
+    this.#startCall = startCall;
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
@@ -88,7 +96,7 @@ export class OperationsApi {
    * Wraps a method that starts an operation, so that calling it returns a typed handle:
    * a grpc-js unary stub method of any grpc-js copy (bound; `(req, metadata, options, cb)`
    * or `(req, cb)`), a google-gax GAPIC method, or any `(req) => Promise<snapshot>` (see
-   * gapic.ts). The wrapped function rejects with RpcError when the call fails, TypeError
+   * transport/start-call.ts). The wrapped function rejects with RpcError when the call fails, TypeError
    * when the method misbehaves (throws, returns or calls back with something that is not
    * an operation, calls back twice), and the signal's reason on abort. Polls of the handle
    * use this client's retry policy and headers, never the start call's; `types.polling`
@@ -108,7 +116,14 @@ export class OperationsApi {
   ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
     if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
     return async (request, options) => {
-      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry, types);
+      const raw = await this.#startCall(
+        method as StartMethod<never>,
+        request,
+        checkCallOptions(options),
+        this.registry,
+        (value) => toRawOperation(value, this.registry),
+        types,
+      );
       return this.operation<R, M>(raw, types);
     };
   }

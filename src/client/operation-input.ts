@@ -6,6 +6,7 @@
  * `latestResponse`) and GAPIC method results (`[operation, …]`). proto3 JSON is converted
  * by proto/json.ts; this file only tells it apart.
  */
+import { describeValue } from '../describe-value.js';
 import { isObject } from '../proto/is-object.js';
 import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
@@ -49,18 +50,6 @@ export interface GaxOperationLike {
  * a handle `getOperation` or `listOperations` returned).
  */
 export type OperationInput = string | OperationLike | OperationJson | GaxOperationLike | Operation;
-
-/** Short description of a value for error messages (never its contents, which may hold secrets). */
-export function describeValue(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === 'object') {
-    const keys = Object.keys(x).slice(0, 6);
-    return keys.length === 0 ? 'an object with no fields' : `an object with fields ${keys.join(', ')}`;
-  }
-  if (typeof x === 'function') return 'a function';
-  return `a ${typeof x}`;
-}
 
 function toNumber(x: IntegerLike | null | undefined): number {
   if (x === null || x === undefined) return 0;

@@ -48,3 +48,4 @@ export {
   type OperationsTransport,
 } from './operations-transport.js';
 export { RestTransport, type RestTransportOptions } from './rest.js';
+export { callStartMethod, type StartCaller, type ToOperation } from './start-call.js';
