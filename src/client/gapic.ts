@@ -3,7 +3,8 @@
  * option into the `OperationTypes` that `wrap()` and `operation()` take. Calling the
  * method itself, in whichever form it comes, is transport/start-call.ts.
  */
-import type { Registry } from '../proto/registry.js';
+import { UnknownTypeError } from '../errors.js';
+import { type Registry, TYPE_URL_PREFIX } from '../proto/registry.js';
 import { withRpcName } from '../transport/start-call.js';
 import type { OperationTypes } from './operation.js';
 
@@ -11,7 +12,8 @@ import type { OperationTypes } from './operation.js';
  * The declared types of `'pkg.Service.Method'`, from its `operation_info` option, resolved
  * against the method's package (a bare `ExportResult` in `longrunning.demo.v1` is
  * `longrunning.demo.v1.ExportResult`). Throws Error naming the method when it or the
- * option is missing, and UnknownTypeError-like Error when a named type is not in the registry.
+ * option is missing, and UnknownTypeError (naming the method and the type) when a type the
+ * option names is not in the registry.
  * The result also carries the method's name (not enumerable, not serialized), so that
  * `wrap(stub.method.bind(stub), types)` names the RPC in its RpcErrors.
  */
@@ -36,8 +38,9 @@ export function operationTypesFromMethod(registry: Registry, fullMethodName: str
     const candidates = name.includes('.') ? [name, `${pkg}.${name}`] : [`${pkg}.${name}`, name];
     const found = candidates.find((c) => registry.has(c));
     if (found === undefined) {
-      throw new Error(
-        `method ${fullMethodName}: operation_info type ${JSON.stringify(name)} is not in the registry`,
+      throw new UnknownTypeError(
+        `${TYPE_URL_PREFIX}${candidates[0]}`,
+        `method ${fullMethodName}: operation_info type ${JSON.stringify(name)} is not in the registry (add its .proto with registry.addProtoFiles)`,
       );
     }
     return found;
