@@ -6,7 +6,6 @@
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
 import type {
   CallOptions,
   ListOperationsRequest,
