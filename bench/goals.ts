@@ -129,6 +129,17 @@ function noticeWhy(n: NoticeResult): string {
   return `the start burst: ${after.within} of ${n.count} operations completed in the first ${after.burstMs} ms, while the client was still starting its ${n.count} waits and opening their connections; those completing later were noticed at p99 ${f1(after.p99)} ms (max ${f1(after.max)} ms); ${rpcs}`;
 }
 
+/** Where ours' CPU went at scale (section 3's profile): the three largest areas, per operation. */
+function scaleWhy(n: NoticeResult): string {
+  const p = n.profile;
+  if (p === undefined) return '';
+  const top = Object.entries(p.byArea)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
+    .map(([area, ms]) => `${area} ${f0((ms * 1000) / n.count)} µs`);
+  return `; ours' sampled CPU per operation (section 3): ${top.join(', ')}, the library's own code ${f0(((p.byArea.longrunning ?? 0) * 1000) / n.count)} µs`;
+}
+
 /** Judges the goals of issues 7 and 14 against `r`. */
 export function evaluateGoals(r: BenchResults): Goal[] {
   const { pollCost, notice, scale, coldStart, install, held, unary, slow } = r.scenarios;
@@ -188,7 +199,7 @@ export function evaluateGoals(r: BenchResults): Goal[] {
       '≤ 0.40',
       `${sAuto.settled} + ${sGax.settled} settled; ${f2(scaleRatio)} (${f1(sAuto.cpuMs / 1000)} / ${f1(sGax.cpuMs / 1000)} s)`,
       sAuto.settled === sAuto.count && sGax.settled === sGax.count && scaleRatio <= 0.4,
-      `gax made ${f2(sGax.rpcsPerOp)} RPCs per operation where its schedule asks for ${f1(scheduled)} (CPU-bound: ${f1(sGax.cpuMs / 1000)} s CPU in ${f1(sGax.wallMs / 1000)} s); ours ${f2(sAuto.rpcsPerOp)} RPCs per operation, peak ${sAuto.peakOpenWaits} held`,
+      `gax made ${f2(sGax.rpcsPerOp)} RPCs per operation where its schedule asks for ${f1(scheduled)} (CPU-bound: ${f1(sGax.cpuMs / 1000)} s CPU in ${f1(sGax.wallMs / 1000)} s); ours ${f2(sAuto.rpcsPerOp)} RPCs per operation, peak ${sAuto.peakOpenWaits} held${scaleWhy(sAuto)}`,
     ),
     goal(
       `unary GetOperation p99 while ${unary.waits} waits are held, ours / none held`,

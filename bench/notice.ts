@@ -19,6 +19,7 @@
 import type { WaitStrategy } from '../src/index.ts';
 import { createGaxClient } from './gax.mjs';
 import { lib } from './lib.ts';
+import { type Profiler, type ProfileSummary, startProfiler, summarizeProfile } from './profile.ts';
 import {
   Control,
   check,
@@ -123,6 +124,9 @@ export async function main() {
   if (shape === undefined) await control.schedule(names, delays);
   else await control.progress(names, delays, shape);
 
+  // The scale scenario samples where the CPU goes, coarsely (1 ms) so the profiler costs
+  // little, and alike for every variant.
+  const profiler: Profiler | undefined = args.profile === true ? await startProfiler(1000) : undefined;
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   const settledAt = new Array<bigint>(names.length);
@@ -152,6 +156,8 @@ export async function main() {
   ]);
   clearTimeout(watchdog);
   const cpuUs = cpuMicros(cpu0);
+  const profile: ProfileSummary | undefined =
+    profiler === undefined ? undefined : summarizeProfile(await profiler.stop(), 8);
   const wallMs = performance.now() - wall0;
   clearInterval(sampler);
   rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
@@ -206,6 +212,8 @@ export async function main() {
     rssBaseMB: rssBase / 2 ** 20,
     rssPeakMB: rssPeak / 2 ** 20,
     rssGrowthKBPerOp: (rssPeak - rssBase) / 1024 / count,
+    /** Where the timed section's CPU went (with `profile: true`). */
+    ...(profile === undefined ? {} : { profile }),
   };
 }
 

@@ -76,3 +76,43 @@ export function coldBreakdownSection(b: { ours: LoadBreakdown; floor: LoadBreakd
     '',
   ];
 }
+
+/** Section 3's profile: CPU per operation by area for ours and gax, sampled during the timed run. */
+export function scaleProfileSection(
+  ours: { count: number; profile?: ProfileSummary },
+  gax: { count: number; profile?: ProfileSummary },
+): string[] {
+  const a = ours.profile;
+  const b = gax.profile;
+  if (a === undefined || b === undefined) return [];
+  const perOp = (p: ProfileSummary, n: number, area: string): string =>
+    f0(((p.byArea[area] ?? 0) * 1000) / n);
+  const areas = [...new Set([...Object.keys(a.byArea), ...Object.keys(b.byArea)])]
+    .filter((area) => (a.byArea[area] ?? 0) + (b.byArea[area] ?? 0) >= 1)
+    .sort((x, y) => (a.byArea[y] ?? 0) - (a.byArea[x] ?? 0));
+  return [
+    'Where the CPU goes: both runs sampled (node:inspector, 1 ms) over their timed section, which the profiler slows alike. Sampled CPU per operation, by where it was spent:',
+    '',
+    table(
+      ['spent in', 'ours µs/op', 'gax µs/op'],
+      [
+        ...areas.map((area) => [area, perOp(a, ours.count, area), perOp(b, gax.count, area)]),
+        ['**all sampled**', f0((a.busyMs * 1000) / ours.count), f0((b.busyMs * 1000) / gax.count)],
+      ],
+    ),
+    '',
+    'Ours, the functions with the most self time:',
+    '',
+    table(
+      ['function', 'where', 'self µs/op', 'share'],
+      a.top.map((f) => [
+        `\`${f.name}\``,
+        f.where === '' ? '' : `\`${f.where}\``,
+        f1((f.selfMs * 1000) / ours.count),
+        pct(f.share),
+      ]),
+      [1],
+    ),
+    '',
+  ];
+}

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION } from '../src/transport/wait-con
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
 import { renderPlots } from './plot.ts';
-import { coldBreakdownSection, heldProfileSection } from './report-profiles.ts';
+import { coldBreakdownSection, heldProfileSection, scaleProfileSection } from './report-profiles.ts';
 
 /** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
 function table(header: string[], rows: string[][], text: number[] = []): string {
@@ -147,6 +147,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     scalePlot ?? '',
     '',
+    ...scaleProfileSection(variant(scale, 'auto'), sGax),
     `gax's schedule (100 ms × 1.3) would make ${f1(gaxScheduledPolls(sGax.count, sGax.spreadMs))} GetOperation calls per operation over this completion schedule if the client kept up; the RPCs/op column shows what it managed.`,
     '',
     `## 4. Cold start (median of ${c.runs} fresh processes each)`,

@@ -304,6 +304,7 @@ async function main(): Promise<number> {
               variant,
               prefix: 'scale',
               sampleRss: true,
+              profile: true,
             }),
           );
         }),
