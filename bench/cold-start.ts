@@ -4,8 +4,8 @@
  * (cold-ours.mjs / cold-gax.mjs, run from the folders the install scenario filled), beside
  * a bare `node -e 0` and the floor (cold-floor.mjs: grpc-js + proto-loader loading
  * operations.proto by hand, one call). The four alternate, in a rotating order; medians of
- * `runs` each. Then, untimed, ours and the floor once more each under the CPU profiler and
- * a loader hook (test/fixtures/load-log): which modules each loads, and where its CPU
+ * `runs` each. Then, untimed, ours and the floor twice more each, under the CPU profiler and
+ * under a loader hook (test/fixtures/load-log): which modules each loads, and where its CPU
  * time goes, by package (the report's module-load breakdown).
  */
 import { spawnSync } from 'node:child_process';
@@ -83,32 +83,33 @@ const LOAD_LOG = pathToFileURL(
   new URL('../test/fixtures/load-log/register.mjs', import.meta.url).pathname,
 ).href;
 
-/** Runs `script` once under the CPU profiler and the load log; what it loaded and where its time went. */
+/**
+ * Runs `script` twice more, untimed: once under the load log (which modules it loads) and
+ * once under the CPU profiler alone (where its time goes; the loader hook would slow
+ * module loading and so inflate the profile's Node.js internals).
+ */
 function profiledRun(script: string, cwd: string, address: string, name: string): LoadBreakdown {
   const dir = mkdtempSync(join(tmpdir(), 'longrunning-cold-prof-'));
+  const spawn = (flags: string[]) =>
+    spawnSync(process.execPath, [...flags, script, address, name], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+    });
   try {
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        dir,
-        '--cpu-prof-interval',
-        '100',
-        '--import',
-        LOAD_LOG,
-        script,
-        address,
-        name,
-      ],
-      { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, METADATA_SERVER_DETECTION: 'none' } },
-    );
+    const logged = spawn(['--import', LOAD_LOG]);
     check(
-      child.status === 0,
-      `profiled cold start of ${script} exited with ${child.status}: ${child.stderr}`,
+      logged.status === 0,
+      `cold start of ${script} under the load log exited with ${logged.status}: ${logged.stderr}`,
     );
-    const { modules } = JSON.parse(child.stderr.trim().split('\n').pop() ?? '');
+    const { modules } = JSON.parse(logged.stderr.trim().split('\n').pop() ?? '');
     check(Array.isArray(modules), `the load log of ${script} printed no module list`);
+    const profiled = spawn(['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '100']);
+    check(
+      profiled.status === 0,
+      `profiled cold start of ${script} exited with ${profiled.status}: ${profiled.stderr}`,
+    );
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     check(file !== undefined, `no CPU profile of ${script}`);
     const profile: CpuProfile = JSON.parse(readFileSync(join(dir, file), 'utf8'));

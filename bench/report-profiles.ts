@@ -64,7 +64,7 @@ export function coldBreakdownSection(b: { ours: LoadBreakdown; floor: LoadBreakd
     return p === undefined ? '–' : `${p.modules}`;
   };
   return [
-    'What each process loads and where its CPU time goes: one more run of ours and of the floor, untimed, under `--cpu-prof` (100 µs) with a loader hook listing every module (test/fixtures/load-log). CPU is sampled main-thread time by the package whose code ran (module compilation is charged to V8 / native):',
+    'What each process loads and where its CPU time goes: two more runs of ours and of the floor, untimed, one under a loader hook listing every module (test/fixtures/load-log), one under `--cpu-prof` (100 µs). CPU is sampled main-thread time by the package whose code ran (module compilation is charged to V8 / native, module loading to Node.js internals):',
     '',
     table(
       ['package', 'ours: modules', 'ours: CPU ms', 'floor: modules', 'floor: CPU ms'],
