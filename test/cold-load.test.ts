@@ -3,8 +3,8 @@
  * (dist/, as users run it), makes one GetOperation and one held wait against the fake
  * server, and a loader hook (test/fixtures/load-log) lists every module it loaded. The
  * pieces a gRPC client does not need for that (the tracing API, reflection, the CLI, the
- * testing server, protobufjs's .proto parser, proto-loader) must not be among them: each
- * costs start-up time (BENCHMARKS.md, section 4).
+ * testing server, the HTTP/JSON transport, protobufjs's .proto parser, proto-loader) must
+ * not be among them: each costs start-up time (BENCHMARKS.md, section 4).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -25,6 +25,8 @@ const NOT_LOADED: Record<string, RegExp> = {
   "protobufjs's .proto parser": /\/protobufjs\/src\/(parse|tokenize)\.js$/,
   'the CLI (dist/cli, commander, cli-progress)': /\/dist\/cli\/|\/commander\/|\/cli-progress\//,
   'the testing server (dist/testing)': /\/dist\/testing\//,
+  'the HTTP/JSON transport (rest.ts and the HTTP modules only it uses)':
+    /\/dist\/transport\/(rest|http-body|http-error|http-redirect|bearer-token)\.js$/,
 };
 
 /**

@@ -6,12 +6,12 @@
 
 import { createRegistry } from '../proto/registry.js';
 import type { HttpRules } from '../transport/http-rule.js';
-import { RestTransport } from '../transport/rest.js';
 import { callStartMethod } from '../transport/start-call.js';
 import { checkClientOptions } from '../transport/validate.js';
 import { systemClock } from '../wait/clock.js';
 import { OperationsApi } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
+import { lazyRestTransport } from './lazy-rest-transport.js';
 
 /** Where the service is, how to authenticate, and how calls and waits behave by default. */
 export interface OperationsRestClientOptions extends BaseClientOptions {
@@ -52,7 +52,7 @@ export class OperationsRestClient extends OperationsApi {
     checkClientOptions(options);
     const registry = options.registry ?? createRegistry();
     const clock = options.clock ?? systemClock;
-    const transport = new RestTransport({
+    const transport = lazyRestTransport({
       baseUrl: options.baseUrl,
       registry,
       clock,

@@ -5,9 +5,9 @@
  * Bodies are proto3 JSON (see proto/json.ts); error bodies in Google's JSON error format
  * become RpcError with their details decoded (http-error.ts).
  *
- * (Near 300 lines: the five RPC mappings, the option checks and one exchange. The parts
- * that stand alone live in http-rule, http-body, http-error, http-redirect, base-url,
- * bearer-token and headers.)
+ * (Near 300 lines: the five RPC mappings and one exchange. The option checks are in
+ * rest-options; the parts that stand alone live in http-rule, http-body, http-error,
+ * http-redirect, base-url, bearer-token and headers.)
  *
  * Safety: names are checked against each rule's pattern (no `.`/`..` segments) before any
  * request; headers are checked up front and their values never appear in errors;
@@ -20,23 +20,15 @@ import { Code } from '../proto/code.js';
 import { durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
-import type { Clock } from '../wait/clock.js';
 import { runAttempt } from './attempt-signal.js';
-import { checkCleartext, isCredentialHeader, parseBaseUrl } from './base-url.js';
+import { checkCleartext, isCredentialHeader } from './base-url.js';
 import { bearerToken } from './bearer-token.js';
 import { CallPipeline, waitCallOptions } from './call-pipeline.js';
-import { checkHeader, checkHeaders, headerEntries } from './headers.js';
+import { checkHeader, headerEntries } from './headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, jsonObjectOf, readBodyText } from './http-body.js';
 import { rpcErrorFromHttp } from './http-error.js';
 import { fetchWithRedirects } from './http-redirect.js';
-import {
-  DEFAULT_HTTP_RULES,
-  expandPath,
-  type HttpRule,
-  type HttpRules,
-  literalName,
-  parseHttpRule,
-} from './http-rule.js';
+import { expandPath, type HttpRule, literalName } from './http-rule.js';
 import type {
   CallOptions,
   ListOperationsPage,
@@ -44,42 +36,12 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
+import { checkRestOptions, type RestTransportOptions } from './rest-options.js';
 import type { Attempt } from './retry.js';
-import { checkCount, checkPageSize } from './validate.js';
+import { checkPageSize } from './validate.js';
 
 export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
-
-/** Where and how to reach an Operations service over HTTP/JSON. */
-export interface RestTransportOptions {
-  /** `'https://host'` or `'https://host/prefix'`; rule paths are appended. */
-  readonly baseUrl: string;
-  /** Converts Anys between proto3 JSON and binary. */
-  readonly registry: Registry;
-  /** Times retries and deadlines. */
-  readonly clock: Clock;
-  /** HTTP rules per method, over `DEFAULT_HTTP_RULES`. */
-  readonly rules?: HttpRules;
-  /** Sent as `x-goog-api-key`. */
-  readonly apiKey?: string;
-  /** Called before every request; sent as `authorization: Bearer <token>`. */
-  readonly token?: () => Promise<string>;
-  /** Sent with every request. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Per-call defaults (timeout, retry, headers), merged under each call's options. */
-  readonly callDefaults?: CallOptions;
-  /** The fetch implementation (default the global one). */
-  readonly fetch?: typeof fetch;
-  /**
-   * Redirects (3xx): `'error'` (default) fails the call with RpcError FAILED_PRECONDITION
-   * naming the status and the target's host, and sends nothing there; `'same-origin'`
-   * follows up to 5 redirects within the base URL's origin (so never https → http), a
-   * 307/308 with the same method and body, a 301/302/303 only for GET. A redirect to
-   * another origin fails as with `'error'`.
-   */
-  readonly redirects?: 'error' | 'same-origin';
-  /** The largest response body read, in bytes (default 16 MB); a larger one fails with RpcError RESOURCE_EXHAUSTED, not retried. */
-  readonly maxResponseBytes?: number;
-}
+export type { RestTransportOptions } from './rest-options.js';
 
 /** One request, before auth and per-call headers. */
 interface Request {
@@ -119,55 +81,20 @@ export class RestTransport implements OperationsTransport {
    * `redirects`; RangeError for a bad `maxResponseBytes`.
    */
   constructor(options: RestTransportOptions) {
-    const url = parseBaseUrl(options.baseUrl);
-    if (options.token !== undefined && typeof options.token !== 'function') {
-      throw new TypeError('token must be a function returning a Promise of the bearer token');
-    }
-    checkHeaders(options.headers, 'headers');
-    if (options.apiKey !== undefined) checkHeader('x-goog-api-key', options.apiKey, 'apiKey');
-    checkHeaders(options.callDefaults?.metadata, 'callDefaults.metadata');
-    if (options.apiKey !== undefined) checkCleartext(url, 'apiKey');
-    if (options.token !== undefined) checkCleartext(url, 'token');
-    for (const [where, source] of [
-      ['headers', options.headers],
-      ['callDefaults.metadata', options.callDefaults?.metadata],
-    ] as const) {
-      const credential = headerEntries(source).find(([key]) => isCredentialHeader(key));
-      if (credential !== undefined) checkCleartext(url, `${where} ${JSON.stringify(credential[0])}`);
-    }
-    if (
-      options.redirects !== undefined &&
-      options.redirects !== 'error' &&
-      options.redirects !== 'same-origin'
-    ) {
-      throw new TypeError(
-        `redirects must be 'error' or 'same-origin' (got ${JSON.stringify(options.redirects)})`,
-      );
-    }
+    const { url, rules, headers } = checkRestOptions(options);
     this.#followRedirects = options.redirects === 'same-origin';
-    this.#maxResponseBytes =
-      options.maxResponseBytes === undefined
-        ? DEFAULT_MAX_RESPONSE_BYTES
-        : checkCount(options.maxResponseBytes, 'maxResponseBytes', 1);
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#url = url;
     this.#baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    const rules = options.rules ?? {};
-    this.#rules = {
-      get: parseHttpRule(rules.get ?? DEFAULT_HTTP_RULES.get, 'rules.get'),
-      list: parseHttpRule(rules.list ?? DEFAULT_HTTP_RULES.list, 'rules.list'),
-      cancel: parseHttpRule(rules.cancel ?? DEFAULT_HTTP_RULES.cancel, 'rules.cancel'),
-      delete: parseHttpRule(rules.delete ?? DEFAULT_HTTP_RULES.delete, 'rules.delete'),
-    };
+    this.#rules = rules;
     this.#registry = options.registry;
     this.#pipeline = new CallPipeline(options.clock, options.callDefaults ?? {});
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
-    const headers: [string, string][] = [['accept', 'application/json'], ...headerEntries(options.headers)];
-    if (options.apiKey !== undefined) headers.push(['x-goog-api-key', options.apiKey]);
     this.#headers = headers;
-    if (rules.wait !== undefined) {
-      const rule = parseHttpRule(rules.wait, 'rules.wait');
-      this.wait = (name, timeoutMs, callOptions) => this.#wait(rule, name, timeoutMs, callOptions);
+    const { wait } = rules;
+    if (wait !== undefined) {
+      this.wait = (name, timeoutMs, callOptions) => this.#wait(wait, name, timeoutMs, callOptions);
     }
   }
 
