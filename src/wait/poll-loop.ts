@@ -37,7 +37,9 @@ function pollResultKind(done: boolean | undefined): PollResultKind {
 export class PollLoop<S> {
   readonly #source: PollSource<S>;
   readonly #clock: Clock;
-  readonly #backoff: Backoff;
+  readonly #backoffOptions: BackoffOptions;
+  /** Made at the first delay drawn: a held wait that comes back done never needs one. */
+  #backoff: Backoff | undefined;
   readonly #onIdle: () => void;
   readonly #waiters = new Map<Waiter<S>, Joined>();
   /** Set when the loop stops for good (the last waiter left, or `close()`). */
@@ -69,7 +71,7 @@ export class PollLoop<S> {
   constructor(source: PollSource<S>, clock: Clock, backoff: BackoffOptions, onIdle: () => void) {
     this.#source = source;
     this.#clock = clock;
-    this.#backoff = new Backoff(backoff);
+    this.#backoffOptions = backoff;
     this.#onIdle = onIdle;
     this.#okAt = clock.now();
   }
@@ -154,13 +156,19 @@ export class PollLoop<S> {
   #plan(pace: number | undefined, result: PollResult<S>): number {
     let drawn = pace;
     const backoff = (): number => {
-      drawn ??= this.#backoff.next();
+      drawn ??= this.#nextDelay();
       return drawn;
     };
     // Rule 11: the source may plan the poll sooner than the schedule (planDelay, eta.ts).
     const planned = this.#source.planDelay?.(backoff) ?? backoff();
     const delay = Math.max(planned, result.retryAfterMs ?? 0);
     return Math.min(delay, this.#limitMs());
+  }
+
+  /** The next backoff delay (see Backoff). */
+  #nextDelay(): number {
+    this.#backoff ??= new Backoff(this.#backoffOptions);
+    return this.#backoff.next();
   }
 
   /** True when some waiter wants every changed snapshot (progress), so polls are paced. */
@@ -173,7 +181,7 @@ export class PollLoop<S> {
     try {
       while (!this.#stopped) {
         let result: PollResult<S>;
-        const pace = this.#wantsUpdates() ? this.#backoff.next() : undefined;
+        const pace = this.#wantsUpdates() ? this.#nextDelay() : undefined;
         const poll = new AbortController();
         this.#current = poll;
         const budget = this.#budgetMs();
@@ -182,7 +190,7 @@ export class PollLoop<S> {
           paced: pace !== undefined,
           replan: () => poll.abort(REPLAN),
         };
-        const traced = tracePoll(this.#waiters.keys());
+        const traced = tracePoll(this.#waiters);
         try {
           result = await (traced === undefined
             ? this.#source.poll(budget, poll.signal, pace)
@@ -252,7 +260,9 @@ export class PollLoop<S> {
 
   #timeOutExpired(): void {
     const lastError = this.#failures > 0 ? this.#lastError : undefined;
-    for (const [w, joined] of [...this.#waiters]) {
+    // Deleting the entry being visited is safe while iterating a Map; a timed-out waiter's
+    // rejection reaches its caller later (a promise reaction), so nothing joins meanwhile.
+    for (const [w, joined] of this.#waiters) {
       if (w.deadline.expired()) {
         this.#waiters.delete(w);
         w.timeOut(this.#polls - joined.polls, this.#latest, lastError);

@@ -201,13 +201,14 @@ export interface PollTrace {
 }
 
 /**
- * The traces of the waiters a poll is made for, or undefined when none is traced (always
- * undefined, without looking at the waiters, until a recording wait span was started).
+ * The traces of the waiters a poll is made for (the keys of `waiters`), or undefined when
+ * none is traced (always undefined, without looking at the waiters, until a recording
+ * wait span was started).
  */
-export function tracePoll(waiters: Iterable<Traced>): PollTrace | undefined {
+export function tracePoll(waiters: { keys(): Iterable<Traced> }): PollTrace | undefined {
   if (!recording) return undefined;
   const all: WaitTrace[] = [];
-  for (const w of waiters) {
+  for (const w of waiters.keys()) {
     if (w.trace !== undefined) all.push(w.trace);
   }
   const [first] = all;
