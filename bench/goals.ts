@@ -103,7 +103,12 @@ function heldWhy(held: HeldCostResult): string {
     .filter((d) => d.extra > 0)
     .sort((a, b) => b.extra - a.extra)
     .slice(0, 3);
-  return `profiled (section 6): ours samples ${f0(perWait(ours.busyMs))} µs/wait vs the floor's ${f0(perWait(floor.busyMs))}; the most more in ${more.map((d) => `${d.area} (+${f0(d.extra)} µs)`).join(', ')}`;
+  const alloc = held.allocations;
+  const allocated =
+    alloc?.floor === undefined || alloc.ours === undefined
+      ? ''
+      : `; ours allocates ${f1(alloc.ours.totalKB / held.perRound)} KB per wait vs ${f1(alloc.floor.totalKB / held.perRound)} (the library's own code ${f1((alloc.ours.byArea.longrunning ?? 0) / held.perRound)} KB), which GC turns into CPU`;
+  return `profiled (section 6): ours samples ${f0(perWait(ours.busyMs))} µs/wait vs the floor's ${f0(perWait(floor.busyMs))}; the most more in ${more.map((d) => `${d.area} (+${f0(d.extra)} µs)`).join(', ')}${allocated}`;
 }
 
 /** Why cold start is slow, from the module-load breakdown of the same run. */

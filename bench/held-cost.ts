@@ -7,8 +7,9 @@
  *          `toObject` of the response;
  *   ours   `op.wait()` with default options (strategy auto; held on wait connections).
  * Rounds alternate the two; the ratio is the median of per-round ratios. After the timed
- * rounds, one more round of each runs under the CPU profiler (untimed: sampling costs CPU
- * too), and its summary is part of the result, so the report can show where the time goes;
+ * rounds, one more round of each runs under the CPU profiler and one under the sampling
+ * heap profiler (untimed: sampling costs CPU too), and their summaries are part of the
+ * result, so the report can show where the time goes and what each allocates;
  * `profileDir` also keeps the raw `.cpuprofile` files there (for Chrome DevTools).
  */
 import { writeFileSync } from 'node:fs';
@@ -16,7 +17,13 @@ import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { RawOperation } from '../src/index.ts';
 import { lib, transport } from './lib.ts';
-import { type ProfileSummary, startProfiler, summarizeProfile } from './profile.ts';
+import {
+  type AllocationSummary,
+  type ProfileSummary,
+  startHeapSampler,
+  startProfiler,
+  summarizeProfile,
+} from './profile.ts';
 import {
   Control,
   check,
@@ -119,10 +126,18 @@ export async function main() {
       writeFileSync(join(args.profileDir, `held-${v}.cpuprofile`), JSON.stringify(profile));
     }
   }
+  // And one more round each under the sampling heap profiler: what each variant allocates.
+  const allocations: Partial<Record<Variant, AllocationSummary>> = {};
+  for (const v of ['floor', 'ours'] as const) {
+    const sampler = await startHeapSampler();
+    await round(v, perRound, rounds + 1);
+    allocations[v] = await sampler.stop();
+  }
   floor.close();
   client.close();
   return {
     profiles,
+    allocations,
     rounds,
     perRound,
     floorCpuUsPerWait: median(cpu.floor),

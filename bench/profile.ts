@@ -126,3 +126,60 @@ export function summarizeProfile(profile: CpuProfile, limit = 12): ProfileSummar
   for (const f of top) f.share = busyUs === 0 ? 0 : f.selfMs / (busyUs / 1000);
   return { busyMs: busyUs / 1000, byArea, top };
 }
+
+/** Allocation by where it was made, from V8's sampling heap profiler. */
+export interface AllocationSummary {
+  /** Bytes allocated in all (sampled estimate), KB. */
+  totalKB: number;
+  /** KB by area (as `ProfileSummary.byArea`: a package, Node.js internals, V8 / native, other). */
+  byArea: Record<string, number>;
+  /** The functions that allocated most, KB, most first. */
+  top: { name: string; where: string; kb: number }[];
+}
+
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * Starts V8's sampling heap profiler (every `intervalBytes` on average), counting objects
+ * that garbage collection has already freed too: what was allocated, not what is live.
+ */
+export async function startHeapSampler(
+  intervalBytes = 512,
+): Promise<{ stop(limit?: number): Promise<AllocationSummary> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: intervalBytes,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop(limit = 10) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      session.disconnect();
+      const byArea: Record<string, number> = {};
+      const sites = new Map<string, { name: string; where: string; kb: number }>();
+      let total = 0;
+      const visit = (node: HeapNode): void => {
+        const frame = node.callFrame;
+        const kb = node.selfSize / 1024;
+        total += kb;
+        const area = areaOf(frame);
+        byArea[area] = (byArea[area] ?? 0) + kb;
+        const where = frame.url === '' ? '' : `${shortPlace(frame.url)}:${frame.lineNumber + 1}`;
+        const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
+        const site = sites.get(`${name} ${where}`) ?? { name, where, kb: 0 };
+        site.kb += kb;
+        sites.set(`${name} ${where}`, site);
+        for (const child of node.children) visit(child);
+      };
+      visit(profile.head);
+      return { totalKB: total, byArea, top: [...sites.values()].sort((a, b) => b.kb - a.kb).slice(0, limit) };
+    },
+  };
+}

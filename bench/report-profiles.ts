@@ -50,6 +50,37 @@ export function heldProfileSection(h: HeldCostResult): string[] {
       [1],
     ),
     '',
+    ...heldAllocationSection(h),
+  ];
+}
+
+/** Section 6's allocation table: KB allocated per wait by area, and ours' largest allocation sites. */
+function heldAllocationSection(h: HeldCostResult): string[] {
+  const { floor, ours } = h.allocations ?? {};
+  if (floor === undefined || ours === undefined) return [];
+  const perWait = (kb: number): string => f1(kb / h.perRound);
+  const areas = [...new Set([...Object.keys(ours.byArea), ...Object.keys(floor.byArea)])].sort(
+    (a, b) => (ours.byArea[b] ?? 0) - (ours.byArea[a] ?? 0),
+  );
+  return [
+    `What each allocates: one more round of ${h.perRound} waits each under V8's sampling heap profiler (freed objects counted), KB per wait by where the allocation was made. Allocation turns into GC time, in the pauses and in V8's helper threads (counted in client CPU, not in the profile above):`,
+    '',
+    table(
+      ['allocated in', 'floor KB/wait', 'ours KB/wait'],
+      [
+        ...areas.map((a) => [a, perWait(floor.byArea[a] ?? 0), perWait(ours.byArea[a] ?? 0)]),
+        ['**all**', perWait(floor.totalKB), perWait(ours.totalKB)],
+      ],
+    ),
+    '',
+    'Ours, the largest allocation sites:',
+    '',
+    table(
+      ['function', 'where', 'KB/wait'],
+      ours.top.map((f) => [`\`${f.name}\``, f.where === '' ? '' : `\`${f.where}\``, f1(f.kb / h.perRound)]),
+      [1],
+    ),
+    '',
   ];
 }
 
