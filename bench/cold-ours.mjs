@@ -12,7 +12,7 @@ const client = new OperationsClient({ address, credentials: grpc.credentials.cre
 const op = await client.getOperation(name);
 client.close();
 const ok =
-  op.name === name && op.done === false && op.metadata?.type_url.endsWith('.ExportMetadata') === true;
+  op.name === name && op.done === false && op.raw.metadata?.type_url.endsWith('.ExportMetadata') === true;
 process.stdout.write(
   JSON.stringify({ ok, maxRssKB: process.resourceUsage().maxRSS, readyMs: performance.now() }),
 );

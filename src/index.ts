@@ -18,9 +18,9 @@ export {
   createOperation,
   type RefreshOptions,
 } from './client/custom-operation.js';
-export { operationTypesFromMethod, type StartMethod, type UnaryCallback } from './client/gapic.js';
+export { operationTypesFromMethod } from './client/gapic.js';
 export { OperationsClient, type OperationsClientOptions } from './client/grpc-client.js';
-export type { ListAllOptions } from './client/list-all.js';
+export type { ListAllOptions, OperationsPage } from './client/list-all.js';
 export { Operation, type OperationTypes, type WaitOptions } from './client/operation.js';
 export type { OperationInput } from './client/operation-input.js';
 export type { OperationJsonView } from './client/operation-view.js';
@@ -40,12 +40,8 @@ export type { JsonAny } from './proto/json.js';
 export { createRegistry, type Registry } from './proto/registry.js';
 export type { Any, RawListResponse, RawOperation, RawStatus } from './proto/types.js';
 export type { HttpRules } from './transport/http-rule.js';
-export type {
-  CallOptions,
-  ListOperationsPage,
-  ListOperationsRequest,
-  RetryPolicy,
-} from './transport/operations-transport.js';
+export type { CallOptions, ListOperationsRequest, RetryPolicy } from './transport/operations-transport.js';
+export type { StartMethod, UnaryCallback } from './transport/start-call.js';
 export type { PollingOptions } from './wait/backoff.js';
 export type { Clock } from './wait/clock.js';
 export type { WaitStrategy } from './wait/operation-poller.js';

@@ -106,10 +106,10 @@ export function listCommand(
     };
     let nextPageToken = '';
     if (flags.all === true) {
-      for await (const raw of client.listAllOperations(request)) take(client.operation(raw));
+      for await (const op of client.listAllOperations(request)) take(op);
     } else {
       const page = await client.listOperations(request);
-      for (const raw of page.operations) take(client.operation(raw));
+      for (const op of page.operations) take(op);
       nextPageToken = page.nextPageToken;
     }
     if (flags.json === true) {

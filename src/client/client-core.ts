@@ -6,13 +6,12 @@
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
 import type {
   CallOptions,
-  ListOperationsPage,
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
+import type { StartCaller, StartMethod, UnaryCallback } from '../transport/start-call.js';
 import {
   checkCallOptions,
   checkClientOptions,
@@ -24,14 +23,13 @@ import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
 import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { ClientState } from './client-state.js';
-import { callStartMethod, type StartMethod, type UnaryCallback } from './gapic.js';
-import { type ListAllOptions, listAll } from './list-all.js';
+import { type ListAllOptions, listAll, type OperationsPage } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
 import { type OperationInput, toRawOperation } from './operation-input.js';
 import { decodeResumeToken } from './resume-token.js';
 
 export { DEFAULT_MAX_WAIT_CALLS, debug } from './client-state.js';
-export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions } from './list-all.js';
+export { DEFAULT_MAX_EMPTY_PAGES, type ListAllOptions, type OperationsPage } from './list-all.js';
 
 /** How calls and waits behave by default, whatever the transport. */
 export interface OperationsApiOptions {
@@ -57,15 +55,23 @@ export class OperationsApi {
   readonly clock: Clock;
   /** The state this client shares with its handles, `closed` among it. */
   readonly #state: ClientState;
+  /** How `wrap()` calls a start method (its transport's calling conventions). */
+  readonly #startCall: StartCaller;
 
-  /** Checks `options` (TypeError / RangeError naming the option). */
+  /**
+   * Checks `options` (TypeError / RangeError naming the option). `startCall` is how
+   * `wrap()` calls a start method: `callStartMethod` of `longrunning/transport` knows
+   * grpc-js stubs, google-gax methods and promise functions.
+   */
   constructor(
     transport: OperationsTransport,
     registry: Registry,
     clock: Clock,
     options: OperationsApiOptions,
+    startCall: StartCaller,
   ) {
     checkClientOptions(options);
+    this.#startCall = startCall;
     this.transport = transport;
     this.registry = registry;
     this.clock = clock;
@@ -75,12 +81,12 @@ export class OperationsApi {
   /**
    * A handle on an operation, from its name or a snapshot: what a GAPIC method returned
    * (a grpc-js/proto-loader or protobufjs `IOperation` snapshot, a google-gax `Operation`
-   * or its `latestResponse`), or proto3 JSON. Makes no RPC. `types` declares the response
+   * or its `latestResponse`), proto3 JSON, or another handle (its snapshot). Makes no RPC. `types` declares the response
    * and metadata types and the handle's default polling. Throws TypeError saying what
    * `from` is when it is not an operation, and for a bad `types.polling` value (naming it).
    */
   operation<R = unknown, M = unknown>(from: OperationInput, types?: OperationTypes<M>): Operation<R, M> {
-    const raw = toRawOperation(from, this.registry);
+    const raw = from instanceof Operation ? from.raw : toRawOperation(from, this.registry);
     if (types?.polling !== undefined) resolvePolling(types.polling);
     return new Operation<R, M>(this.#state, raw, types);
   }
@@ -89,7 +95,7 @@ export class OperationsApi {
    * Wraps a method that starts an operation, so that calling it returns a typed handle:
    * a grpc-js unary stub method of any grpc-js copy (bound; `(req, metadata, options, cb)`
    * or `(req, cb)`), a google-gax GAPIC method, or any `(req) => Promise<snapshot>` (see
-   * gapic.ts). The wrapped function rejects with RpcError when the call fails, TypeError
+   * transport/start-call.ts). The wrapped function rejects with RpcError when the call fails, TypeError
    * when the method misbehaves (throws, returns or calls back with something that is not
    * an operation, calls back twice), and the signal's reason on abort. Polls of the handle
    * use this client's retry policy and headers, never the start call's; `types.polling`
@@ -109,7 +115,14 @@ export class OperationsApi {
   ): (request: Req, options?: CallOptions) => Promise<Operation<R, M>> {
     if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
     return async (request, options) => {
-      const raw = await callStartMethod(method, request, checkCallOptions(options), this.registry, types);
+      const raw = await this.#startCall(
+        method as StartMethod<never>,
+        request,
+        checkCallOptions(options),
+        this.registry,
+        (value) => toRawOperation(value, this.registry),
+        types,
+      );
       return this.operation<R, M>(raw, types);
     };
   }
@@ -127,12 +140,9 @@ export class OperationsApi {
    * GetOperation: the latest state of the operation. Rejects with RpcError (NOT_FOUND for
    * an unknown name; INTERNAL, naming both, when the server answers for another name).
    */
-  async getOperation(name: string, options?: CallOptions): Promise<RawOperation> {
-    return checkSnapshotName(
-      await this.transport.get(checkName(name), this.#call(options)),
-      name,
-      'GetOperation',
-    );
+  async getOperation(name: string, options?: CallOptions): Promise<Operation> {
+    const raw = await this.transport.get(checkName(name), this.#call(options));
+    return new Operation(this.#state, checkSnapshotName(raw, name, 'GetOperation'));
   }
 
   /**
@@ -144,25 +154,23 @@ export class OperationsApi {
     name: string,
     request: { timeoutMs: number },
     options?: CallOptions,
-  ): Promise<RawOperation> {
+  ): Promise<Operation> {
     checkName(name);
     const timeoutMs = checkMs(request?.timeoutMs, 'timeoutMs');
     const { wait } = this.transport;
     if (wait === undefined) throw new TypeError('this transport has no WaitOperation');
-    return checkSnapshotName(
-      await wait.call(this.transport, name, timeoutMs, this.#call(options)),
-      name,
-      'WaitOperation',
-    );
+    const raw = await wait.call(this.transport, name, timeoutMs, this.#call(options));
+    return new Operation(this.#state, checkSnapshotName(raw, name, 'WaitOperation'));
   }
 
-  /** ListOperations: one page. A bad page token is RpcError INVALID_ARGUMENT. */
-  async listOperations(
-    request: ListOperationsRequest = {},
-    options?: CallOptions,
-  ): Promise<ListOperationsPage> {
+  /**
+   * ListOperations: one page, each operation a handle that can be read and waited on at
+   * once. A bad page token is RpcError INVALID_ARGUMENT.
+   */
+  async listOperations(request: ListOperationsRequest = {}, options?: CallOptions): Promise<OperationsPage> {
     if (request.pageSize !== undefined) checkPageSize(request.pageSize);
-    return this.transport.list(request, this.#call(options));
+    const page = await this.transport.list(request, this.#call(options));
+    return { ...page, operations: page.operations.map((raw) => new Operation(this.#state, raw)) };
   }
 
   /**
@@ -175,7 +183,7 @@ export class OperationsApi {
   async *listAllOperations(
     request: ListOperationsRequest = {},
     options: ListAllOptions = {},
-  ): AsyncGenerator<RawOperation> {
+  ): AsyncGenerator<Operation> {
     yield* listAll((page, call) => this.listOperations(page, call), request, options);
   }
 

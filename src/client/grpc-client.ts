@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createRegistry } from '../proto/registry.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { checkChannelCredentials } from '../transport/grpc-interop.js';
+import { callStartMethod } from '../transport/start-call.js';
 import { checkClientOptions, checkCount } from '../transport/validate.js';
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, WaitConnections } from '../transport/wait-connections.js';
 import { systemClock } from '../wait/clock.js';
@@ -126,6 +127,7 @@ export class OperationsClient extends OperationsApi {
         ...options,
         maxWaitCalls: options.maxWaitCalls ?? (owned ? DEFAULT_MAX_WAIT_CALLS_OWNED : DEFAULT_MAX_WAIT_CALLS),
       },
+      callStartMethod,
     );
     this.#grpcClient = grpcClient;
     this.#waitConnections = waitConnections;

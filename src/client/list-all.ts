@@ -5,16 +5,22 @@
  */
 import { RpcError } from '../errors.js';
 import { Code } from '../proto/code.js';
-import type { RawOperation } from '../proto/types.js';
-import type {
-  CallOptions,
-  ListOperationsPage,
-  ListOperationsRequest,
-} from '../transport/operations-transport.js';
+import type { CallOptions, ListOperationsRequest } from '../transport/operations-transport.js';
 import { abortReason } from '../wait/signals.js';
+import type { Operation } from './operation.js';
 
 /** Default of `ListAllOptions.maxEmptyPages`. */
 export const DEFAULT_MAX_EMPTY_PAGES = 100;
+
+/** One page of `listOperations`: handles on the page's operations, and the page's tokens. */
+export interface OperationsPage {
+  /** The operations of this page, as handles (the snapshot of each is `op.raw`). */
+  operations: Operation[];
+  /** The token of the next page; empty on the last. */
+  nextPageToken: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
+  unreachable: string[];
+}
 
 /** Options of `listAllOperations`: those of each ListOperations call, and bounds on the whole walk. */
 export interface ListAllOptions extends CallOptions {
@@ -45,11 +51,14 @@ function checkCount(value: unknown, name: string, min: number): number | undefin
  * `options.signal` aborts, before the next operation or page. What `listPage` throws
  * ends the walk.
  */
-export async function* listAll(
-  listPage: (request: ListOperationsRequest, options: CallOptions) => Promise<ListOperationsPage>,
+export async function* listAll<T>(
+  listPage: (
+    request: ListOperationsRequest,
+    options: CallOptions,
+  ) => Promise<{ operations: readonly T[]; nextPageToken: string }>,
   request: ListOperationsRequest,
   options: ListAllOptions,
-): AsyncGenerator<RawOperation> {
+): AsyncGenerator<T> {
   const { limit: limitOption, maxEmptyPages: maxOption, ...call } = options;
   const limit = checkCount(limitOption, 'limit', 0) ?? Number.POSITIVE_INFINITY;
   const maxEmptyPages = checkCount(maxOption, 'maxEmptyPages', 1) ?? DEFAULT_MAX_EMPTY_PAGES;

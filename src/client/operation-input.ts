@@ -6,10 +6,13 @@
  * `latestResponse`) and GAPIC method results (`[operation, …]`). proto3 JSON is converted
  * by proto/json.ts; this file only tells it apart.
  */
+import { describeValue } from '../describe-value.js';
+import { isObject } from '../proto/is-object.js';
 import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
 import type { RawOperation, RawStatus } from '../proto/types.js';
 import { checkName } from '../transport/validate.js';
+import type { Operation } from './operation.js';
 
 /** An integer as protobufjs may give it: a number, a decimal string, or a `Long` (`{ low, high, unsigned }`). */
 export type IntegerLike = number | string | { low: number; high: number; unsigned?: boolean };
@@ -43,25 +46,10 @@ export interface GaxOperationLike {
 
 /**
  * What `client.operation(from)` accepts: a name, a decoded snapshot of any decoder, proto3
- * JSON, or a google-gax Operation.
+ * JSON, a google-gax Operation, or another handle (its snapshot, e.g. to declare types on
+ * a handle `getOperation` or `listOperations` returned).
  */
-export type OperationInput = string | OperationLike | OperationJson | GaxOperationLike;
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null;
-}
-
-/** Short description of a value for error messages (never its contents, which may hold secrets). */
-export function describeValue(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === 'object') {
-    const keys = Object.keys(x).slice(0, 6);
-    return keys.length === 0 ? 'an object with no fields' : `an object with fields ${keys.join(', ')}`;
-  }
-  if (typeof x === 'function') return 'a function';
-  return `a ${typeof x}`;
-}
+export type OperationInput = string | OperationLike | OperationJson | GaxOperationLike | Operation;
 
 function toNumber(x: IntegerLike | null | undefined): number {
   if (x === null || x === undefined) return 0;
@@ -118,7 +106,7 @@ export function toRawOperation(from: unknown, registry?: Registry): RawOperation
     return { name: checkName(from), done: false, metadata: null, error: null, response: null };
   }
   const snapshot = unwrapGapicResult(from);
-  if (!isObject(snapshot) || Array.isArray(snapshot)) {
+  if (!isObject(snapshot)) {
     throw new TypeError(
       `operation(from): expected an operation name or an Operation snapshot, got ${describeValue(from)}`,
     );

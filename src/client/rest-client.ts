@@ -7,6 +7,7 @@
 import { createRegistry } from '../proto/registry.js';
 import type { HttpRules } from '../transport/http-rule.js';
 import { RestTransport } from '../transport/rest.js';
+import { callStartMethod } from '../transport/start-call.js';
 import { checkClientOptions } from '../transport/validate.js';
 import { systemClock } from '../wait/clock.js';
 import { OperationsApi } from './client-core.js';
@@ -64,6 +65,6 @@ export class OperationsRestClient extends OperationsApi {
       ...(options.redirects === undefined ? {} : { redirects: options.redirects }),
       ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     });
-    super(transport, registry, clock, options);
+    super(transport, registry, clock, options, callStartMethod);
   }
 }

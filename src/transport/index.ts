@@ -44,6 +44,8 @@ export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 export {
   DEFAULT_RETRY,
   DEFAULT_RPC_TIMEOUT_MS,
+  type ListOperationsPage,
   type OperationsTransport,
 } from './operations-transport.js';
 export { RestTransport, type RestTransportOptions } from './rest.js';
+export { callStartMethod, type StartCaller, type ToOperation } from './start-call.js';

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as other from 'grpc-js-other';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
-import { RpcError } from '../../src/errors.ts';
+import { RpcError, UnknownTypeError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
 import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
@@ -424,5 +428,48 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
         /polling\.multiplier must be a finite number >= 1 \(got 0\.5\)/,
       );
     });
+  });
+});
+
+describe('operationTypesFromMethod', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lro-operation-info-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, 'jobs.proto'),
+    `syntax = "proto3";
+package acme.jobs.v1;
+import "google/longrunning/operations.proto";
+service Jobs {
+  rpc Start(StartRequest) returns (google.longrunning.Operation) {
+    option (google.longrunning.operation_info) = { response_type: "Missing" metadata_type: "StartRequest" };
+  }
+  rpc Plain(StartRequest) returns (StartRequest);
+}
+message StartRequest {}
+`,
+  );
+  const registry = createRegistry().addProtoFiles([join(dir, 'jobs.proto')]);
+
+  it('throws UnknownTypeError naming the method and the type when a type the option names is not in the registry', () => {
+    assert.throws(
+      () => operationTypesFromMethod(registry, 'acme.jobs.v1.Jobs.Start'),
+      (e: unknown) =>
+        UnknownTypeError.is(e) &&
+        e.typeUrl === 'type.googleapis.com/acme.jobs.v1.Missing' &&
+        /method acme\.jobs\.v1\.Jobs\.Start: operation_info type "Missing" is not in the registry/.test(
+          e.message,
+        ),
+    );
+  });
+
+  it('throws an Error naming the method when it has no operation_info option, or is not in the registry', () => {
+    assert.throws(
+      () => operationTypesFromMethod(registry, 'acme.jobs.v1.Jobs.Plain'),
+      /method acme\.jobs\.v1\.Jobs\.Plain has no \(google\.longrunning\.operation_info\) option/,
+    );
+    assert.throws(
+      () => operationTypesFromMethod(registry, 'acme.jobs.v1.Jobs.Nope'),
+      /method acme\.jobs\.v1\.Jobs\.Nope is not in the registry/,
+    );
   });
 });

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DEFAULT_MAX_EMPTY_PAGES } from '../../src/client/list-all.ts';
-import { RpcError } from '../../src/errors.ts';
+import { OperationError, RpcError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
@@ -40,8 +40,8 @@ describe('OperationsClient', () => {
       const op = await client.getOperation(h.name);
       assert.equal(op.name, h.name);
       assert.equal(op.done, false);
-      assert.ok(op.metadata);
-      assert.deepEqual(registry.unpack(op.metadata), { progressPercent: 5, rowsProcessed: '0', state: '' });
+      assert.deepEqual(op.metadata, { progressPercent: 5, rowsProcessed: '0', state: '' });
+      assert.equal(op.raw.metadata?.type_url, 'type.googleapis.com/longrunning.demo.v1.ExportMetadata');
     });
 
     it('cancels a running operation, which becomes done with CANCELLED', async () => {
@@ -64,7 +64,8 @@ describe('OperationsClient', () => {
       h.succeed('longrunning.demo.v1.ExportResult', { uri: 'export://x', rowCount: 1 });
       const op = await pending;
       assert.equal(op.done, true);
-      assert.equal(op.response?.type_url, 'type.googleapis.com/longrunning.demo.v1.ExportResult');
+      assert.equal(op.raw.response?.type_url, 'type.googleapis.com/longrunning.demo.v1.ExportResult');
+      assert.deepEqual(op.response, { uri: 'export://x', rowCount: '1' });
     });
 
     it('lists one page', async () => {
@@ -76,6 +77,37 @@ describe('OperationsClient', () => {
       );
       assert.equal(page.nextPageToken, '');
       assert.deepEqual(page.unreachable, []);
+    });
+
+    it('lists handles that can be read and waited on at once, and typed by operation()', async () => {
+      const running = server.create({
+        name: 'jobs/list-handles/operations/running',
+        metadataType: 'longrunning.demo.v1.ExportMetadata',
+        metadata: { progressPercent: 40 },
+      });
+      const failed = server.create({ name: 'jobs/list-handles/operations/failed' });
+      failed.fail({ code: grpc.status.PERMISSION_DENIED, message: 'no access' });
+      const page = await client.listOperations({ name: 'jobs/list-handles' });
+      const byName = new Map(page.operations.map((op) => [op.name, op]));
+      const listedRunning = byName.get(running.name);
+      const listedFailed = byName.get(failed.name);
+      assert.ok(listedRunning && listedFailed, 'both operations are listed');
+      assert.deepEqual(listedRunning.metadata, { progressPercent: 40, rowsProcessed: '0', state: '' });
+      assert.equal(listedRunning.progress, 40);
+      assert.equal(listedFailed.error?.code, grpc.status.PERMISSION_DENIED);
+      assert.equal(listedFailed.error?.message, 'PERMISSION_DENIED: no access');
+      const gets = server.calls.GetOperation;
+      const typed = client.operation<{ uri: string }>(listedRunning, {
+        responseType: 'longrunning.demo.v1.ExportResult',
+      });
+      assert.equal(typed.raw, listedRunning.raw, "operation(handle) takes the handle's snapshot");
+      const result = typed.wait({ strategy: 'poll', polling: { initialDelayMs: 1, maxDelayMs: 1 } });
+      running.succeed('longrunning.demo.v1.ExportResult', { uri: 'export://listed', rowCount: 2 });
+      assert.deepEqual(await result, { uri: 'export://listed', rowCount: '2' });
+      assert.ok(server.calls.GetOperation > gets, 'the listed handle polled the server');
+      const before = server.calls.GetOperation;
+      await assert.rejects(listedFailed.wait(), (e: unknown) => e instanceof OperationError && e.code === 7);
+      assert.equal(server.calls.GetOperation, before, 'a listed done operation is never fetched again');
     });
 
     it('rejects an unknown name with RpcError NOT_FOUND', async () => {

@@ -387,7 +387,7 @@ describe('an operation sent with both error and response', () => {
       const client = new OperationsClient({ address: server.address, credentials: insecure });
       try {
         await agrees(client.operation<ExportResult>(name, types), wins);
-        const raw = await client.getOperation(name);
+        const { raw } = await client.getOperation(name);
         assert.equal(raw.result, wins);
         assert.equal(wins === 'error' ? raw.response : raw.error, undefined, 'the other member is gone');
       } finally {

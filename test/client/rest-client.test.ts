@@ -44,8 +44,9 @@ describe('OperationsRestClient', () => {
       metadataType: META,
       metadata: { progressPercent: 5 },
     });
-    const raw = await client.getOperation(h.name);
-    assert.deepEqual(raw, h.snapshot, 'the same snapshot shape as gRPC decodes');
+    const op = await client.getOperation(h.name);
+    assert.deepEqual(op.raw, h.snapshot, 'the same snapshot shape as gRPC decodes');
+    assert.deepEqual(op.metadata, { progressPercent: 5, rowsProcessed: '0', state: '' });
     const names = [];
     for await (const op of client.listAllOperations({ pageSize: 1, filter: 'done=false' }))
       names.push(op.name);

@@ -62,7 +62,11 @@ describe('proto3 JSON mapping', () => {
     assert.equal(registry.tryUnpack(any), undefined);
     assert.deepEqual(JSON.parse(any.value.toString()), { '@type': url('acme.Unknown'), a: 1 });
     assert.throws(() => registry.unpack(anyFromJson({ a: 1 }, registry)), /without "@type"/);
-    assert.throws(() => registry.unpack({ ...any }), 'a copy is not held: its bytes are JSON, not protobuf');
+    assert.deepEqual(
+      Object.keys(JSON.parse(JSON.stringify(any))),
+      ['type_url', 'value'],
+      'JSON shows no outcome',
+    );
   });
 
   it('holds a value that does not convert as a DecodeError, read lazily', () => {
@@ -72,6 +76,11 @@ describe('proto3 JSON mapping', () => {
       (e: unknown) => DecodeError.is(e) && /Duration/.test(e.message),
     );
     assert.throws(() => registry.tryUnpack(any), DecodeError);
+    assert.throws(
+      () => createRegistry().unpack({ ...any }),
+      (e: unknown) => DecodeError.is(e) && /Duration/.test(e.message),
+      'a copy, read by another registry, keeps the outcome (its JSON bytes are never decoded as protobuf)',
+    );
   });
 
   it('maps the well-known types to their JSON forms both ways', () => {

@@ -9,6 +9,7 @@ import { createRegistry } from '../../src/proto/registry.ts';
 import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { OperationsTransport } from '../../src/transport/operations-transport.ts';
+import { callStartMethod } from '../../src/transport/start-call.ts';
 
 /** Collects garbage (twice, so weak references and finalizers settle) and reads the heap in use. */
 function heapUsed(): number {
@@ -38,9 +39,13 @@ export async function heapPerPoll(
     delete: async () => {},
     list: async () => ({ operations: [], nextPageToken: '', unreachable: [] }),
   };
-  const api = new OperationsApi(transport, createRegistry(), clock, {
-    polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 },
-  });
+  const api = new OperationsApi(
+    transport,
+    createRegistry(),
+    clock,
+    { polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0 } },
+    callStartMethod,
+  );
   const stop = new AbortController();
   const waiting = api
     .operation('operations/long')
