@@ -109,7 +109,7 @@ export class FakeOperationHandle {
 }
 
 /**
- * Runs `options` on `handle` with real timers from `timers`: the initial metadata is
+ * Runs `options` on `handle` with the timers of `timers`: the initial metadata is
  * expected to be set already; steps 1..n follow at `durationMs × step / n`, and the last
  * one also sets the result. The job stops early, changing nothing more, once the operation
  * is done (cancelled, or finished by the test) or deleted. A `metadata` callback that

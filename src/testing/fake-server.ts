@@ -15,6 +15,7 @@ import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { Code } from '../proto/code.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
 import type { RawOperation } from '../proto/types.js';
+import type { Clock } from '../wait/clock.js';
 import {
   type CallContext,
   type ServiceHandlers,
@@ -76,6 +77,12 @@ export interface FakeServerOptions {
   readonly protoFiles?: readonly string[];
   /** Import paths for `protoFiles`. */
   readonly includeDirs?: readonly string[];
+  /**
+   * The clock of the server's timers: `latencyMs`, WaitOperation timeouts and `simulate()`
+   * steps (default real timers). With a `FakeClock` they fire only when the test advances
+   * it, so a test asserts what the server did at exact times without waiting.
+   */
+  readonly clock?: Clock;
 }
 
 /** What a handler of an added method is given besides the request: `{ server, metadata }`. */
@@ -159,7 +166,7 @@ export class FakeOperationsServer {
   #gateway: HttpGateway | undefined;
   readonly #faults = new FaultQueue();
   readonly #rates = new FaultRates();
-  readonly #timers = new TimerSet();
+  readonly #timers: TimerSet;
   readonly #open = new Set<{ abandon(): void }>();
   /** Random per server, so generated names stay unique across servers sharing a store. */
   readonly #idPrefix = randomBytes(4).toString('hex');
@@ -177,6 +184,7 @@ export class FakeOperationsServer {
     reflection: FakeReflection,
   ) {
     this.#server = server;
+    this.#timers = new TimerSet(options.clock);
     this.#reflection = reflection;
     reflection.addToServer(server);
     this.address = address;
@@ -305,7 +313,8 @@ export class FakeOperationsServer {
 
   /**
    * Starts a job that sets metadata at fraction 0 now, then `steps` (default 10) more
-   * times over `durationMs` on real timers, and ends with the response (or `fail`).
+   * times over `durationMs` on the server's timers (real ones, or its `clock`), and ends
+   * with the response (or `fail`).
    * Types are checked and the first metadata computed before anything is created, so a
    * bad type or a throwing callback throws here. Stops early once the operation is done
    * or deleted; `stop()` clears its timers.

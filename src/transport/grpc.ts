@@ -66,15 +66,23 @@ function mergedMetadata(sources: readonly HeaderSource[]): grpc.Metadata {
 }
 
 /**
+ * grpc-js's words for a connection that ended under a call: "Connection dropped", or the
+ * socket's own error when it was reset or timed out ("read ECONNRESET", "read ETIMEDOUT").
+ * Which one a call gets depends on whether the socket's error or its close reaches grpc-js
+ * first, so a reset connection can give either.
+ */
+const CONNECTION_ENDED = /Connection dropped|\bECONNRESET\b|\bETIMEDOUT\b/;
+
+/**
  * True for a call its connection ended rather than the server answered, and that the
- * caller did not cancel: UNAVAILABLE "Connection dropped", CANCELLED, or the INTERNAL that
- * grpc-js reports as "Received RST_STREAM" (a GOAWAY or a reset connection).
+ * caller did not cancel: UNAVAILABLE with CONNECTION_ENDED's words, CANCELLED, or the
+ * INTERNAL that grpc-js reports as "Received RST_STREAM" (a GOAWAY or a reset connection).
  */
 function droppedByConnection(error: RpcError, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted === true) return false;
   return (
     error.code === Code.CANCELLED ||
-    (error.code === Code.UNAVAILABLE && /Connection dropped/.test(error.rawMessage)) ||
+    (error.code === Code.UNAVAILABLE && CONNECTION_ENDED.test(error.rawMessage)) ||
     (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
   );
 }

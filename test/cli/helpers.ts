@@ -15,7 +15,7 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs the built CLI to completion (bounded by 20 s), without LRO_TARGET from the environment. */
+/** Runs the built CLI to completion (a 60 s hang guard), without LRO_TARGET from the environment. */
 export function lro(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
@@ -30,11 +30,11 @@ export function lro(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result
   });
 }
 
-/** Runs `lro args` under `script`, so its stdout and stderr are a pseudo-terminal (bounded by 20 s). */
+/** Runs `lro args` under `script`, so its stdout and stderr are a pseudo-terminal (a 60 s hang guard). */
 export function lroTty(args: string[]): Promise<Result> {
   const command = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve) =>
-    execFile('script', ['-qec', command, '/dev/null'], { cwd: repo, timeout: 20_000 }, (e, stdout, stderr) =>
+    execFile('script', ['-qec', command, '/dev/null'], { cwd: repo, timeout: 60_000 }, (e, stdout, stderr) =>
       resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, stdout, stderr }),
     ),
   );

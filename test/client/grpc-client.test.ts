@@ -320,17 +320,34 @@ describe('OperationsClient', () => {
   });
 
   describe('deadlines and abort', () => {
-    it('fails with DEADLINE_EXCEEDED at timeoutMs, not sooner, against a server that would answer in a minute', async () => {
+    it('fails with DEADLINE_EXCEEDED against a server that would answer in a minute, its attempt given a deadline timeoutMs away', async () => {
       const h = server.create();
-      server.latencyMs = 60_000;
-      const started = performance.now();
-      await assert.rejects(
-        client.getOperation(h.name, { timeoutMs: 100, retry: false }),
-        (e: unknown) => RpcError.is(e) && e.code === grpc.status.DEADLINE_EXCEEDED,
-      );
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 99, `settled after ${elapsed.toFixed(1)} ms, before its deadline`);
-      assert.equal(server.calls.GetOperation, 1, 'one attempt: its deadline ended it, not an answer');
+      /** How far away each attempt's deadline was when grpc-js started it, in ms. */
+      const deadlines: number[] = [];
+      const interceptor: grpc.Interceptor = (options, next) => {
+        deadlines.push(Number(options.deadline) - Date.now());
+        return new grpc.InterceptingCall(next(options));
+      };
+      const timed = new OperationsClient({
+        address: server.address,
+        credentials: insecure,
+        channelOptions: { interceptors: [interceptor] },
+      });
+      try {
+        await timed.getOperation(h.name); // connected, so the timed call reaches the server
+        server.resetCounters();
+        server.latencyMs = 60_000;
+        await assert.rejects(
+          // 1 s: long enough for the call to reach the server on a loaded machine.
+          timed.getOperation(h.name, { timeoutMs: 1000, retry: false }),
+          (e: unknown) => RpcError.is(e) && e.code === grpc.status.DEADLINE_EXCEEDED,
+        );
+        const left = deadlines.at(-1) ?? Number.NaN;
+        assert.ok(left > 0 && left <= 1000, `the attempt's deadline was ${left} ms away`);
+        assert.equal(server.calls.GetOperation, 1, 'one attempt: its deadline ended it, not an answer');
+      } finally {
+        timed.close();
+      }
     });
 
     it('rejects within one event-loop turn with the signal reason when aborted mid-call', async () => {
@@ -373,14 +390,27 @@ describe('OperationsClient', () => {
       assert.equal(server.calls.WaitOperation, 1);
     });
 
-    it('returns the running snapshot at its timeout, not sooner, when the operation is not done', async () => {
-      const h = server.create();
-      const started = performance.now();
-      const op = await client.waitOperation(h.name, { timeoutMs: 150 });
-      const elapsed = performance.now() - started;
-      assert.equal(op.done, false);
-      assert.ok(elapsed >= 149, `returned after ${elapsed.toFixed(1)} ms, before the timeout`);
-      assert.equal(server.calls.WaitOperation, 1);
+    it('asks the server to hold the wait for timeoutMs, and returns the running snapshot it answers with then', async () => {
+      const serverClock = new FakeClock(0);
+      const timed = await FakeOperationsServer.start({ clock: serverClock });
+      const c = new OperationsClient({ address: timed.address, credentials: insecure });
+      try {
+        const h = timed.create();
+        let settled = false;
+        const pending = c.waitOperation(h.name, { timeoutMs: 60_000 }).finally(() => {
+          settled = true;
+        });
+        assert.equal(await serverClock.untilSleeping(), 60_000, 'the server holds the wait for timeoutMs');
+        await serverClock.advance(59_999);
+        assert.equal(settled, false, 'answered before its timeout');
+        await serverClock.advance(1);
+        const op = await pending;
+        assert.equal(op.done, false);
+        assert.equal(timed.calls.WaitOperation, 1);
+      } finally {
+        c.close();
+        await timed.stop();
+      }
     });
   });
 

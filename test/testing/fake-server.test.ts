@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { RawOperation } from '../../src/proto/types.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { OperationStore } from '../../src/testing/operation-store.ts';
-import { activeTimeouts, RawClient, since, until } from './raw-client.ts';
+import { activeTimeouts, RawClient, until } from './raw-client.ts';
 
 const progress = 'google.protobuf.Int32Value';
 const result = 'google.protobuf.StringValue';
@@ -12,7 +13,8 @@ const result = 'google.protobuf.StringValue';
 describe('FakeOperationsServer', () => {
   let server: FakeOperationsServer;
   let client: RawClient;
-  const get = (name: string): Promise<RawOperation> => client.call<RawOperation>('GetOperation', { name });
+  const get = (name: string, via = client): Promise<RawOperation> =>
+    via.call<RawOperation>('GetOperation', { name });
 
   before(async () => {
     server = await FakeOperationsServer.start();
@@ -172,16 +174,36 @@ describe('FakeOperationsServer', () => {
   });
 
   describe('latencyMs', () => {
-    it('delays every answer, faults included', async () => {
-      const h = server.create();
-      server.latencyMs = 30;
-      let start = performance.now();
-      await get(h.name);
-      assert.ok(since(start) >= 25, `answered after ${since(start)} ms`);
-      server.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE });
-      start = performance.now();
-      assert.equal((await client.error('GetOperation', { name: h.name })).code, grpc.status.UNAVAILABLE);
-      assert.ok(since(start) >= 25, `failed after ${since(start)} ms`);
+    it('holds every answer, faults included, for latencyMs on its clock', async () => {
+      const clock = new FakeClock(0);
+      const timed = await FakeOperationsServer.start({ clock });
+      const raw = new RawClient(timed.address);
+      /** Asserts that `call` settles only once the server's clock has moved 30 ms. */
+      const heldFor30 = async <T>(call: Promise<T>, what: string): Promise<T> => {
+        let settled = false;
+        call.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        assert.equal(await clock.untilSleeping(), 30, `${what}: held for latencyMs on the server's clock`);
+        await clock.advance(29);
+        assert.equal(settled, false, `${what} came before latencyMs`);
+        await clock.advance(1);
+        return call;
+      };
+      try {
+        const h = timed.create();
+        timed.latencyMs = 30;
+        assert.equal((await heldFor30(get(h.name, raw), 'the answer')).name, h.name);
+        timed.inject({ method: 'GetOperation', code: grpc.status.UNAVAILABLE });
+        const fault = await heldFor30(raw.error('GetOperation', { name: h.name }), 'the fault');
+        assert.equal(fault.code, grpc.status.UNAVAILABLE);
+        assert.equal(timed.calls.GetOperation, 2);
+        assert.equal(clock.now(), 60);
+      } finally {
+        raw.close();
+        await timed.stop();
+      }
     });
 
     it('clears the delay timer of a call the client cancels', async () => {
@@ -273,29 +295,69 @@ describe('FakeOperationsServer', () => {
       );
     });
 
-    it('reports custom metadata per step and stops once the operation is cancelled', async () => {
-      const steps: [number, number][] = [];
-      const h = server.simulate({
-        durationMs: 150,
-        steps: 3,
-        metadataType: progress,
-        metadata: (fraction, step) => {
-          steps.push([fraction, step]);
-          return { value: step };
-        },
-        responseType: result,
-        response: { value: 'never' },
-      });
-      assert.deepEqual(steps, [[0, 0]]);
-      await until(() => steps.length === 2);
-      const cancelled = server.store.cancel(h.name);
-      assert.equal(cancelled?.error?.code, grpc.status.CANCELLED);
-      await new Promise((resolve) => setTimeout(resolve, 130)); // past the job's end
-      assert.equal(h.snapshot, cancelled, 'no change after cancel');
-      assert.deepEqual(steps, [
-        [0, 0],
-        [1 / 3, 1],
-      ]);
+    it('reports custom metadata per step, at its times on the server clock, and stops once the operation is cancelled', async () => {
+      const clock = new FakeClock(0);
+      const timed = await FakeOperationsServer.start({ clock });
+      try {
+        const steps: [number, number, number][] = [];
+        const h = timed.simulate({
+          durationMs: 150,
+          steps: 3,
+          metadataType: progress,
+          metadata: (fraction, step) => {
+            steps.push([clock.now(), fraction, step]);
+            return { value: step };
+          },
+          responseType: result,
+          response: { value: 'never' },
+        });
+        assert.deepEqual(steps, [[0, 0, 0]]);
+        await clock.advance(50);
+        const cancelled = timed.store.cancel(h.name);
+        assert.equal(cancelled?.error?.code, grpc.status.CANCELLED);
+        await clock.advance(150); // past the job's end
+        assert.equal(h.snapshot, cancelled, 'no change after cancel');
+        assert.deepEqual(steps, [
+          [0, 0, 0],
+          [50, 1 / 3, 1],
+        ]);
+        assert.equal(clock.pendingSleeps, 0, 'the job left a timer behind');
+      } finally {
+        await timed.stop();
+      }
+    });
+
+    it('runs its steps at durationMs × step / steps on the server clock, the last one with the response', async () => {
+      const clock = new FakeClock(0);
+      const timed = await FakeOperationsServer.start({ clock });
+      try {
+        const seen: [number, number | undefined, boolean][] = [];
+        const h = timed.simulate({
+          durationMs: 100,
+          steps: 4,
+          metadataType: progress,
+          metadata: (_fraction, step) => ({ value: step }),
+          responseType: result,
+          response: { value: 'r' },
+        });
+        timed.store.subscribe(h.name, (op) =>
+          seen.push([
+            clock.now(),
+            timed.registry.tryUnpack<{ value: number }>(op?.metadata)?.value,
+            op?.done === true,
+          ]),
+        );
+        await clock.advance(100);
+        assert.deepEqual(seen, [
+          [25, 1, false],
+          [50, 2, false],
+          [75, 3, false],
+          [100, 4, false],
+          [100, 4, true],
+        ]);
+      } finally {
+        await timed.stop();
+      }
     });
 
     it('checks the response type before creating anything', () => {

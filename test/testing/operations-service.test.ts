@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { RawOperation } from '../../src/proto/types.ts';
+import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { RawClient, since, until } from './raw-client.ts';
+import { RawClient, until } from './raw-client.ts';
 
 const progress = 'google.protobuf.Int32Value';
 const result = 'google.protobuf.StringValue';
@@ -79,30 +80,49 @@ describe('Operations RPCs of the fake server', () => {
   });
 
   describe('WaitOperation', () => {
-    it('answers soon after the operation is done', async () => {
-      const h = server.create();
-      const wait = client.call<RawOperation>('WaitOperation', { name: h.name });
+    it('answers a wait with no timeout when the operation is done, not at a metadata change', async () => {
+      const h = server.create({ metadataType: progress, metadata: { value: 0 } });
+      let settled = false;
+      const wait = client.call<RawOperation>('WaitOperation', { name: h.name }).finally(() => {
+        settled = true;
+      });
       await until(() => server.openWaits === 1);
-      const start = performance.now();
+      h.setMetadata({ value: 1 });
+      await get(h.name); // a full round trip later, the wait is still held
+      assert.equal(settled, false, 'answered before the operation was done');
       h.succeed(result, { value: 'done' });
       const op = await wait;
-      assert.ok(since(start) < 200, `answered ${since(start)} ms after succeed()`);
+      assert.equal(op.done, true);
       assert.deepEqual(op, h.snapshot);
       assert.equal(server.openWaits, 0);
       assert.equal(server.store.listenerCount(h.name), 0);
     });
 
-    it('answers with the current snapshot when its timeout passes first', async () => {
-      const h = server.create({ metadataType: progress, metadata: { value: 1 } });
-      const start = performance.now();
-      const op = await client.call<RawOperation>('WaitOperation', {
-        name: h.name,
-        timeout: { seconds: 0, nanos: 50_000_000 },
-      });
-      assert.ok(since(start) >= 40, `answered after ${since(start)} ms`);
-      assert.equal(op.done, false);
-      assert.deepEqual(op, h.snapshot);
-      assert.equal(server.store.listenerCount(h.name), 0);
+    it('answers with the current snapshot when its timeout passes first, on the server clock', async () => {
+      const clock = new FakeClock(0);
+      const timed = await FakeOperationsServer.start({ clock });
+      const raw = new RawClient(timed.address);
+      try {
+        const h = timed.create({ metadataType: progress, metadata: { value: 1 } });
+        let settled = false;
+        const wait = raw
+          .call<RawOperation>('WaitOperation', { name: h.name, timeout: { seconds: 0, nanos: 50_000_000 } })
+          .finally(() => {
+            settled = true;
+          });
+        assert.equal(await clock.untilSleeping(), 50, 'the wait is held for its timeout');
+        await clock.advance(49);
+        assert.equal(settled, false, 'answered before its timeout');
+        await clock.advance(1);
+        const op = await wait;
+        assert.equal(op.done, false);
+        assert.deepEqual(op, h.snapshot);
+        assert.equal(timed.store.listenerCount(h.name), 0);
+        assert.equal(clock.pendingSleeps, 0);
+      } finally {
+        raw.close();
+        await timed.stop();
+      }
     });
 
     it('answers at once for a done operation or a zero timeout', async () => {

@@ -77,7 +77,7 @@ export function since(start: number): number {
 }
 
 /** Resolves once `condition()` holds, checking every millisecond; rejects after `timeoutMs` of real time. */
-export async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = performance.now();
   while (!condition()) {
     if (since(start) > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);

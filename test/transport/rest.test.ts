@@ -367,7 +367,8 @@ describe('RestTransport', () => {
       const h = server.create();
       server.latencyMs = 600_000;
       await assert.rejects(
-        transport(server.httpUrl).get(h.name, { timeoutMs: 100, retry: false }),
+        // 1 s: long enough for the request to reach the server on a loaded machine.
+        transport(server.httpUrl).get(h.name, { timeoutMs: 1000, retry: false }),
         (e: unknown) => RpcError.is(e) && e.code === Code.DEADLINE_EXCEEDED,
       );
       assert.equal(server.calls.GetOperation, 1, 'the request was made, and only the deadline ended it');

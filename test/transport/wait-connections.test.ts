@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -12,19 +11,6 @@ import {
   DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION,
   WaitConnections,
 } from '../../src/transport/wait-connections.ts';
-
-/**
- * With the lowest grpc-js of the peer range (1.10.x), the fallback after a dropped wait
- * connection happens in only some runs of the transport tests (seen in 2 of 3 runs, never
- * when the file runs alone); from 1.14 it holds every time. Skipped there, with the reason,
- * until it is understood: the other wait-connection tests run on every version.
- */
-const grpcJsVersion: string = createRequire(import.meta.url)('@grpc/grpc-js/package.json').version;
-const [grpcMajor = 0, grpcMinor = 0] = grpcJsVersion.split('.').map(Number);
-const dropRecoveryUnreliable =
-  grpcMajor === 1 && grpcMinor < 14
-    ? `grpc-js ${grpcJsVersion}: dropped-connection fallback is intermittent before 1.14 (open issue)`
-    : false;
 
 /** One client connection through the proxy: the socket from the client and the one to the server. */
 interface Pair {
@@ -185,34 +171,46 @@ describe('wait connections of a client that owns its channel', () => {
     }
   });
 
-  it('answers the waits of a connection that drops from the main connection, then holds them on a new one', {
-    skip: dropRecoveryUnreliable,
-  }, async () => {
-    const t = await setUp({ maxWaitCallsPerConnection: 3 });
-    try {
-      t.start(6);
-      await eventually(() => server.openWaits === 6, '6 held waits');
-      const [dropped] = [...server.openWaitsByPeer.keys()];
-      assert.ok(dropped !== undefined);
-      const port = Number(dropped.split(':').pop());
-      const pair = [...t.proxy.live].find((p) => p.outbound.localPort === port);
-      assert.ok(pair !== undefined, 'the proxy pair of the dropped connection');
-      const failed: unknown[] = [];
-      for (const w of t.waits) w.catch((e: unknown) => failed.push(e));
-      server.resetCounters();
-      pair.outbound.destroy();
-      pair.inbound.destroy();
-      // The three waits fall back to one GetOperation each, then wait again (after a backoff sleep).
-      await eventually(() => server.calls.GetOperation === 3, 'three fallback GetOperation calls');
-      await eventually(() => server.openWaits === 6, 'the waits held again', t.clock);
-      assert.equal(server.openWaitsByPeer.has(dropped), false, 'held again on the dropped connection');
-      assert.deepEqual(heldPerConnection(server), [3, 3]);
-      await t.finishAll();
-      assert.deepEqual(failed, []);
-    } finally {
-      await t.done();
-    }
-  });
+  /**
+   * How a connection drops: closed (FIN; grpc-js ends its calls with CANCELLED or
+   * UNAVAILABLE "Connection dropped"), or reset (RST, as a middlebox or a crashed peer
+   * does; grpc-js may end them with UNAVAILABLE "read ECONNRESET" instead).
+   */
+  const drops = {
+    closed: (socket: Socket) => socket.destroy(),
+    reset: (socket: Socket) => socket.resetAndDestroy(),
+  } as const;
+  for (const [how, drop] of Object.entries(drops)) {
+    it(`answers the waits of a connection that is ${how} from the main connection, then holds them on a new one`, async () => {
+      const t = await setUp({ maxWaitCallsPerConnection: 3 });
+      try {
+        t.start(6);
+        await eventually(() => server.openWaits === 6, '6 held waits');
+        const [dropped] = [...server.openWaitsByPeer.keys()];
+        assert.ok(dropped !== undefined);
+        const port = Number(dropped.split(':').pop());
+        const pair = [...t.proxy.live].find((p) => p.outbound.localPort === port);
+        assert.ok(pair !== undefined, 'the proxy pair of the dropped connection');
+        const failed: unknown[] = [];
+        for (const w of t.waits) w.catch((e: unknown) => failed.push(e));
+        server.resetCounters();
+        // The client's side is dropped first, so what the client sees is `how`.
+        drop(pair.inbound);
+        pair.outbound.destroy();
+        // The three waits fall back to one GetOperation each at once (no retry sleep on the
+        // FakeClock first), then wait again after a backoff sleep.
+        await eventually(() => server.calls.GetOperation === 3, 'three fallback GetOperation calls');
+        assert.equal(server.calls.WaitOperation, 0, 'a wait retried before falling back');
+        await eventually(() => server.openWaits === 6, 'the waits held again', t.clock);
+        assert.equal(server.openWaitsByPeer.has(dropped), false, 'held again on the dropped connection');
+        assert.deepEqual(heldPerConnection(server), [3, 3]);
+        await t.finishAll();
+        assert.deepEqual(failed, []);
+      } finally {
+        await t.done();
+      }
+    });
+  }
 
   it('close() ends every held wait and closes every wait connection', async () => {
     const t = await setUp({ maxWaitCallsPerConnection: 2 });
