@@ -2,7 +2,8 @@
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
  * retries, a deadline, abort and request headers from the call pipeline
  * (call-pipeline.ts), each attempt one `grpcUnaryCall`. Errors become RpcError with the
- * `grpc-status-details-bin` details decoded.
+ * `grpc-status-details-bin` details decoded. (A little over 250 lines: the five RPCs and
+ * the wait path's fallback when a wait connection drops share the transport's state.)
  */
 import * as grpc from '@grpc/grpc-js';
 import { RpcError } from '../errors.js';
