@@ -17,6 +17,20 @@ function table(header: string[], rows: string[][], text: number[] = []): string 
 
 const pct = (share: number): string => `${(100 * share).toFixed(1)} %`;
 
+/** The functions of `profile` with the most self time, per `unit` (one of `count`). */
+function topFunctionsTable(profile: ProfileSummary, count: number, unit: string): string {
+  return table(
+    ['function', 'where', `self µs/${unit}`, 'share'],
+    profile.top.map((f) => [
+      `\`${f.name}\``,
+      f.where === '' ? '' : `\`${f.where}\``,
+      f1((f.selfMs * 1000) / count),
+      pct(f.share),
+    ]),
+    [1],
+  );
+}
+
 /** Section 6's profile: CPU per wait by area for both variants, then ours' hottest functions. */
 export function heldProfileSection(h: HeldCostResult): string[] {
   const { floor, ours } = h.profiles;
@@ -39,16 +53,7 @@ export function heldProfileSection(h: HeldCostResult): string[] {
     '',
     'Ours, the functions with the most self time:',
     '',
-    table(
-      ['function', 'where', 'self µs/wait', 'share'],
-      ours.top.map((f) => [
-        `\`${f.name}\``,
-        f.where === '' ? '' : `\`${f.where}\``,
-        f1((f.selfMs * 1000) / h.perRound),
-        pct(f.share),
-      ]),
-      [1],
-    ),
+    topFunctionsTable(ours, h.perRound, 'wait'),
     '',
     ...heldAllocationSection(h),
   ];
@@ -134,16 +139,7 @@ export function scaleProfileSection(
     '',
     'Ours, the functions with the most self time:',
     '',
-    table(
-      ['function', 'where', 'self µs/op', 'share'],
-      a.top.map((f) => [
-        `\`${f.name}\``,
-        f.where === '' ? '' : `\`${f.where}\``,
-        f1((f.selfMs * 1000) / ours.count),
-        pct(f.share),
-      ]),
-      [1],
-    ),
+    topFunctionsTable(a, ours.count, 'op'),
     '',
   ];
 }
