@@ -165,11 +165,22 @@ export class OperationsApi {
 
   /**
    * ListOperations: one page, each operation a handle that can be read and waited on at
-   * once. A bad page token is RpcError INVALID_ARGUMENT.
+   * once. A bad page token is RpcError INVALID_ARGUMENT; a listed operation without a name,
+   * RpcError INTERNAL.
    */
   async listOperations(request: ListOperationsRequest = {}, options?: CallOptions): Promise<OperationsPage> {
     if (request.pageSize !== undefined) checkPageSize(request.pageSize);
     const page = await this.transport.list(request, this.#call(options));
+    const unnamed = page.operations.findIndex((raw) => raw.name === '');
+    if (unnamed !== -1) {
+      // A handle needs a name to be read back, waited on or resumed.
+      throw new RpcError(
+        Code.INTERNAL,
+        `the server listed an unnamed operation (number ${unnamed + 1} of ${page.operations.length} on the page)`,
+        [],
+        'ListOperations',
+      );
+    }
     return { ...page, operations: page.operations.map((raw) => new Operation(this.#state, raw)) };
   }
 

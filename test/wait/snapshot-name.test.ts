@@ -66,3 +66,32 @@ describe('a snapshot answering for another operation', () => {
     }
   });
 });
+
+describe('a listed operation without a name', () => {
+  it('fails listOperations and listAllOperations with RpcError INTERNAL saying which, instead of an unusable handle', async () => {
+    const server = await rawGrpcServer(
+      () => operationBytes({ name: MINE }),
+      () => ({ operations: [{ name: MINE }, { done: true }] }),
+    );
+    const client = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+    });
+    const unnamed = (e: unknown) =>
+      RpcError.is(e) &&
+      e.code === Code.INTERNAL &&
+      e.method === 'ListOperations' &&
+      e.message.includes('unnamed operation (number 2 of 2 on the page)');
+    try {
+      await assert.rejects(client.listOperations(), unnamed);
+      const seen: string[] = [];
+      await assert.rejects(async () => {
+        for await (const op of client.listAllOperations()) seen.push(op.name);
+      }, unnamed);
+      assert.deepEqual(seen, [], 'the page fails whole');
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
