@@ -116,7 +116,7 @@ export class OperationsApi {
     if (typeof method !== 'function') throw new TypeError('wrap(method): method must be a function');
     return async (request, options) => {
       const raw = await this.#startCall(
-        method as StartMethod<never>,
+        method,
         request,
         checkCallOptions(options),
         this.registry,
