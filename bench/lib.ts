@@ -7,6 +7,6 @@
 export const lib: typeof import('../src/index.ts') = await import(
   new URL('../dist/index.js', import.meta.url).href
 );
-export const transport: typeof import('../src/transport/index.ts') = await import(
-  new URL('../dist/transport/index.js', import.meta.url).href
+export const transport: typeof import('../src/transport.ts') = await import(
+  new URL('../dist/transport.js', import.meta.url).href
 );

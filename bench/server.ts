@@ -12,7 +12,7 @@
  * Exits when stdin closes (its parent went away) or on `POST /stop`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FakeOperationsServer } from '../src/testing/index.ts';
+import { FakeOperationsServer } from '../src/testing.ts';
 import { METADATA, METADATA_TYPE, RESULT_TYPE, resultFor } from './shared.ts';
 
 const server = await FakeOperationsServer.start();

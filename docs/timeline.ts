@@ -10,7 +10,7 @@ import {
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MULTIPLIER,
   DEFAULT_WAIT_CHUNK_MS,
-} from '../src/transport/index.ts';
+} from '../src/transport.ts';
 
 /** Where the picture is committed. */
 export const TIMELINE_FILE = 'docs/waiting-timeline.svg';

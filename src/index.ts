@@ -9,6 +9,8 @@
  * @module longrunning
  */
 
+export type { PollingOptions } from './base/backoff.js';
+export type { Clock } from './base/clock.js';
 export type { BaseClientOptions } from './client/client-options.js';
 export {
   type CreateOperationOptions,
@@ -25,6 +27,14 @@ export { Operation, type OperationTypes, type WaitOptions } from './client/opera
 export type { OperationInput } from './client/operation-input.js';
 export type { OperationJsonView } from './client/operation-view.js';
 export { OperationsRestClient, type OperationsRestClientOptions } from './client/rest-client.js';
+export type { JsonAny } from './proto/json.js';
+export { createRegistry, type Registry } from './proto/registry.js';
+export type { HttpRules } from './transport/http-rule.js';
+export type { CallOptions, ListOperationsRequest, RetryPolicy } from './transport/operations-transport.js';
+export type { StartMethod, UnaryCallback } from './transport/start-call.js';
+export type { WaitStrategy } from './wait/operation-poller.js';
+export type { BaseWaitOptions } from './wait/waiter.js';
+export { Code, type CodeName, codeName } from './wire/code.js';
 export {
   DecodeError,
   type ErrorDetail,
@@ -34,15 +44,5 @@ export {
   RpcError,
   TimeoutError,
   UnknownTypeError,
-} from './errors.js';
-export { Code, type CodeName, codeName } from './proto/code.js';
-export type { JsonAny } from './proto/json.js';
-export { createRegistry, type Registry } from './proto/registry.js';
-export type { Any, RawListResponse, RawOperation, RawStatus } from './proto/types.js';
-export type { HttpRules } from './transport/http-rule.js';
-export type { CallOptions, ListOperationsRequest, RetryPolicy } from './transport/operations-transport.js';
-export type { StartMethod, UnaryCallback } from './transport/start-call.js';
-export type { PollingOptions } from './wait/backoff.js';
-export type { Clock } from './wait/clock.js';
-export type { WaitStrategy } from './wait/operation-poller.js';
-export type { BaseWaitOptions } from './wait/waiter.js';
+} from './wire/errors.js';
+export type { Any, RawListResponse, RawOperation, RawStatus } from './wire/types.js';

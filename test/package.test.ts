@@ -35,7 +35,7 @@ describe('the published package', () => {
 
   it('builds dist/index.js with type declarations, and the lro bin', () => {
     assert.ok(existsSync(join(repo, 'dist/index.d.ts')));
-    assert.ok(existsSync(join(repo, 'dist/testing/index.d.ts')));
+    assert.ok(existsSync(join(repo, 'dist/testing.d.ts')));
     assert.ok(existsSync(join(repo, 'dist/cli/main.js')));
   });
 

@@ -48,3 +48,39 @@ describe('hand-written code', () => {
     }
   });
 });
+
+/** The folders of src/, bottom first: a folder may import only itself and folders before it. */
+const LAYERS = ['generated', 'base', 'wire', 'proto', 'transport', 'wait', 'client', 'testing', 'cli'];
+/** The entry points: the only files at the top of src/, importing folders and nothing above them. */
+const ENTRY_POINTS = ['index.ts', 'testing.ts', 'transport.ts'];
+
+describe('the house', () => {
+  it('has only entry points at the top of src/, and every import in a folder points to it or a folder below', () => {
+    const src = join(repo, 'src');
+    const top = readdirSync(src).filter((e) => !statSync(join(src, e)).isDirectory());
+    assert.deepEqual(top.sort(), ENTRY_POINTS);
+    assert.deepEqual(
+      readdirSync(src)
+        .filter((e) => statSync(join(src, e)).isDirectory())
+        .sort(),
+      [...LAYERS].sort(),
+      'every folder of src/ has its place in LAYERS',
+    );
+    const arrows: string[] = [];
+    for (const file of sources(src)) {
+      const rel = relative(src, file).split('/');
+      const folder = rel.length === 1 ? undefined : rel[0];
+      for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        const target = relative(src, join(file, '..', match[1] ?? '')).split('/');
+        const into = target.length === 1 ? undefined : target[0];
+        if (into === folder) continue;
+        const below =
+          folder === undefined
+            ? into !== undefined
+            : into !== undefined && LAYERS.indexOf(into) < LAYERS.indexOf(folder);
+        if (!below) arrows.push(`${relative(repo, file)} imports ${match[1]}`);
+      }
+    }
+    assert.deepEqual(arrows, []);
+  });
+});

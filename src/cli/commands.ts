@@ -6,8 +6,8 @@
 
 import type { OperationsApi } from '../client/client-core.js';
 import type { Operation, WaitOptions } from '../client/operation.js';
-import { OperationError, OperationStateError, type RpcError, UnknownTypeError } from '../errors.js';
 import { STRATEGIES, type WaitStrategy } from '../wait/operation-poller.js';
+import { OperationError, OperationStateError, type RpcError, UnknownTypeError } from '../wire/errors.js';
 import { type CommonFlags, connect } from './connect.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { EXIT, Interrupted, UsageError } from './exit.js';

@@ -6,12 +6,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { operationTypesFromMethod } from '../client/gapic.js';
 import { OperationsClient } from '../client/grpc-client.js';
-import { OperationError } from '../errors.js';
 import type { ExportMetadata__Output } from '../generated/longrunning/demo/v1/ExportMetadata.js';
 import type { ExportResult__Output } from '../generated/longrunning/demo/v1/ExportResult.js';
 import type { StartExportRequest } from '../generated/longrunning/demo/v1/StartExportRequest.js';
 import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { FakeOperationsServer } from '../testing/fake-server.js';
+import { OperationError } from '../wire/errors.js';
 import { follow, waitAndReport } from './commands.js';
 import { parseDuration } from './duration.js';
 import { EXIT, UsageError } from './exit.js';

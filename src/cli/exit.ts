@@ -11,7 +11,7 @@ import {
   RpcError,
   TimeoutError,
   UnknownTypeError,
-} from '../errors.js';
+} from '../wire/errors.js';
 import { type StopSignal, signalExitCode } from './signals.js';
 
 export const EXIT = Object.freeze({

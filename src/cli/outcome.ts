@@ -6,8 +6,9 @@
  * plaintext server, plaintext against TLS, nothing listening) instead of grpc-js's raw
  * text. Messages come from the errors themselves, which never carry header values.
  */
-import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../errors.js';
-import { Code } from '../proto/code.js';
+
+import { Code } from '../wire/code.js';
+import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../wire/errors.js';
 import { exitCodeOf, Interrupted } from './exit.js';
 import { toJson } from './format.js';
 import { type Io, processIo } from './io.js';

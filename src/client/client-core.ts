@@ -3,25 +3,21 @@
  * that wait on them, over any `OperationsTransport`. `OperationsClient` (gRPC) and
  * `OperationsRestClient` (HTTP/JSON) are this class with a transport.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
+
+import { type PollingOptions, resolvePolling } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
+import { checkMs, checkName, checkPageSize } from '../base/validate.js';
 import type { Registry } from '../proto/registry.js';
+import { checkCallOptions, checkClientOptions } from '../transport/call-options.js';
 import type {
   CallOptions,
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
 import type { StartCaller, StartMethod, UnaryCallback } from '../transport/start-call.js';
-import {
-  checkCallOptions,
-  checkClientOptions,
-  checkMs,
-  checkName,
-  checkPageSize,
-} from '../transport/validate.js';
-import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
-import type { Clock } from '../wait/clock.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 import { ClientState } from './client-state.js';
 import { type ListAllOptions, listAll, type OperationsPage } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';

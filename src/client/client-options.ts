@@ -3,8 +3,9 @@
  * the HTTP/JSON `OperationsRestClient` and `createOperation` extend this one interface,
  * so each option is documented (and checked, by `checkClientOptions`) in one place.
  */
+
+import type { Clock } from '../base/clock.js';
 import type { Registry } from '../proto/registry.js';
-import type { Clock } from '../wait/clock.js';
 import type { OperationsApiOptions } from './client-core.js';
 
 /** How calls and waits behave by default, and what unpacks and times them. */

@@ -4,15 +4,15 @@
  * home of a client's `closed` state: the client closes it, handles and waits check it.
  */
 import { debuglog } from 'node:util';
+import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
 import type { CallOptions, OperationsTransport } from '../transport/operations-transport.js';
-import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from '../wait/backoff.js';
-import type { Clock } from '../wait/clock.js';
 import type { WaitSupport } from '../wait/operation-poller.js';
 import { PollLoops } from '../wait/poll-loops.js';
 import { WaitSlots } from '../wait/wait-slots.js';
 import type { WaiterContext } from '../wait/waiter.js';
+import type { RawOperation } from '../wire/types.js';
 
 /** Debug output, enabled with NODE_DEBUG=longrunning. Never given header values. */
 export const debug = debuglog('longrunning');

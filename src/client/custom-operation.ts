@@ -12,13 +12,12 @@
  * standard handle's.
  */
 
-import { RpcError } from '../errors.js';
-import { Code, codeFromHttpStatus } from '../proto/code.js';
+import { type Clock, systemClock } from '../base/clock.js';
+import { isObject } from '../base/is-object.js';
+import { checkName } from '../base/validate.js';
 import { holdValue } from '../proto/held-any.js';
-import { isObject } from '../proto/is-object.js';
 import { anyFromJson, type JsonAny } from '../proto/json.js';
 import { createRegistry, type Registry, TYPE_URL_PREFIX } from '../proto/registry.js';
-import type { RawOperation, RawStatus } from '../proto/types.js';
 import { runAttempt } from '../transport/attempt-signal.js';
 import { CallPipeline } from '../transport/call-pipeline.js';
 import type {
@@ -26,8 +25,9 @@ import type {
   ListOperationsPage,
   OperationsTransport,
 } from '../transport/operations-transport.js';
-import { checkName } from '../transport/validate.js';
-import { type Clock, systemClock } from '../wait/clock.js';
+import { Code, codeFromHttpStatus } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+import type { RawOperation, RawStatus } from '../wire/types.js';
 import { checkCallOptions } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
 import { ClientState } from './client-state.js';

@@ -3,9 +3,10 @@
  * option into the `OperationTypes` that `wrap()` and `operation()` take. Calling the
  * method itself, in whichever form it comes, is transport/start-call.ts.
  */
-import { UnknownTypeError } from '../errors.js';
+
 import { type Registry, TYPE_URL_PREFIX } from '../proto/registry.js';
 import { withRpcName } from '../transport/start-call.js';
+import { UnknownTypeError } from '../wire/errors.js';
 import type { OperationTypes } from './operation.js';
 
 /**

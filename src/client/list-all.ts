@@ -3,10 +3,11 @@
  * server that pages forever (a repeated token, or empty pages with ever new tokens) ends
  * the walk with an error instead of looping, and a caller can stop it by count or signal.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
+
+import { abortReason } from '../base/signals.js';
 import type { CallOptions, ListOperationsRequest } from '../transport/operations-transport.js';
-import { abortReason } from '../wait/signals.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 import type { Operation } from './operation.js';
 
 /** Default of `ListAllOptions.maxEmptyPages`. */

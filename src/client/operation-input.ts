@@ -6,12 +6,12 @@
  * `latestResponse`) and GAPIC method results (`[operation, …]`). proto3 JSON is converted
  * by proto/json.ts; this file only tells it apart.
  */
-import { describeValue } from '../describe-value.js';
-import { isObject } from '../proto/is-object.js';
+import { describeValue } from '../base/describe-value.js';
+import { isObject } from '../base/is-object.js';
+import { checkName } from '../base/validate.js';
 import { isJsonOperation, type OperationJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation, RawStatus } from '../proto/types.js';
-import { checkName } from '../transport/validate.js';
+import type { RawOperation, RawStatus } from '../wire/types.js';
 import type { Operation } from './operation.js';
 
 /** An integer as protobufjs may give it: a number, a decimal string, or a `Long` (`{ low, high, unsigned }`). */

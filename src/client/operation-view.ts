@@ -2,8 +2,8 @@
  * Reading a snapshot the one way every part of the handle does: which member of the
  * `result` oneof it carries, and the JSON-friendly view `Operation.toJSON()` returns.
  */
-import type { OperationError } from '../errors.js';
-import type { Any, RawOperation } from '../proto/types.js';
+import type { OperationError } from '../wire/errors.js';
+import type { Any, RawOperation } from '../wire/types.js';
 
 /**
  * Which member of the `result` oneof a snapshot carries. A decoded snapshot says it in

@@ -7,16 +7,16 @@
  * of an operation and reads best whole (Go keeps its handle in one file too).
  */
 
-import { OperationError, OperationStateError } from '../errors.js';
-import { Code } from '../proto/code.js';
+import { type PollingOptions, resolvePolling } from '../base/backoff.js';
+import { abortReason, linkSignals } from '../base/signals.js';
 import { unpackAs } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
+import { checkCallOptions } from '../transport/call-options.js';
 import type { CallOptions } from '../transport/operations-transport.js';
-import { checkCallOptions } from '../transport/validate.js';
-import { type PollingOptions, resolvePolling } from '../wait/backoff.js';
-import { abortReason, linkSignals } from '../wait/signals.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { type BaseWaitOptions, waitUntilDone } from '../wait/waiter.js';
+import { Code } from '../wire/code.js';
+import { OperationError, OperationStateError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 import type { ClientState } from './client-state.js';
 import { jsonView, type OperationJsonView, resultOf } from './operation-view.js';
 import { progressOf } from './progress.js';

@@ -4,11 +4,11 @@
  * Operation handles as the gRPC `OperationsClient`.
  */
 
+import { systemClock } from '../base/clock.js';
 import { createRegistry } from '../proto/registry.js';
+import { checkClientOptions } from '../transport/call-options.js';
 import type { HttpRules } from '../transport/http-rule.js';
 import { callStartMethod } from '../transport/start-call.js';
-import { checkClientOptions } from '../transport/validate.js';
-import { systemClock } from '../wait/clock.js';
 import { OperationsApi } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
 import { lazyRestTransport } from './lazy-rest-transport.js';

@@ -13,8 +13,8 @@
  * the held value, whichever registry reads it and whenever. `HELD` is a global symbol
  * (`Symbol.for`), so two copies of the library in one app read each other's held Anys.
  */
-import { isObject } from './is-object.js';
-import type { Any } from './types.js';
+import { isObject } from '../base/is-object.js';
+import type { Any } from '../wire/types.js';
 
 /** What reading a held Any gives. */
 export type HeldOutcome =

@@ -18,13 +18,12 @@
  * an unknown type) when it is read.
  */
 import type { IConversionOptions, Type } from 'protobufjs';
-import { DecodeError, UnknownTypeError } from '../errors.js';
-import type { ListOperationsPage } from '../transport/operations-transport.js';
+import { isObject } from '../base/is-object.js';
+import { DecodeError, UnknownTypeError } from '../wire/errors.js';
+import type { Any, ListOperationsPage, RawOperation, RawStatus } from '../wire/types.js';
 import { coreRoot, decodeMessage, decodeRaw, encodeMessage } from './builtin.js';
 import { heldOutcome, holdFailure } from './held-any.js';
-import { isObject } from './is-object.js';
 import { type Registry, typeNameOf } from './registry.js';
-import type { Any, RawOperation, RawStatus } from './types.js';
 import { fromProtoObject, isSpecial, toProtoMessage } from './wkt-json.js';
 
 /** An Any in proto3 JSON: the type URL and the fields of the message it holds. */

@@ -23,10 +23,10 @@ function loadProtoParser(): void {
   createRequire(import.meta.url)('protobufjs');
 }
 
-import { DecodeError, UnknownTypeError } from '../errors.js';
+import { DecodeError, UnknownTypeError } from '../wire/errors.js';
+import type { Any, RawStatus } from '../wire/types.js';
 import { builtinRoot, coreRoot, decodeMessage, encodeMessage } from './builtin.js';
 import { type HeldOutcome, heldOutcome } from './held-any.js';
-import type { Any, RawStatus } from './types.js';
 
 /** The prefix `pack` writes. */
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';

@@ -12,9 +12,9 @@
 // Values from the default import, types from named type-only imports: see builtin.ts.
 import type { Type } from 'protobufjs';
 import protobuf from 'protobufjs/light.js';
-import { DecodeError, UnknownTypeError } from '../errors.js';
+import { isObject } from '../base/is-object.js';
+import { DecodeError, UnknownTypeError } from '../wire/errors.js';
 import { decodeRaw } from './builtin.js';
-import { isObject } from './is-object.js';
 import type { Registry } from './registry.js';
 import { typeNameOf } from './registry.js';
 

@@ -4,7 +4,7 @@
  * the response, or an operation handle the server created, adapted to grpc-js.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { Code } from '../proto/code.js';
+import { Code } from '../wire/code.js';
 import { FakeOperationHandle } from './fake-operation.js';
 import { RpcFailure } from './faults.js';
 

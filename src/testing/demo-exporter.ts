@@ -3,8 +3,8 @@
  */
 
 import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
-import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
+import { Code } from '../wire/code.js';
 import type { SimulateOptions } from './fake-operation.js';
 
 /** How many metadata updates an export job makes. */

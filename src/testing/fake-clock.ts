@@ -2,8 +2,8 @@
  * A Clock whose time moves only when a test says so, for asserting exact delays without
  * waiting on the wall clock.
  */
-import { type Clock, normalizeDelayMs } from '../wait/clock.js';
-import { abortReason } from '../wait/signals.js';
+import { type Clock, normalizeDelayMs } from '../base/clock.js';
+import { abortReason } from '../base/signals.js';
 
 interface PendingSleep {
   readonly dueAt: number;

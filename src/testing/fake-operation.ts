@@ -2,9 +2,10 @@
  * Driving one operation of a fake server from a test: a handle that sets its metadata and
  * result, and a timed job that advances it on its own (`simulate`).
  */
-import { Code } from '../proto/code.js';
+
 import type { Registry } from '../proto/registry.js';
-import type { Any, RawOperation } from '../proto/types.js';
+import { Code } from '../wire/code.js';
+import type { Any, RawOperation } from '../wire/types.js';
 import type { OperationFields, OperationStore, StatusInput } from './operation-store.js';
 import type { TimerSet } from './timer-set.js';
 

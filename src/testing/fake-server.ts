@@ -10,12 +10,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { Clock } from '../base/clock.js';
 import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
 import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
-import { Code } from '../proto/code.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
-import type { Clock } from '../wait/clock.js';
+import { Code } from '../wire/code.js';
+import type { RawOperation } from '../wire/types.js';
 import {
   type CallContext,
   type ServiceHandlers,

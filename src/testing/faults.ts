@@ -4,8 +4,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { builtinRoot, encodeMessage } from '../proto/builtin.js';
-import { codeName } from '../proto/code.js';
-import type { Any } from '../proto/types.js';
+import { codeName } from '../wire/code.js';
+import type { Any } from '../wire/types.js';
 import { seededRandom } from './seeded-random.js';
 
 /** The RPCs of google.longrunning.Operations. */

@@ -18,11 +18,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
-import { Code, codeName } from '../proto/code.js';
 import { durationFromJson, listResponseToJson, operationToJson, statusToJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation, RawStatus } from '../proto/types.js';
-import type { ListOperationsPage } from '../transport/operations-transport.js';
+import { Code, codeName } from '../wire/code.js';
+import type { ListOperationsPage, RawOperation, RawStatus } from '../wire/types.js';
 import type { OperationsMethod } from './faults.js';
 
 /** Most request bodies the gateway reads, in bytes. */

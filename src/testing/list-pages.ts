@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListOperationsRequest__Output } from '../generated/google/longrunning/ListOperationsRequest.js';
-import { Code } from '../proto/code.js';
-import type { RawListResponse } from '../proto/types.js';
+import { Code } from '../wire/code.js';
+import type { RawListResponse } from '../wire/types.js';
 import { RpcFailure } from './faults.js';
 import type { OperationFilter, OperationStore } from './operation-store.js';
 

@@ -5,7 +5,7 @@
  * map of operations and read best together.)
  */
 import type { Any__Output } from '../generated/google/protobuf/Any.js';
-import type { Any, RawOperation, RawStatus } from '../proto/types.js';
+import type { Any, RawOperation, RawStatus } from '../wire/types.js';
 
 /** A `google.rpc.Status` as the store accepts it: details may hold any byte container. */
 export interface StatusInput {

@@ -8,8 +8,8 @@ import type { DeleteOperationRequest__Output } from '../generated/google/longrun
 import type { GetOperationRequest__Output } from '../generated/google/longrunning/GetOperationRequest.js';
 import type { ListOperationsRequest__Output } from '../generated/google/longrunning/ListOperationsRequest.js';
 import type { WaitOperationRequest__Output } from '../generated/google/longrunning/WaitOperationRequest.js';
-import { Code } from '../proto/code.js';
-import type { RawListResponse, RawOperation } from '../proto/types.js';
+import { Code } from '../wire/code.js';
+import type { RawListResponse, RawOperation } from '../wire/types.js';
 import { RpcFailure } from './faults.js';
 import { listPage } from './list-pages.js';
 import type { OperationStore } from './operation-store.js';

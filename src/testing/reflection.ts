@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
-import { Code } from '../proto/code.js';
+import { Code } from '../wire/code.js';
 import { withDependencies } from './file-dependencies.js';
 
 /** The modules reflection needs, imported when the first fake server starts (not by every `lro` command). */

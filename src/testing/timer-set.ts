@@ -3,7 +3,7 @@
  * run on the wall clock by default (the fake server stands in for a remote service), or on
  * a given Clock, e.g. a FakeClock, so a test can move the server's time itself.
  */
-import { type Clock, MAX_TIMER_MS } from '../wait/clock.js';
+import { type Clock, MAX_TIMER_MS } from '../base/clock.js';
 
 /** A set of pending timers that can all be cleared at once. */
 export class TimerSet {

@@ -5,10 +5,11 @@
  * process alive until it settles or times out, as an RPC would. `runAttempt` runs one
  * attempt of a fetch-like or callback-free call under it.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import { systemClock } from '../wait/clock.js';
-import { abortReason, linkSignals, raceAbort } from '../wait/signals.js';
+
+import { systemClock } from '../base/clock.js';
+import { abortReason, linkSignals, raceAbort } from '../base/signals.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 import type { Attempt } from './retry.js';
 
 /** An attempt's signal and how it ended. */

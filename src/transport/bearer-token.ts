@@ -2,9 +2,10 @@
  * The bearer token of one HTTP request, from the caller's provider (which may refresh
  * it). The token is never shown in an error.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import { raceAbort } from '../wait/signals.js';
+
+import { raceAbort } from '../base/signals.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 
 /** What a token may hold: visible ASCII, no spaces (RFC 6750 b64token and more). */
 const TOKEN = /^[\x21-\x7e]+$/;

@@ -4,8 +4,8 @@
  * the retry loop (`withRetry`), and each attempt under the time left and the caller's
  * signal. A transport supplies only the attempt: one exchange on its wire.
  */
-import type { Clock } from '../wait/clock.js';
-import { Deadline } from '../wait/deadline.js';
+import type { Clock } from '../base/clock.js';
+import { Deadline } from '../base/deadline.js';
 import {
   type CallOptions,
   DEFAULT_RETRY,

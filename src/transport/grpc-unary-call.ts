@@ -4,9 +4,9 @@
  * from any grpc-js copy) is started, settled once, and cancelled on abort.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import { abortReason } from '../wait/signals.js';
+import { abortReason } from '../base/signals.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 
 /** The callback grpc-js calls with the outcome of a unary call. */
 export type UnaryCallback<T> = (error: grpc.ServiceError | null, value?: T) => void;

@@ -6,12 +6,13 @@
  * the wait path's fallback when a wait connection drops share the transport's state.)
  */
 import * as grpc from '@grpc/grpc-js';
-import { RpcError } from '../errors.js';
+import type { Clock } from '../base/clock.js';
+import { checkPageSize } from '../base/validate.js';
 import { coreRoot, serviceDefinition } from '../proto/builtin.js';
-import { Code } from '../proto/code.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
-import type { Clock } from '../wait/clock.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
 import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
@@ -24,7 +25,6 @@ import type {
   OperationsTransport,
 } from './operations-transport.js';
 import type { Attempt } from './retry.js';
-import { checkPageSize } from './validate.js';
 import type { WaitConnections, WaitLease } from './wait-connections.js';
 
 /** grpc-js's words for a channel that never connected. */

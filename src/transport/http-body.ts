@@ -2,9 +2,10 @@
  * Reading an HTTP response body with a size limit, so a hostile or broken server cannot
  * make the client buffer without bound, and parsing it as the JSON object it must be.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import { isObject } from '../proto/is-object.js';
+
+import { isObject } from '../base/is-object.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 
 /**
  * The largest response body read by default: 16 MB, far above any real operation. Like

@@ -3,11 +3,12 @@
  * (`{ error: { code, status, message, details } }`) or any other body (quoted, secrets
  * redacted), and the `Retry-After` the retry loop and polls honour.
  */
-import { decodeDetails, RpcError } from '../errors.js';
-import { Code, codeFromHttpStatus } from '../proto/code.js';
-import { isObject } from '../proto/is-object.js';
+
+import { isObject } from '../base/is-object.js';
 import { anyFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
+import { Code, codeFromHttpStatus } from '../wire/code.js';
+import { decodeDetails, RpcError } from '../wire/errors.js';
 import { redact } from './headers.js';
 
 /** The code named `name` ('NOT_FOUND'), or undefined. */

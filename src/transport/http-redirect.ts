@@ -4,8 +4,9 @@
  * into a GET; here a request is made with `redirect: 'manual'` and a redirect is either
  * an error or, when asked for, followed within the base URL's origin only.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
+
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 
 /** Redirects followed in a row at most, when following is enabled. */
 export const MAX_REDIRECTS = 5;

@@ -4,8 +4,11 @@
  * custom operations) implement the same methods.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { Code } from '../proto/code.js';
-import type { RawOperation } from '../proto/types.js';
+import { Code } from '../wire/code.js';
+import type { ListOperationsPage, RawOperation } from '../wire/types.js';
+
+export type { ListOperationsPage } from '../wire/types.js';
+
 import type { MetadataLike } from './grpc-interop.js';
 
 /**
@@ -72,16 +75,6 @@ export interface ListOperationsRequest {
   pageToken?: string;
   /** List what can be reached and name the rest in `unreachable`, instead of failing. */
   returnPartialSuccess?: boolean;
-}
-
-/** One page of ListOperations. */
-export interface ListOperationsPage {
-  /** The operations of this page. */
-  operations: RawOperation[];
-  /** The token of the next page; empty on the last. */
-  nextPageToken: string;
-  /** Resources the server could not reach (with `returnPartialSuccess`). */
-  unreachable: string[];
 }
 
 /** What the Operation handle needs of a service. Every method rejects with RpcError (or the abort reason). */

@@ -4,13 +4,14 @@
  * checks its options at construction and loads the transport itself (rest.ts and the
  * HTTP modules) only at its first call.
  */
+
+import type { Clock } from '../base/clock.js';
+import { checkCount } from '../base/validate.js';
 import type { Registry } from '../proto/registry.js';
-import type { Clock } from '../wait/clock.js';
 import { checkCleartext, isCredentialHeader, parseBaseUrl } from './base-url.js';
 import { checkHeader, checkHeaders, headerEntries } from './headers.js';
 import { DEFAULT_HTTP_RULES, type HttpRule, type HttpRules, parseHttpRule } from './http-rule.js';
 import type { CallOptions } from './operations-transport.js';
-import { checkCount } from './validate.js';
 
 /** Where and how to reach an Operations service over HTTP/JSON. */
 export interface RestTransportOptions {

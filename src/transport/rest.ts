@@ -15,11 +15,12 @@
  * origin; bodies are read up to `maxResponseBytes`.
  */
 
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
+import { checkPageSize } from '../base/validate.js';
 import { durationToJson, listResponseFromJson, operationFromJson } from '../proto/json.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 import { runAttempt } from './attempt-signal.js';
 import { checkCleartext, isCredentialHeader } from './base-url.js';
 import { bearerToken } from './bearer-token.js';
@@ -38,7 +39,6 @@ import type {
 } from './operations-transport.js';
 import { checkRestOptions, type RestTransportOptions } from './rest-options.js';
 import type { Attempt } from './retry.js';
-import { checkPageSize } from './validate.js';
 
 export { DEFAULT_HTTP_RULES, type HttpRules } from './http-rule.js';
 export type { RestTransportOptions } from './rest-options.js';

@@ -4,11 +4,11 @@
  * call's deadline or signal ends it. Time comes only from the injected Clock.
  */
 
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import { Backoff } from '../wait/backoff.js';
-import type { Clock } from '../wait/clock.js';
-import type { Deadline } from '../wait/deadline.js';
+import { Backoff } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
+import type { Deadline } from '../base/deadline.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
 import type { RetryPolicy } from './operations-transport.js';
 
 /** What one attempt gets: the call's deadline and the signal to stop on. */

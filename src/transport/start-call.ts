@@ -8,10 +8,10 @@
  * the TypeError that says what came back; the forms share one settle-once path.)
  */
 import * as grpc from '@grpc/grpc-js';
-import { describeValue } from '../describe-value.js';
-import { isServiceErrorLike, LongrunningError, RpcError } from '../errors.js';
+import { describeValue } from '../base/describe-value.js';
 import type { Registry } from '../proto/registry.js';
-import type { RawOperation } from '../proto/types.js';
+import { isServiceErrorLike, LongrunningError, RpcError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 import { toMetadata } from './grpc.js';
 import { isMetadataLike, metadataEntries, TWO_COPIES_FIX } from './grpc-interop.js';
 import { grpcUnaryCall } from './grpc-unary-call.js';

@@ -5,9 +5,8 @@
  * otherwise; `wait` insists on WaitOperation; `poll` uses GetOperation only.
  */
 
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import type { RawOperation } from '../proto/types.js';
+import type { ResolvedPollingOptions } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
 import {
   type CallOptions,
   DEFAULT_RETRY,
@@ -15,8 +14,9 @@ import {
   type OperationsTransport,
 } from '../transport/operations-transport.js';
 import { retryInfoDelayMs } from '../transport/retry.js';
-import type { ResolvedPollingOptions } from './backoff.js';
-import type { Clock } from './clock.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 import { EtaPlanner } from './eta.js';
 import type { PollResult, PollSource } from './poll-contract.js';
 import { checkSnapshotName } from './snapshot-name.js';

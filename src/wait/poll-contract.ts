@@ -3,7 +3,7 @@
  * loop knows nothing of protobuf: `S` is whatever a poll returns (a raw Operation for the
  * LRO poller, operation-poller.ts).
  */
-import type { Deadline } from './deadline.js';
+import type { Deadline } from '../base/deadline.js';
 import type { WaitTrace } from './tracing.js';
 
 /** What one poll returned. */

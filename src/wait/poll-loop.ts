@@ -7,8 +7,8 @@
  * the last one leaves. The schedule is decided in one place, `#plan()`. (About 320
  * lines: joining, replanning and sleeping all read and write the loop's private state.)
  */
-import { Backoff, type BackoffOptions } from './backoff.js';
-import type { Clock } from './clock.js';
+import { Backoff, type BackoffOptions } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
 import type { PollResult, PollSource, Waiter } from './poll-contract.js';
 import { type PollResultKind, tracePoll } from './tracing.js';
 

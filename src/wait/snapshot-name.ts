@@ -4,9 +4,10 @@
  * handle adopt that name, and its later `cancel()` / `delete()` go to someone else's
  * operation.
  */
-import { RpcError } from '../errors.js';
-import { Code } from '../proto/code.js';
-import type { RawOperation } from '../proto/types.js';
+
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+import type { RawOperation } from '../wire/types.js';
 
 /**
  * Returns `raw` when its name is `requested`. Otherwise throws RpcError INTERNAL (a server

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { debuglog } from 'node:util';
 import type * as otel from '@opentelemetry/api';
-import { Code, codeName } from '../proto/code.js';
+import { Code, codeName } from '../wire/code.js';
 
 /** The name of the tracer wait spans are made with. */
 export const TRACER_NAME = 'longrunning';

@@ -6,18 +6,18 @@
  * file keeps the waiting.
  */
 
-import { RpcError, TimeoutError } from '../errors.js';
-import type { Any, RawOperation } from '../proto/types.js';
+import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from '../base/backoff.js';
+import type { Clock } from '../base/clock.js';
+import { Deadline } from '../base/deadline.js';
+import { abortReason } from '../base/signals.js';
+import { checkOptionalMs, checkRetry, checkSignal } from '../base/validate.js';
 import type { CallOptions, OperationsTransport } from '../transport/operations-transport.js';
-import { checkOptionalMs, checkRetry, checkSignal } from '../transport/validate.js';
-import { type PollingOptions, type ResolvedPollingOptions, resolvePolling } from './backoff.js';
-import type { Clock } from './clock.js';
-import { Deadline } from './deadline.js';
+import { RpcError, TimeoutError } from '../wire/errors.js';
+import type { Any, RawOperation } from '../wire/types.js';
 import { operationPoller, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
 import type { Waiter } from './poll-contract.js';
 import { PollLoop } from './poll-loop.js';
 import type { PollLoops } from './poll-loops.js';
-import { abortReason } from './signals.js';
 import { startWaitTrace, type WaitOutcome } from './tracing.js';
 
 /** What a wait needs from its client (`ClientState` in client/client-state.ts). */

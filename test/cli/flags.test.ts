@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import type { FakeOperationHandle } from '../../src/testing/index.ts';
+import type { FakeOperationHandle } from '../../src/testing.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { CONTROL, exited, lro, lroTty, start } from './helpers.ts';
 
 const METADATA = 'longrunning.demo.v1.ExportMetadata';

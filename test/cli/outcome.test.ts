@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explain, failureDocument } from '../../src/cli/outcome.ts';
-import { RpcError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
 import { PLAINTEXT_HINT } from '../../src/transport/grpc.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError, TimeoutError, UnknownTypeError } from '../../src/wire/errors.ts';
 
 const unavailable = (raw: string, hint?: string): RpcError =>
   new RpcError(Code.UNAVAILABLE, raw, [], 'GetOperation', undefined, hint);

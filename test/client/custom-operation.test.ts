@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type CustomOperationSpec, createOperation } from '../../src/client/custom-operation.ts';
-import { OperationError, OperationStateError, RpcError, TimeoutError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
+import { Code } from '../../src/wire/code.ts';
+import { OperationError, OperationStateError, RpcError, TimeoutError } from '../../src/wire/errors.ts';
 
 /** A Compute-style operation resource, as `compute.zoneOperations.get` returns it. */
 interface ComputeOperation {

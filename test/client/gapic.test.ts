@@ -7,12 +7,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as other from 'grpc-js-other';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
-import { RpcError, UnknownTypeError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { RpcError, UnknownTypeError } from '../../src/wire/errors.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 import { drive, eventually } from './handle-suite.ts';
 
 const RESULT = 'longrunning.demo.v1.ExportResult';

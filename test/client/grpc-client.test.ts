@@ -3,11 +3,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DEFAULT_MAX_EMPTY_PAGES } from '../../src/client/list-all.ts';
-import { OperationError, RpcError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { OperationError, RpcError } from '../../src/wire/errors.ts';
 import { eventually } from './handle-suite.ts';
 import { rawGrpcServer } from './raw-answers.ts';
 

@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import type { PollingOptions } from '../../src/base/backoff.ts';
+import { type Clock, systemClock } from '../../src/base/clock.ts';
 import type { OperationsApi } from '../../src/client/client-core.ts';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import type { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { CallOptions } from '../../src/transport/operations-transport.ts';
-import type { PollingOptions } from '../../src/wait/backoff.ts';
-import { type Clock, systemClock } from '../../src/wait/clock.ts';
+import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../../src/wire/errors.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 export const META = 'longrunning.demo.v1.ExportMetadata';
 export const RESULT = 'longrunning.demo.v1.ExportResult';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { systemClock } from '../../src/base/clock.ts';
 import { lazyRestTransport } from '../../src/client/lazy-rest-transport.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
-import { systemClock } from '../../src/wait/clock.ts';
 
 const base = { registry: createRegistry(), clock: systemClock };
 

@@ -6,10 +6,15 @@ import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
 import type { Operation } from '../../src/client/operation.ts';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { OperationError, OperationStateError, TimeoutError, UnknownTypeError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import {
+  OperationError,
+  OperationStateError,
+  TimeoutError,
+  UnknownTypeError,
+} from '../../src/wire/errors.ts';
 import { drive, eventually, handleSuite, TARGETS } from './handle-suite.ts';
 import { operationBytes, rawGrpcServer, rawHttpServer } from './raw-answers.ts';
 

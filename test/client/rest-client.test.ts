@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { RpcError, UnknownTypeError } from '../../src/errors.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { RpcError, UnknownTypeError } from '../../src/wire/errors.ts';
 import { type ExportMetadata, type ExportResult, META, RESULT, WAIT_RULE } from './handle-suite.ts';
 
 /** A type only the server knows: the client's registry lacks it. */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecodeError, UnknownTypeError } from '../../src/errors.ts';
 import {
   anyFromJson,
   anyToJson,
@@ -10,6 +9,7 @@ import {
   operationToJson,
 } from '../../src/proto/json.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
+import { DecodeError, UnknownTypeError } from '../../src/wire/errors.ts';
 
 const registry = createRegistry();
 const url = (name: string): string => `type.googleapis.com/${name}`;

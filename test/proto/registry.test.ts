@@ -7,9 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { DecodeError, UnknownTypeError } from '../../src/errors.ts';
 import { createRegistry, unpackAs } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { DecodeError, UnknownTypeError } from '../../src/wire/errors.ts';
 
 const registry = createRegistry();
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { OperationError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { OperationError } from '../../src/wire/errors.ts';
 import {
   attemptCounter,
   bounded,

@@ -6,10 +6,10 @@
  */
 import { OperationsApi } from '../../src/client/client-core.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { OperationsTransport } from '../../src/transport/operations-transport.ts';
 import { callStartMethod } from '../../src/transport/start-call.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 /** Collects garbage (twice, so weak references and finalizers settle) and reads the heap in use. */
 function heapUsed(): number {

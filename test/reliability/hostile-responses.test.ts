@@ -4,6 +4,10 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import type { Operation } from '../../src/client/operation.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
+import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import type { OperationFields } from '../../src/testing/operation-store.ts';
+import type { WaitStrategy } from '../../src/wait/operation-poller.ts';
 import {
   DecodeError,
   LongrunningError,
@@ -12,12 +16,8 @@ import {
   RpcError,
   TimeoutError,
   UnknownTypeError,
-} from '../../src/errors.ts';
-import { createRegistry } from '../../src/proto/registry.ts';
-import type { Any } from '../../src/proto/types.ts';
-import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import type { OperationFields } from '../../src/testing/operation-store.ts';
-import type { WaitStrategy } from '../../src/wait/operation-poller.ts';
+} from '../../src/wire/errors.ts';
+import type { Any } from '../../src/wire/types.ts';
 import { bounded, FAST_POLLING, insecure, META, RESULT, type Settled, settle } from './helpers.ts';
 import { Scenario } from './report.ts';
 

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { RpcError } from '../../src/errors.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { type LoopbackServer, loopbackServer } from '../transport/loopback-http.ts';
 import { settle } from './helpers.ts';
 import { Scenario } from './report.ts';

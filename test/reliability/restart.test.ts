@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { OperationError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { OperationStore } from '../../src/testing/operation-store.ts';
+import { OperationError } from '../../src/wire/errors.ts';
 import {
   attemptCounter,
   bounded,

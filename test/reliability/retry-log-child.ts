@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { RpcError } from '../../src/errors.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 
 const [address, secret] = process.argv.slice(2);
 if (address === undefined || secret === undefined) throw new Error('usage: retry-log-child ADDRESS SECRET');

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import { Code } from '../../src/proto/code.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import { Code } from '../../src/wire/code.ts';
 import { bounded, META, until } from './helpers.ts';
 import { Scenario } from './report.ts';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { TimeoutError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { FINAL_POLL_TIMEOUT_MS, type WaitStrategy } from '../../src/wait/operation-poller.ts';
+import { TimeoutError } from '../../src/wire/errors.ts';
 import {
   attemptCounter,
   bounded,

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
-import { RpcError } from '../../src/errors.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import type { FakeOperationHandle } from '../../src/testing/index.ts';
+import type { FakeOperationHandle } from '../../src/testing.ts';
 import { PLAINTEXT_HINT } from '../../src/transport/grpc.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { bounded, FAST_POLLING, insecure, RESULT, type Settled, settle, since } from './helpers.ts';
 import { Scenario } from './report.ts';
 

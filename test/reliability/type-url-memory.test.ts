@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe } from 'node:test';
 import { inspect } from 'node:util';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { UnknownTypeError } from '../../src/errors.ts';
 import { operationFromJson } from '../../src/proto/json.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
+import { UnknownTypeError } from '../../src/wire/errors.ts';
 import { delay } from './helpers.ts';
 import { Scenario } from './report.ts';
 

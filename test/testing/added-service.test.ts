@@ -5,9 +5,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { operationTypesFromMethod } from '../../src/client/gapic.ts';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeOperationsServer, type FakeServiceHandlers } from '../../src/testing/fake-server.ts';
 import { RpcFailure } from '../../src/testing/faults.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 const PROTOS = join(import.meta.dirname, '..', 'fixtures', 'protos');
 const LIBRARY_PROTO = join(PROTOS, 'library', 'v1', 'library.proto');

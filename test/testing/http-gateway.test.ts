@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Code } from '../../src/proto/code.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { httpStatusFromCode } from '../../src/testing/http-gateway.ts';
+import { Code } from '../../src/wire/code.ts';
 import { until } from './raw-client.ts';
 
 const registry = createRegistry();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import type { RawListResponse } from '../../src/proto/types.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { parseFilter } from '../../src/testing/list-pages.ts';
+import type { RawListResponse } from '../../src/wire/types.ts';
 import { RawClient } from './raw-client.ts';
 
 describe('parseFilter', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builtinRoot, decodeMessage, encodeMessage } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { OperationStore } from '../../src/testing/operation-store.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 const registry = createRegistry();
 const operationType = builtinRoot().lookupType('google.longrunning.Operation');

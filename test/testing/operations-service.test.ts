@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 import { RawClient, until } from './raw-client.ts';
 
 const progress = 'google.protobuf.Int32Value';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { CallPipeline, WAIT_DEADLINE_SLACK_MS, waitCallOptions } from '../../src/transport/call-pipeline.ts';
 import { DEFAULT_RETRY, DEFAULT_RPC_TIMEOUT_MS } from '../../src/transport/operations-transport.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 
 describe('CallPipeline', () => {
   it("resolves a call's options over the defaults, headers of the defaults first", () => {

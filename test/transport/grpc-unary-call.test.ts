@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { RpcError } from '../../src/errors.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
-import { Code } from '../../src/proto/code.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { grpcDeadline, grpcUnaryCall, type UnaryCallback } from '../../src/transport/grpc-unary-call.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 import { eventually } from '../client/handle-suite.ts';
 
 const get = serviceDefinition(builtinRoot().lookupService('google.longrunning.Operations')).GetOperation;

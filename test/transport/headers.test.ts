@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { systemClock } from '../../src/base/clock.ts';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { RpcError } from '../../src/errors.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { checkHeader, redact } from '../../src/transport/headers.ts';
 import { RestTransport } from '../../src/transport/rest.ts';
-import { systemClock } from '../../src/wait/clock.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { loopbackServer } from './loopback-http.ts';
 
 const SECRET = 'sk-live-0123456789';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/transport/http-body.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { loopbackServer } from './loopback-http.ts';
 
 const MB = 1024 * 1024;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
+import { systemClock } from '../../src/base/clock.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { DEFAULT_HTTP_RULES, RestTransport, type RestTransportOptions } from '../../src/transport/rest.ts';
-import { systemClock } from '../../src/wait/clock.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { eventually } from '../client/handle-suite.ts';
 import { loopbackServer } from './loopback-http.ts';
 

@@ -3,7 +3,6 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient, type OperationsClientOptions } from '../../src/client/grpc-client.ts';
-import { RpcError } from '../../src/errors.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { FakeOperationHandle } from '../../src/testing/fake-operation.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
@@ -11,6 +10,7 @@ import {
   DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION,
   WaitConnections,
 } from '../../src/transport/wait-connections.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 
 /** One client connection through the proxy: the socket from the client and the one to the server. */
 interface Pair {

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { DEFAULT_POLLING } from '../../src/base/backoff.ts';
+import { Deadline } from '../../src/base/deadline.ts';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { OperationsTransport } from '../../src/transport/operations-transport.ts';
-import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
-import { Deadline } from '../../src/wait/deadline.ts';
 import { EtaPlanner, MAX_ETA_MISSES, PROGRESS_QUANTUM } from '../../src/wait/eta.ts';
 import { operationPoller, type WaitStrategy } from '../../src/wait/operation-poller.ts';
 import { PollLoop } from '../../src/wait/poll-loop.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 /** What the operation looks like at a (fake) time: its progress (if it reports one) and whether it is done. */
 type Script = (atMs: number) => { percent: number | undefined; done: boolean };

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
-import type { RawOperation } from '../../src/proto/types.ts';
+import { DEFAULT_POLLING } from '../../src/base/backoff.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { CallOptions, OperationsTransport } from '../../src/transport/operations-transport.ts';
-import { DEFAULT_POLLING } from '../../src/wait/backoff.ts';
 import {
   FINAL_POLL_TIMEOUT_MS,
   operationPoller,
   type WaitStrategy,
 } from '../../src/wait/operation-poller.ts';
 import { WaitSlots } from '../../src/wait/wait-slots.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 const running: RawOperation = { name: 'operations/x', done: false, metadata: null };
 

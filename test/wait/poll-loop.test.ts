@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { BackoffOptions } from '../../src/base/backoff.ts';
+import { Deadline } from '../../src/base/deadline.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
-import type { BackoffOptions } from '../../src/wait/backoff.ts';
-import { Deadline } from '../../src/wait/deadline.ts';
 import type { PollResult, PollSource, Waiter } from '../../src/wait/poll-contract.ts';
 import { PollLoop } from '../../src/wait/poll-loop.ts';
 import { PollLoops } from '../../src/wait/poll-loops.ts';

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
-import { RpcError } from '../../src/errors.ts';
-import { Code } from '../../src/proto/code.ts';
+import { Code } from '../../src/wire/code.ts';
+import { RpcError } from '../../src/wire/errors.ts';
 import { operationBytes, rawGrpcServer, rawHttpServer } from '../client/raw-answers.ts';
 
 const MINE = 'operations/mine';

@@ -16,10 +16,10 @@ import * as grpc from '@grpc/grpc-js';
 import type * as otel from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
-import { Code } from '../../src/proto/code.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { POLL_EVENT, startWaitTrace, tracingAvailable, WAIT_SPAN } from '../../src/wait/tracing.ts';
+import { Code } from '../../src/wire/code.ts';
 
 const withoutOtel = process.env.LONGRUNNING_TEST_WITHOUT_OTEL === '1';
 const META = 'longrunning.demo.v1.ExportMetadata';

@@ -7,8 +7,8 @@
  * shared brand and detail decoding are written once.)
  */
 import type * as grpc from '@grpc/grpc-js';
-import { codeName } from './proto/code.js';
-import type { Any, RawOperation, RawStatus } from './proto/types.js';
+import { codeName } from './code.js';
+import type { Any, RawOperation, RawStatus } from './types.js';
 
 const KINDS = Symbol.for('longrunning.error.kinds');
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { builtinRoot, encodeMessage, serviceDefinition } from '../../src/proto/builtin.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
 import {
   DecodeError,
   decodeDetails,
@@ -10,10 +12,8 @@ import {
   RpcError,
   TimeoutError,
   UnknownTypeError,
-} from '../src/errors.ts';
-import { builtinRoot, encodeMessage, serviceDefinition } from '../src/proto/builtin.ts';
-import { createRegistry } from '../src/proto/registry.ts';
-import type { RawOperation } from '../src/proto/types.ts';
+} from '../../src/wire/errors.ts';
+import type { RawOperation } from '../../src/wire/types.ts';
 
 const registry = createRegistry();
 const unknownDetail = { type_url: 'type.googleapis.com/acme.v1.Secret', value: Buffer.from([8, 1]) };
@@ -102,7 +102,9 @@ describe('error guards', () => {
   });
 
   it('work across two copies of the package', async () => {
-    const copy: typeof import('../src/errors.ts') = await import(`../src/errors.ts?copy=${Date.now()}`);
+    const copy: typeof import('../../src/wire/errors.ts') = await import(
+      `../../src/wire/errors.ts?copy=${Date.now()}`
+    );
     assert.notEqual(copy.RpcError, RpcError, 'a distinct module instance');
     const foreign = new copy.RpcError(5, 'gone', [], 'GetOperation');
     assert.equal(foreign instanceof RpcError, false);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
-import { MAX_TIMER_MS, normalizeDelayMs, systemClock } from '../../src/wait/clock.ts';
+import { MAX_TIMER_MS, normalizeDelayMs, systemClock } from '../../src/base/clock.ts';
 
 const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Code, codeFromHttpStatus, codeName } from '../../src/proto/code.ts';
+import { Code, codeFromHttpStatus, codeName } from '../../src/wire/code.ts';
 
 describe('codes', () => {
   it('agree with grpc-js numbers and names', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { checkCount, checkPageSize, MAX_PAGE_SIZE } from '../../src/base/validate.ts';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { checkCount, checkPageSize, MAX_PAGE_SIZE } from '../../src/transport/validate.ts';
 
 describe('pageSize', () => {
   let server: FakeOperationsServer;

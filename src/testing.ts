@@ -6,8 +6,8 @@
  * @module longrunning/testing
  */
 
-export { FakeClock } from './fake-clock.js';
-export type { FailWith, FakeOperationHandle, SimulateOptions } from './fake-operation.js';
+export { FakeClock } from './testing/fake-clock.js';
+export type { FailWith, FakeOperationHandle, SimulateOptions } from './testing/fake-operation.js';
 export {
   type CreateOptions,
   type FakeCallContext,
@@ -21,9 +21,9 @@ export {
   type FaultRate,
   type FaultRateCounts,
   type OperationsMethod,
-} from './fake-server.js';
-export { RpcFailure } from './faults.js';
-export { type HttpRequestRecord, httpStatusFromCode } from './http-gateway.js';
+} from './testing/fake-server.js';
+export { RpcFailure } from './testing/faults.js';
+export { type HttpRequestRecord, httpStatusFromCode } from './testing/http-gateway.js';
 export {
   type OperationFields,
   type OperationFilter,
@@ -31,5 +31,5 @@ export {
   OperationStore,
   type StatusInput,
   type StorePage,
-} from './operation-store.js';
-export { seededRandom } from './seeded-random.js';
+} from './testing/operation-store.js';
+export { seededRandom } from './testing/seeded-random.js';

@@ -29,3 +29,13 @@ export interface Any {
 
 /** Input accepted where an Any is expected: what the generated input type allows. */
 export type AnyInput = GeneratedAny;
+
+/** One page of ListOperations. */
+export interface ListOperationsPage {
+  /** The operations of this page. */
+  operations: RawOperation[];
+  /** The token of the next page; empty on the last. */
+  nextPageToken: string;
+  /** Resources the server could not reach (with `returnPartialSuccess`). */
+  unreachable: string[];
+}

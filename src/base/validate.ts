@@ -1,12 +1,12 @@
 /**
- * Argument checks shared by the public API. Each throws before any RPC, with a message
- * naming the argument and the value.
+ * Argument checks shared by every layer: names, times, counts, signals, retry policies.
+ * Each throws before any RPC, with a message naming the argument and the value. (The
+ * checks of whole call options, which know request headers, are in
+ * transport/call-options.ts.)
  */
-import { checkHeaders } from './headers.js';
-import type { CallOptions } from './operations-transport.js';
 
 /** Describes a bad value for an error message without dumping large objects. */
-function show(value: unknown): string {
+export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
     return String(value);
@@ -73,27 +73,4 @@ export function checkRetry(value: unknown, what: string): void {
   checkMs(retry.initialDelayMs, `${what}.initialDelayMs`);
   checkMs(retry.maxDelayMs, `${what}.maxDelayMs`);
   checkMs(retry.multiplier, `${what}.multiplier`, 1);
-}
-
-/**
- * The options every RPC method takes, checked; throws TypeError / RangeError naming the
- * option (and for `metadata`, the header, never its value).
- */
-export function checkCallOptions(options: CallOptions | undefined, where = 'options'): CallOptions {
-  if (options === undefined) return {};
-  checkOptionalMs(options.timeoutMs, `${where}.timeoutMs`);
-  checkSignal(options.signal, `${where}.signal`);
-  checkRetry(options.retry, `${where}.retry`);
-  checkHeaders(options.metadata, `${where}.metadata`);
-  return options;
-}
-
-/**
- * The options every client checks when it is made, whatever its transport:
- * `callDefaults` (as `checkCallOptions`) and `maxWaitCalls` (a whole number ≥ 0). Throws
- * TypeError / RangeError naming the option.
- */
-export function checkClientOptions(options: { callDefaults?: CallOptions; maxWaitCalls?: number }): void {
-  checkCallOptions(options.callDefaults, 'callDefaults');
-  if (options.maxWaitCalls !== undefined) checkCount(options.maxWaitCalls, 'maxWaitCalls');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
-import { abortReason, linkSignals, raceAbort } from '../../src/wait/signals.ts';
+import { abortReason, linkSignals, raceAbort } from '../../src/base/signals.ts';
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));

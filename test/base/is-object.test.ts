@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isObject } from '../../src/proto/is-object.ts';
+import { isObject } from '../../src/base/is-object.ts';
 
 describe('isObject', () => {
   it('accepts plain objects and records, whatever their prototype', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Deadline } from '../../src/base/deadline.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
-import { Deadline } from '../../src/wait/deadline.ts';
 
 describe('Deadline', () => {
   it('without timeoutMs has Infinity left, never expires and leaves delays alone', async () => {

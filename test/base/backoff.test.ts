@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
 import {
   Backoff,
   DEFAULT_FAILURE_BUDGET_MS,
@@ -13,8 +12,9 @@ import {
   DEFAULT_WAIT_CHUNK_MS,
   type PollingOptions,
   resolvePolling,
-} from '../../src/wait/backoff.ts';
-import { MAX_TIMER_MS } from '../../src/wait/clock.ts';
+} from '../../src/base/backoff.ts';
+import { MAX_TIMER_MS } from '../../src/base/clock.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 const take = (b: Backoff, n: number): number[] => Array.from({ length: n }, () => b.next());
 
