@@ -21,6 +21,7 @@ export {
   type FaultRate,
   type FaultRateCounts,
   type OperationsMethod,
+  type QuotaOptions,
 } from './testing/fake-server.js';
 export { RpcFailure } from './testing/faults.js';
 export { type HttpRequestRecord, httpStatusFromCode } from './testing/http-gateway.js';

@@ -94,6 +94,10 @@ export function program(onExit: (code: number) => void): Command {
     .option('--http-port <n>', 'serve the HTTP/JSON mapping on this port (implies --http)')
     .option('--proto <files...>', '.proto files whose services and types reflection describes')
     .option('-I, --include <dirs...>', 'import paths for --proto files')
+    .option(
+      '--quota <n>',
+      'refuse operation reads past n per second with RESOURCE_EXHAUSTED, as a metered API does',
+    )
     .option('--verbose', 'print stack traces of errors')
     .action(act((flags) => serveCommand(flags)));
   common(lro.command('get').description('show an operation').argument('<name>', 'operation name')).action(

@@ -6,7 +6,9 @@
  * without authentication, so it binds only loopback addresses unless --public is given.
  * A port that cannot be bound (in use, not permitted) is a usage error naming the flag.
  * gRPC reflection describes the built-in services and the services and types of `--proto`
- * files (whose services answer UNIMPLEMENTED).
+ * files (whose services answer UNIMPLEMENTED). With --quota N, operation reads (Get, List
+ * and Wait together) past N a second are refused with RESOURCE_EXHAUSTED and RetryInfo, as
+ * Google's APIs answer, so batch code can be tried against a quota.
  */
 
 import { isIPv4 } from 'node:net';
@@ -32,6 +34,18 @@ export interface ServeFlags {
   proto?: string[];
   /** Import paths for --proto files. */
   include?: string[];
+  /** Operation reads (Get, List, Wait) admitted per second; past it, RESOURCE_EXHAUSTED. */
+  quota?: string;
+}
+
+/** Parses --quota: a positive number of reads per second (decimals allowed, e.g. 0.5). */
+function parseQuota(value: string | undefined): { perSecond: number } | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || !Number.isFinite(n)) {
+    throw new UsageError(`--quota: expected a number of reads per second > 0 (got ${JSON.stringify(value)})`);
+  }
+  return { perSecond: n };
 }
 
 /** Whether `host` names this machine's loopback interface only (127.0.0.0/8, ::1, localhost). */
@@ -73,6 +87,7 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
   const httpPort = whole(flags.httpPort, '--http-port', 0, 65_535);
   const http = flags.http === true || flags.httpPort !== undefined;
   const durationMs = parseDuration(flags.demoDuration ?? '30s', '--demo-duration');
+  const quota = parseQuota(flags.quota);
   const host = flags.host ?? '127.0.0.1';
   if (!isLoopback(host) && flags.public !== true) {
     throw new UsageError(
@@ -93,6 +108,7 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
       registry,
       protoFiles,
       includeDirs,
+      ...(quota === undefined ? {} : { quota }),
     });
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('protoFiles: ')) {

@@ -5,23 +5,19 @@
  * API's own services beside them, and gRPC reflection.
  *
  * Longer than the ~250-line guide because it is the one public class of
- * `longrunning/testing` and most of it is documented options and methods; its parts live
- * in their own files (store, faults, HTTP gateway, added services, reflection).
+ * `longrunning/testing` and most of it is documented accessors and methods; its parts live
+ * in their own files (options, call runner, read quota, store, faults, HTTP gateway, added
+ * services, reflection).
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import type { Clock } from '../base/clock.js';
+import { type Clock, systemClock } from '../base/clock.js';
 import type { StartExportRequest__Output } from '../generated/longrunning/demo/v1/StartExportRequest.js';
 import { builtinRoot, serviceDefinition } from '../proto/builtin.js';
 import { createRegistry, type Registry } from '../proto/registry.js';
-import { Code } from '../wire/code.js';
 import type { RawOperation } from '../wire/types.js';
-import {
-  type CallContext,
-  type ServiceHandlers,
-  serviceImplementation,
-  type UnaryHandler,
-} from './added-service.js';
+import { serviceImplementation } from './added-service.js';
+import { CallRunner } from './call-runner.js';
 import { exportJob } from './demo-exporter.js';
 import {
   FakeOperationHandle,
@@ -29,98 +25,28 @@ import {
   type SimulateOptions,
   simulationMetadata,
 } from './fake-operation.js';
-import {
-  type FakeMethod,
-  type Fault,
-  FaultQueue,
-  type FaultRate,
-  type FaultRateCounts,
-  FaultRates,
-  RpcFailure,
-} from './faults.js';
+import type { CreateOptions, FakeServerOptions, FakeServiceHandlers } from './fake-server-options.js';
+import type { FakeMethod, Fault, FaultRate, FaultRateCounts } from './faults.js';
 import { HttpGateway, type HttpRequestRecord } from './http-gateway.js';
 import { OperationStore } from './operation-store.js';
 import { type OperationsService, operationsService } from './operations-service.js';
-import { PendingCall } from './pending-call.js';
+import type { PendingCall } from './pending-call.js';
+import { checkQuota, type QuotaOptions, ReadQuota } from './read-quota.js';
 import { FakeReflection } from './reflection.js';
 import { TimerSet } from './timer-set.js';
 
 export type { FailWith, SimulateOptions } from './fake-operation.js';
+export type {
+  CreateOptions,
+  FakeCallContext,
+  FakeServerOptions,
+  FakeService,
+  FakeServiceHandlers,
+  FakeUnaryHandler,
+} from './fake-server-options.js';
 export type { FakeMethod, Fault, FaultRate, FaultRateCounts, OperationsMethod } from './faults.js';
 export type { HttpRequestRecord } from './http-gateway.js';
-
-/** Options of `FakeOperationsServer.start`. */
-export interface FakeServerOptions {
-  /** Packs metadata and responses (default `createRegistry()`). */
-  readonly registry?: Registry;
-  /** Loopback host to bind (default '127.0.0.1'). */
-  readonly host?: string;
-  /** Port to bind (default 0: any free port). */
-  readonly port?: number;
-  /** When false, WaitOperation answers UNIMPLEMENTED (default true). */
-  readonly supportsWait?: boolean;
-  /** Server credentials (default insecure). */
-  readonly credentials?: grpc.ServerCredentials;
-  /** The operations to serve (default a new store); share one to restart a server over the same state. */
-  readonly store?: OperationStore;
-  /** Also serve the HTTP/JSON mapping (operations.proto's bindings, plus `:wait`) at `httpUrl` (default false). */
-  readonly http?: boolean;
-  /** Port of the HTTP/JSON gateway (default 0: any free port); on the same host. */
-  readonly httpPort?: number;
-  /** Services of the API under test to serve on the same endpoint, as by `addService`. */
-  readonly services?: readonly FakeService[];
-  /**
-   * Further .proto files whose services and types gRPC reflection describes (their
-   * services answer UNIMPLEMENTED unless added with `addService`). Imports resolve against
-   * `includeDirs`, then the vendored protos. A file that cannot be loaded rejects `start`.
-   */
-  readonly protoFiles?: readonly string[];
-  /** Import paths for `protoFiles`. */
-  readonly includeDirs?: readonly string[];
-  /**
-   * The clock of the server's timers: `latencyMs`, WaitOperation timeouts and `simulate()`
-   * steps (default real timers). With a `FakeClock` they fire only when the test advances
-   * it, so a test asserts what the server did at exact times without waiting.
-   */
-  readonly clock?: Clock;
-}
-
-/** What a handler of an added method is given besides the request: `{ server, metadata }`. */
-export type FakeCallContext = CallContext<FakeOperationsServer>;
-/** One method's handler; see `FakeOperationsServer.addService`. */
-export type FakeUnaryHandler = UnaryHandler<FakeOperationsServer>;
-/** Handlers by method name (the proto name, e.g. `StartExport`, or the camelCase one). */
-export type FakeServiceHandlers = ServiceHandlers<FakeOperationsServer>;
-
-/** One service of the API under test: its grpc-js definition and handlers. */
-export interface FakeService {
-  /** E.g. `protoLoader.loadSync(file)['my.v1.Library']`, or a generated client's `.service`. */
-  readonly definition: grpc.ServiceDefinition;
-  /** Handlers by method name; see `FakeOperationsServer.addService`. */
-  readonly impl: FakeServiceHandlers;
-}
-
-/** Options of `FakeOperationsServer.create`. */
-export interface CreateOptions {
-  /** Default `operations/<id>` with a fresh id. */
-  readonly name?: string;
-  /** The type `setMetadata` packs with; required when `metadata` is given. */
-  readonly metadataType?: string;
-  /** Initial metadata, packed as `metadataType`. */
-  readonly metadata?: object;
-}
-
-/** An empty counter per RPC. */
-function zeroCalls(): Record<FakeMethod, number> {
-  return {
-    GetOperation: 0,
-    ListOperations: 0,
-    CancelOperation: 0,
-    DeleteOperation: 0,
-    WaitOperation: 0,
-    StartExport: 0,
-  };
-}
+export type { QuotaOptions } from './read-quota.js';
 
 /** `host:port`, with brackets around an IPv6 host. */
 function formatAddress(host: string, port: number): string {
@@ -129,8 +55,9 @@ function formatAddress(host: string, port: number): string {
 
 /**
  * A fake Operations service on a real loopback gRPC port. Every call is counted on
- * arrival (`calls`), then takes the oldest injected fault for its method, if any, then
- * waits `latencyMs`, then answers (with the fault, or from the store). Unknown operation
+ * arrival (`calls`), then is metered by the read `quota` (if one is set; a refused call
+ * is counted in `rejected`), then takes the oldest injected fault for its method, if any,
+ * then waits `latencyMs`, then answers (with the refusal, the fault, or from the store). Unknown operation
  * names are NOT_FOUND, an empty name INVALID_ARGUMENT. A call with no injected fault
  * draws from the method's seeded fault rate (`faultRate`), if one is set. `stop()` ends
  * open calls and clears every timer the server started.
@@ -144,36 +71,18 @@ export class FakeOperationsServer {
   readonly store: OperationStore;
   /** Packs metadata, responses and details. */
   readonly registry: Registry;
-  /** Calls received per RPC, counted on arrival (including failed and cancelled ones). */
-  readonly calls: Record<FakeMethod, number> = zeroCalls();
-  /**
-   * The request headers of the latest gRPC call of each method, as strings (binary values
-   * base64): what a test checks to see which headers a client sent. Reset by `resetCounters()`.
-   */
-  readonly lastHeaders: Partial<Record<FakeMethod, Record<string, string>>> = {};
-  /**
-   * The client address (`host:port`, one per connection) of the latest gRPC call of each
-   * method: what a test checks to see which connection a client used. Reset by `resetCounters()`.
-   */
-  readonly lastPeers: Partial<Record<FakeMethod, string>> = {};
-  /** Delay in ms added before answering every RPC; may be changed at any time. */
-  latencyMs = 0;
-
   readonly #server: grpc.Server;
   readonly #service: OperationsService;
   readonly #reflection: FakeReflection;
   /** The HTTP/JSON gateway; set by `start` when asked for, before the server is handed out. */
   #gateway: HttpGateway | undefined;
-  readonly #faults = new FaultQueue();
-  readonly #rates = new FaultRates();
   readonly #timers: TimerSet;
-  readonly #open = new Set<{ abandon(): void }>();
+  /** The server's time: its `clock` option, or real time. */
+  readonly #clock: Clock;
+  readonly #runner: CallRunner;
   /** Random per server, so generated names stay unique across servers sharing a store. */
   readonly #idPrefix = randomBytes(4).toString('hex');
   #nextId = 1;
-  #openWaits = 0;
-  readonly #openWaitsByPeer = new Map<string, number>();
-  #peakOpenWaits = 0;
   #stopped = false;
 
   private constructor(
@@ -185,12 +94,15 @@ export class FakeOperationsServer {
   ) {
     this.#server = server;
     this.#timers = new TimerSet(options.clock);
+    this.#clock = options.clock ?? systemClock;
+    this.#runner = new CallRunner(this.#timers);
     this.#reflection = reflection;
     reflection.addToServer(server);
     this.address = address;
     this.port = port;
     this.store = options.store ?? new OperationStore();
     this.registry = options.registry ?? createRegistry();
+    if (options.quota !== undefined) this.quota = options.quota;
     const root = builtinRoot();
     const service = operationsService(this.store, {
       supportsWait: options.supportsWait ?? true,
@@ -198,15 +110,17 @@ export class FakeOperationsServer {
     });
     this.#service = service;
     server.addService(serviceDefinition(root.lookupService('google.longrunning.Operations')), {
-      GetOperation: this.#unary('GetOperation', service.GetOperation),
-      ListOperations: this.#unary('ListOperations', service.ListOperations),
-      CancelOperation: this.#unary('CancelOperation', service.CancelOperation),
-      DeleteOperation: this.#unary('DeleteOperation', service.DeleteOperation),
-      WaitOperation: this.#unary('WaitOperation', service.WaitOperation),
+      GetOperation: this.#runner.unary('GetOperation', service.GetOperation),
+      ListOperations: this.#runner.unary('ListOperations', service.ListOperations),
+      CancelOperation: this.#runner.unary('CancelOperation', service.CancelOperation),
+      DeleteOperation: this.#runner.unary('DeleteOperation', service.DeleteOperation),
+      WaitOperation: this.#runner.unary('WaitOperation', service.WaitOperation),
     });
     server.addService(serviceDefinition(root.lookupService('longrunning.demo.v1.Exporter')), {
-      StartExport: this.#unary('StartExport', (r: StartExportRequest__Output, c: PendingCall<RawOperation>) =>
-        c.reply(this.simulate(exportJob(r, this.registry)).snapshot),
+      StartExport: this.#runner.unary(
+        'StartExport',
+        (r: StartExportRequest__Output, c: PendingCall<RawOperation>) =>
+          c.reply(this.simulate(exportJob(r, this.registry)).snapshot),
       ),
     });
   }
@@ -216,6 +130,7 @@ export class FakeOperationsServer {
    * resolves once it accepts calls. Rejects with grpc-js's error when the port cannot be bound.
    */
   static async start(options: FakeServerOptions = {}): Promise<FakeOperationsServer> {
+    if (options.quota !== undefined) checkQuota(options.quota);
     const host = options.host ?? '127.0.0.1';
     const reflection = await FakeReflection.create(options.protoFiles, options.includeDirs);
     const server = new grpc.Server();
@@ -239,7 +154,7 @@ export class FakeOperationsServer {
           port: options.httpPort ?? 0,
           registry: fake.registry,
           dispatch: (method, request, reply) =>
-            fake.#serve(
+            fake.#runner.serve(
               method,
               request,
               fake.#service[method] as (r: object, c: PendingCall<object>) => void,
@@ -269,27 +184,79 @@ export class FakeOperationsServer {
     return this.#gateway?.requests ?? [];
   }
 
+  /** Calls received per RPC, counted on arrival (including refused, failed and cancelled ones). */
+  get calls(): Record<FakeMethod, number> {
+    return this.#runner.calls;
+  }
+
+  /**
+   * The request headers of the latest gRPC call of each method, as strings (binary values
+   * base64): what a test checks to see which headers a client sent. Reset by `resetCounters()`.
+   */
+  get lastHeaders(): Partial<Record<FakeMethod, Record<string, string>>> {
+    return this.#runner.lastHeaders;
+  }
+
+  /**
+   * The client address (`host:port`, one per connection) of the latest gRPC call of each
+   * method: what a test checks to see which connection a client used. Reset by `resetCounters()`.
+   */
+  get lastPeers(): Partial<Record<FakeMethod, string>> {
+    return this.#runner.lastPeers;
+  }
+
+  /** Delay in ms added before answering every RPC; may be changed at any time. */
+  get latencyMs(): number {
+    return this.#runner.latencyMs;
+  }
+
+  set latencyMs(ms: number) {
+    this.#runner.latencyMs = ms;
+  }
+
+  /**
+   * The quota on operation reads (undefined: none): calls of its methods past `perSecond`
+   * are refused with RESOURCE_EXHAUSTED, RetryInfo, QuotaFailure and ErrorInfo, as Google's
+   * APIs answer. Setting it starts a full bucket; setting undefined removes it. Throws
+   * TypeError / RangeError naming the field for an invalid quota.
+   */
+  get quota(): Readonly<Required<QuotaOptions>> | undefined {
+    return this.#runner.quota?.options;
+  }
+
+  set quota(options: QuotaOptions | undefined) {
+    this.#runner.quota =
+      options === undefined ? undefined : new ReadQuota(options, this.#clock, this.registry);
+  }
+
+  /** Calls refused by the quota since start or `resetCounters()`. */
+  get rejected(): number {
+    return this.#runner.rejected;
+  }
+
+  /** Calls refused by the quota per method since start or `resetCounters()`. */
+  get rejectedByMethod(): Readonly<Record<FakeMethod, number>> {
+    return this.#runner.rejectedByMethod;
+  }
+
   /** WaitOperation calls over gRPC open now, per client address (one per connection); absent when none. */
   get openWaitsByPeer(): ReadonlyMap<string, number> {
-    return this.#openWaitsByPeer;
+    return this.#runner.openWaitsByPeer;
   }
 
   /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */
   get openWaits(): number {
-    return this.#openWaits;
+    return this.#runner.openWaits;
   }
 
   /** The most WaitOperation calls open at one time since start or `resetCounters()`. */
   get peakOpenWaits(): number {
-    return this.#peakOpenWaits;
+    return this.#runner.peakOpenWaits;
   }
 
-  /** Zeroes `calls` (in place) and sets `peakOpenWaits` to the number open now. */
+  /** Zeroes `calls` and `rejected` (in place) and sets `peakOpenWaits` to the number open now. */
   resetCounters(): void {
-    Object.assign(this.calls, zeroCalls());
-    for (const method of Object.keys(this.lastHeaders) as FakeMethod[]) delete this.lastHeaders[method];
-    for (const method of Object.keys(this.lastPeers) as FakeMethod[]) delete this.lastPeers[method];
-    this.#peakOpenWaits = this.#openWaits;
+    this.#runner.resetCounters();
   }
 
   /**
@@ -352,7 +319,7 @@ export class FakeOperationsServer {
    * after the faults already queued for that method. Throws a RangeError for code 0.
    */
   inject(fault: Fault): void {
-    this.#faults.add(fault);
+    this.#runner.faults.add(fault);
   }
 
   /**
@@ -363,7 +330,7 @@ export class FakeOperationsServer {
    * non-integer seed.
    */
   faultRate(rate: FaultRate): FaultRateCounts {
-    return this.#rates.set(rate);
+    return this.#runner.rates.set(rate);
   }
 
   /**
@@ -374,10 +341,8 @@ export class FakeOperationsServer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const call of [...this.#open]) call.abandon();
+    this.#runner.abandonAll();
     this.#timers.clearAll();
-    this.#faults.clear();
-    this.#rates.clear();
     this.#server.forceShutdown();
     await this.#gateway?.close();
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -388,75 +353,5 @@ export class FakeOperationsServer {
     do name = `operations/${this.#idPrefix}-${this.#nextId++}`;
     while (this.store.has(name));
     return name;
-  }
-
-  /**
-   * Wraps a handler with counting, faults, latency and cleanup. A handler answers through
-   * its PendingCall or throws RpcFailure; any other throw is answered as INTERNAL.
-   */
-  #unary<Req, Res extends object>(
-    method: FakeMethod,
-    handle: (request: Req, call: PendingCall<Res>) => void,
-  ): grpc.handleUnaryCall<Req, Res> {
-    return (call, callback) => {
-      this.lastHeaders[method] = Object.fromEntries(
-        Object.entries(call.metadata.getMap()).map(([k, v]) => [
-          k,
-          typeof v === 'string' ? v : v.toString('base64'),
-        ]),
-      );
-      const peer = call.getPeer();
-      this.lastPeers[method] = peer;
-      const pending = this.#serve(method, call.request, handle, callback);
-      if (method === 'WaitOperation') this.#countPeerWait(peer, pending);
-      call.on('cancelled', () => pending.abandon());
-    };
-  }
-
-  /** Counts an open WaitOperation against its client address until it ends. */
-  #countPeerWait(peer: string, pending: { onEnd(cleanup: () => void): void }): void {
-    const byPeer = this.#openWaitsByPeer;
-    byPeer.set(peer, (byPeer.get(peer) ?? 0) + 1);
-    pending.onEnd(() => {
-      const left = (byPeer.get(peer) ?? 1) - 1;
-      if (left > 0) byPeer.set(peer, left);
-      else byPeer.delete(peer);
-    });
-  }
-
-  /** Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and cleanup. */
-  #serve<Req, Res extends object>(
-    method: FakeMethod,
-    request: Req,
-    handle: (request: Req, call: PendingCall<Res>) => void,
-    callback: grpc.sendUnaryData<Res>,
-  ): PendingCall<Res> {
-    this.calls[method]++;
-    const isWait = method === 'WaitOperation';
-    const pending = new PendingCall<Res>(callback, () => {
-      this.#open.delete(pending);
-      if (isWait) this.#openWaits--;
-    });
-    this.#open.add(pending);
-    if (isWait) this.#peakOpenWaits = Math.max(this.#peakOpenWaits, ++this.#openWaits);
-    const fault = this.#faults.take(method) ?? this.#rates.take(method);
-    const run = (): void => {
-      if (fault !== undefined) {
-        pending.fail(fault);
-        return;
-      }
-      try {
-        handle(request, pending);
-      } catch (error) {
-        pending.fail(
-          error instanceof RpcFailure
-            ? error
-            : new RpcFailure(Code.INTERNAL, error instanceof Error ? error.message : String(error)),
-        );
-      }
-    };
-    if (this.latencyMs > 0) pending.onEnd(this.#timers.after(this.latencyMs, run));
-    else run();
-    return pending;
   }
 }

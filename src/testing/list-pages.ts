@@ -55,8 +55,21 @@ function decodeToken(token: string, query: string): number | undefined {
 }
 
 /**
- * Answers one ListOperations request: operations whose name starts with `name` (empty for
- * all) and that match `filter`, in creation order, `pageSize` at a time (0 → 100, at most
+ * True when operation `name` belongs to the collection of `parent`, as googleapis name
+ * operations: `<parent>/operations/<id>` (`projects/p/locations/l` for
+ * `projects/p/locations/l/operations/123`); a parent that is itself a collection
+ * (`operations`, `…/operations`) holds the names below it (`operations/123`). An empty
+ * parent holds every operation.
+ */
+export function inCollection(name: string, parent: string): boolean {
+  if (parent === '') return true;
+  if (name.startsWith(`${parent}/operations/`)) return true;
+  return (parent === 'operations' || parent.endsWith('/operations')) && name.startsWith(`${parent}/`);
+}
+
+/**
+ * Answers one ListOperations request: the operations of the collection `name` (see
+ * `inCollection`; empty for all) that match `filter`, in creation order, `pageSize` at a time (0 → 100, at most
  * 1000). `nextPageToken` is empty on the last page; `unreachable` is always empty. Throws
  * RpcFailure INVALID_ARGUMENT for an unsupported filter, a negative page size, or a page
  * token that does not decode or was issued for a different name or filter.
@@ -80,7 +93,8 @@ export function listPage(store: OperationStore, request: ListOperationsRequest__
     if (decoded === undefined) throw new RpcFailure(Code.INVALID_ARGUMENT, 'invalid page_token');
     after = decoded;
   }
-  const page = store.page(request.name, filter, after, pageSize);
+  const parent = request.name;
+  const page = store.page((name) => inCollection(name, parent), filter, after, pageSize);
   return {
     operations: page.operations,
     nextPageToken: page.more ? encodeToken(page.cursor, query) : '',

@@ -197,15 +197,22 @@ export class OperationStore {
   }
 
   /**
-   * Up to `limit` operations matching `prefix` and `filter` created after the one `after`
-   * points to (0 for the start), in creation order. Cursors are stable: deleting,
-   * completing or creating operations never makes a later page skip or repeat one.
+   * Up to `limit` operations matching `names` (a name prefix, or a test of the name) and
+   * `filter`, created after the one `after` points to (0 for the start), in creation
+   * order. Cursors are stable: deleting, completing or creating operations never makes a
+   * later page skip or repeat one.
    */
-  page(prefix: string, filter: OperationFilter, after: number, limit: number): StorePage {
+  page(
+    names: string | ((name: string) => boolean),
+    filter: OperationFilter,
+    after: number,
+    limit: number,
+  ): StorePage {
     const operations: RawOperation[] = [];
     let cursor = after;
+    const matches = typeof names === 'string' ? (name: string) => name.startsWith(names) : names;
     for (const [name, entry] of this.#entries) {
-      if (entry.seq <= after || !name.startsWith(prefix)) continue;
+      if (entry.seq <= after || !matches(name)) continue;
       if (filter.done !== undefined && entry.operation.done !== filter.done) continue;
       if (operations.length >= limit) return { operations, cursor, more: true };
       operations.push(entry.operation);
