@@ -28,6 +28,13 @@ export interface PollingOptions {
    * last successful poll, or from the start of the wait.
    */
   failureBudgetMs?: number;
+  /**
+   * How long a wait may go on while no RPC of its client has ever been answered by the
+   * server (a wrong address, TLS against a plaintext port, a name that does not resolve,
+   * nothing listening) before it rejects with an RpcError naming the likely cause and its
+   * fix, in ms (>= 0; Infinity: `failureBudgetMs` alone). Polling rule 14.
+   */
+  connectBudgetMs?: number;
 }
 
 /** Polling options with every field present and validated. */
@@ -46,6 +53,9 @@ export const DEFAULT_WAIT_CHUNK_MS = 30_000;
 /** Default time polls may keep failing before a wait gives up: 5 min (a server restart takes seconds). */
 export const DEFAULT_FAILURE_BUDGET_MS = 300_000;
 
+/** Default time a wait may go on before its server has ever answered: 20 s (gRPC's own connect timeout). */
+export const DEFAULT_CONNECT_BUDGET_MS = 20_000;
+
 /** Default ETA guidance: on. */
 export const DEFAULT_ETA: 'auto' | false = 'auto';
 
@@ -57,6 +67,7 @@ export const DEFAULT_POLLING: Readonly<ResolvedPollingOptions> = Object.freeze({
   jitter: DEFAULT_JITTER,
   waitChunkMs: DEFAULT_WAIT_CHUNK_MS,
   failureBudgetMs: DEFAULT_FAILURE_BUDGET_MS,
+  connectBudgetMs: DEFAULT_CONNECT_BUDGET_MS,
   eta: DEFAULT_ETA,
 });
 
@@ -71,6 +82,7 @@ const CHECKS: Record<NumericKey, Check> = {
   jitter: { test: (v) => v >= 0 && v <= 1, rule: 'a number between 0 and 1' },
   waitChunkMs: { test: (v) => Number.isFinite(v) && v > 0, rule: 'a finite number > 0' },
   failureBudgetMs: { test: (v) => v >= 0, rule: 'a number >= 0 (Infinity: never give up)' },
+  connectBudgetMs: { test: (v) => v >= 0, rule: 'a number >= 0 (Infinity: failureBudgetMs alone)' },
 };
 
 function check(key: NumericKey, value: unknown, prefix: string): number {
@@ -106,6 +118,7 @@ export function resolvePolling(
     jitter: pick('jitter'),
     waitChunkMs: pick('waitChunkMs'),
     failureBudgetMs: pick('failureBudgetMs'),
+    connectBudgetMs: pick('connectBudgetMs'),
     eta,
   };
 }

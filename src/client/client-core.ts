@@ -8,16 +8,19 @@ import { type PollingOptions, resolvePolling } from '../base/backoff.js';
 import type { Clock } from '../base/clock.js';
 import { checkMs, checkName, checkPageSize } from '../base/validate.js';
 import type { Registry } from '../proto/registry.js';
-import { checkCallOptions, checkClientOptions } from '../transport/call-options.js';
+import { checkCallOptions } from '../transport/call-options.js';
 import type {
   CallOptions,
   ListOperationsRequest,
   OperationsTransport,
 } from '../transport/operations-transport.js';
 import type { StartCaller, StartMethod, UnaryCallback } from '../transport/start-call.js';
+import type { ListPollingOptions } from '../wait/list-options.js';
+import type { PollBudgetOptions } from '../wait/poll-budget.js';
 import { checkSnapshotName } from '../wait/snapshot-name.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
+import { checkClientOptions } from './client-options.js';
 import { ClientState } from './client-state.js';
 import { type ListAllOptions, listAll, type OperationsPage } from './list-all.js';
 import { Operation, type OperationTypes } from './operation.js';
@@ -35,6 +38,18 @@ export interface OperationsApiOptions {
   polling?: PollingOptions;
   /** WaitOperation calls open at once (default 64); waiters beyond poll with GetOperation. */
   maxWaitCalls?: number;
+  /**
+   * One budget for every call the client's waits make (polling rule 12): default
+   * `{ perSecond: 'auto' }`, unlimited until the server refuses a call for quota, then
+   * adapting (AIMD); a number is a hard cap. Calls made directly are never delayed, but count.
+   */
+  pollBudget?: PollBudgetOptions;
+  /**
+   * List reaping (polling rule 13): when `minWaits` (8) or more polling waits share a
+   * parent, one paged ListOperations per tick replaces their GetOperation polls. Default
+   * `'auto'`; `false` switches it off; an object tunes it.
+   */
+  listPolling?: 'auto' | false | ListPollingOptions;
 }
 
 export { toRawOperation } from './operation-input.js';

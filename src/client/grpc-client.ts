@@ -7,13 +7,13 @@ import * as grpc from '@grpc/grpc-js';
 import { systemClock } from '../base/clock.js';
 import { checkCount } from '../base/validate.js';
 import { createRegistry } from '../proto/registry.js';
-import { checkClientOptions } from '../transport/call-options.js';
 import { GrpcTransport } from '../transport/grpc.js';
 import { checkChannelCredentials } from '../transport/grpc-interop.js';
 import { callStartMethod } from '../transport/start-call.js';
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, WaitConnections } from '../transport/wait-connections.js';
 import { DEFAULT_MAX_WAIT_CALLS, OperationsApi } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
+import { checkClientOptions } from './client-options.js';
 
 export {
   checkCallOptions,

@@ -6,11 +6,11 @@
 
 import { systemClock } from '../base/clock.js';
 import { createRegistry } from '../proto/registry.js';
-import { checkClientOptions } from '../transport/call-options.js';
 import type { HttpRules } from '../transport/http-rule.js';
 import { callStartMethod } from '../transport/start-call.js';
 import { OperationsApi } from './client-core.js';
 import type { BaseClientOptions } from './client-options.js';
+import { checkClientOptions } from './client-options.js';
 import { lazyRestTransport } from './lazy-rest-transport.js';
 
 /** Where the service is, how to authenticate, and how calls and waits behave by default. */

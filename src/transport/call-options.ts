@@ -2,7 +2,7 @@
  * The check of the options every RPC method takes (`CallOptions`): times, signal, retry
  * policy and request headers, before any RPC.
  */
-import { checkCount, checkOptionalMs, checkRetry, checkSignal } from '../base/validate.js';
+import { checkOptionalMs, checkRetry, checkSignal } from '../base/validate.js';
 import { checkHeaders } from './headers.js';
 import type { CallOptions } from './operations-transport.js';
 
@@ -17,14 +17,4 @@ export function checkCallOptions(options: CallOptions | undefined, where = 'opti
   checkRetry(options.retry, `${where}.retry`);
   checkHeaders(options.metadata, `${where}.metadata`);
   return options;
-}
-
-/**
- * The options every client checks when it is made, whatever its transport:
- * `callDefaults` (as `checkCallOptions`) and `maxWaitCalls` (a whole number ≥ 0). Throws
- * TypeError / RangeError naming the option.
- */
-export function checkClientOptions(options: { callDefaults?: CallOptions; maxWaitCalls?: number }): void {
-  checkCallOptions(options.callDefaults, 'callDefaults');
-  if (options.maxWaitCalls !== undefined) checkCount(options.maxWaitCalls, 'maxWaitCalls');
 }

@@ -10,6 +10,7 @@ import {
   type CallOptions,
   DEFAULT_RETRY,
   DEFAULT_RPC_TIMEOUT_MS,
+  meterOf,
   type RetryPolicy,
 } from './operations-transport.js';
 import { type Attempt, withRetry } from './retry.js';
@@ -81,7 +82,8 @@ export class CallPipeline {
 
   /**
    * Runs one RPC: resolves `options`, starts the call's deadline, and makes attempts under
-   * the retry policy (see `withRetry`). Settles as the last attempt does, or with the
+   * the retry policy (see `withRetry`), each admitted by the options' `AttemptMeter` when
+   * they carry one. Settles as the last attempt does, or with the
    * signal's reason when it aborts, also between attempts.
    */
   run<T>(options: CallOptions, attempt: (attempt: Attempt, call: ResolvedCall) => Promise<T>): Promise<T> {
@@ -92,6 +94,7 @@ export class CallPipeline {
       this.#clock,
       Deadline.after(this.#clock, call.timeoutMs),
       call.signal,
+      meterOf(options),
     );
   }
 }

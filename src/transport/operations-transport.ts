@@ -90,3 +90,37 @@ export interface OperationsTransport {
   /** ListOperations, one page. */
   list(request: ListOperationsRequest, options: CallOptions): Promise<ListOperationsPage>;
 }
+
+/**
+ * How a client meters each attempt of a call it makes (polling rule 12: one poll budget
+ * per client). The client's own layers put it on a call's options under `METER`; the call
+ * pipeline (call-pipeline.ts) asks it before each attempt and tells it how each attempt
+ * ended. A transport that does not run calls through the pipeline ignores it (the client
+ * then meters the call as a whole).
+ */
+export interface AttemptMeter {
+  /**
+   * Before attempt `n` (1-based) is sent, with `remainingMs` left of the call's deadline:
+   * undefined when it may go now, else a promise that resolves when it may (or rejects
+   * with the signal's reason).
+   */
+  admit(n: number, signal: AbortSignal | undefined, remainingMs: number): Promise<void> | undefined;
+  /** An attempt ended: `error` is undefined when it succeeded. Never throws. */
+  settled(error: unknown): void;
+  /**
+   * False: a RESOURCE_EXHAUSTED answer is not retried within the call (the caller's budget
+   * and poll loop wait for the quota instead); true keeps the retry policy's behaviour.
+   */
+  readonly retryExhausted: boolean;
+}
+
+/** The options key of a call's `AttemptMeter`. */
+export const METER: unique symbol = Symbol('longrunning.meter');
+
+/** Call options that may carry an `AttemptMeter`. */
+export type MeteredCallOptions = CallOptions & { readonly [METER]?: AttemptMeter };
+
+/** The meter `options` carry, if any. */
+export function meterOf(options: CallOptions): AttemptMeter | undefined {
+  return (options as MeteredCallOptions)[METER];
+}

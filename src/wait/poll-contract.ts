@@ -42,6 +42,8 @@ export interface PollSource<S> {
    * drawing it from the schedule on first use. Optional; absent, the sleep is `backoff()`.
    */
   planDelay?(backoff: () => number): number;
+  /** Called once, when the loop stops for good (to leave what the source joined). Optional. */
+  stopped?(): void;
   /** Called once per failed poll the loop survives, before its waiters hear of it (e.g. to log it). Optional. */
   retrying?(error: unknown, attempt: number, nextDelayMs: number): void;
 }

@@ -58,8 +58,8 @@ export class PollLoop<S> {
   /** Failed polls in a row, and the last one's error (valid while `#failures > 0`). */
   #failures = 0;
   #lastError: unknown;
-  /** While the loop sleeps: the Clock time it plans to wake, and how to make it plan again. */
-  #sleeping: { readonly wakeAt: number; readonly replan: () => void } | undefined;
+  /** While the loop sleeps: the Clock time it plans to wake, how to make it plan again, and how to end it now. */
+  #sleeping: { readonly wakeAt: number; readonly replan: () => void; readonly wake: () => void } | undefined;
   /**
    * While a poll is in flight: the Clock time its budget ends, whether it was paced for
    * updates, and how to cancel it for a new one.
@@ -105,6 +105,32 @@ export class PollLoop<S> {
     return () => this.#leave(waiter);
   }
 
+  /**
+   * A snapshot that came without a poll of this loop (a listing of list reaping, rule 13):
+   * handed to the waiters as a poll's would be, counted as a success (the failure budget
+   * starts over), leaving the schedule as it is. Ignored once stopped and while a poll is
+   * in flight (its answer is newer). A done snapshot ends the loop.
+   */
+  offer(snapshot: S): void {
+    if (this.#stopped || this.#inFlight !== undefined) return;
+    this.#latest = snapshot;
+    this.#failures = 0;
+    this.#lastError = undefined;
+    this.#okAt = this.#clock.now();
+    for (const w of [...this.#waiters.keys()]) {
+      if (w.deliver(snapshot)) this.#waiters.delete(w);
+    }
+    if (this.#source.isDone(snapshot) || this.#waiters.size === 0) {
+      this.#waiters.clear();
+      this.#end();
+    }
+  }
+
+  /** Ends the loop's sleep now, so it polls at once (a listing found its operation missing). No-op unless it sleeps. */
+  wake(): void {
+    this.#sleeping?.wake();
+  }
+
   /** Fails every waiter with `error` and stops the loop (cancelling its poll or sleep). */
   close(error: unknown): void {
     const waiters = [...this.#waiters.keys()];
@@ -121,6 +147,7 @@ export class PollLoop<S> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#current?.abort(STOPPED);
+    this.#source.stopped?.();
     this.#onIdle();
   }
 
@@ -300,7 +327,7 @@ export class PollLoop<S> {
     this.#current = local;
     // A loop stopped meanwhile (by a waiter's callback) must not sleep out the delay.
     if (this.#stopped) local.abort(STOPPED);
-    this.#sleeping = { wakeAt, replan: () => local.abort(REPLAN) };
+    this.#sleeping = { wakeAt, replan: () => local.abort(REPLAN), wake: () => local.abort(WOKEN) };
     this.#source.wakeUp?.(local.signal)?.then(() => local.abort(WOKEN));
     try {
       await this.#clock.sleep(ms, local.signal);

@@ -11,18 +11,29 @@ import type { Clock } from '../base/clock.js';
 import { Deadline } from '../base/deadline.js';
 import { abortReason } from '../base/signals.js';
 import { checkOptionalMs, checkRetry, checkSignal } from '../base/validate.js';
+import { answeredByServer, neverReachedError } from '../transport/no-answer.js';
 import type { CallOptions, OperationsTransport } from '../transport/operations-transport.js';
 import { RpcError, TimeoutError } from '../wire/errors.js';
 import type { Any, RawOperation } from '../wire/types.js';
-import { operationPoller, STRATEGIES, type WaitStrategy, type WaitSupport } from './operation-poller.js';
+import type { ListReaper } from './list-reaper.js';
+import type { MeteredTransport } from './metered-transport.js';
+import { type LoopControl, operationPoller, STRATEGIES, type WaitStrategy } from './operation-poller.js';
 import type { Waiter } from './poll-contract.js';
 import { PollLoop } from './poll-loop.js';
 import type { PollLoops } from './poll-loops.js';
 import { startWaitTrace, type WaitOutcome } from './tracing.js';
+import type { WaitSupport } from './wait-support.js';
 
 /** What a wait needs from its client (`ClientState` in client/client-state.ts). */
 export interface WaiterContext {
+  /** For calls a wait makes on the caller's behalf (a cancel on abort): never delayed. */
   readonly transport: OperationsTransport;
+  /** For polls: each call after a token of the client's poll budget (rule 12). */
+  readonly polls: MeteredTransport;
+  /** The client's list reaper (rule 13), absent with `listPolling: false`. */
+  readonly reaper?: ListReaper | undefined;
+  /** True once any RPC of the client was answered by its server (rule 14). */
+  readonly reached: boolean;
   readonly clock: Clock;
   /** The client's polling defaults; a wait's own `polling` fills over them. */
   readonly polling: ResolvedPollingOptions;
@@ -160,7 +171,12 @@ export function waitUntilDone(
       deadline,
       wantsUpdates: sink.wantsUpdates,
       trace,
-      failureBudgetMs: polling.failureBudgetMs,
+      // Rule 14: until the server has answered anything, the shorter connect budget applies.
+      get failureBudgetMs() {
+        return ctx.reached
+          ? polling.failureBudgetMs
+          : Math.min(polling.failureBudgetMs, polling.connectBudgetMs);
+      },
       deliver: (raw) => {
         if (finished) return true;
         const changed = raw.done !== last.done || !sameAny(raw.metadata, last.metadata);
@@ -174,7 +190,13 @@ export function waitUntilDone(
         if (onRetry === undefined || !RpcError.is(error)) return false;
         return guard(() => onRetry(error, attempt, nextDelayMs));
       },
-      fail: (error) => finish(() => reject(error), { kind: 'error', error }),
+      fail: (error) => {
+        const failure =
+          !ctx.reached && RpcError.is(error) && !answeredByServer(error)
+            ? neverReachedError(error, Math.min(polling.failureBudgetMs, polling.connectBudgetMs))
+            : error;
+        finish(() => reject(failure), { kind: 'error', error: failure });
+      },
       timeOut: (polls, latest, lastError) =>
         finish(
           () =>
@@ -200,9 +222,10 @@ export function waitUntilDone(
     // The loop's RPC options and schedule are those of the waiter that started it; a waiter
     // joining a running loop polls on them (its own deadline and failure budget still apply).
     leave = ctx.loops.join(name, waiter, (onIdle) => {
+      let loop: LoopControl | undefined;
       const source = operationPoller({
         name,
-        transport: ctx.transport,
+        transport: ctx.polls,
         clock,
         polling,
         strategy,
@@ -212,8 +235,11 @@ export function waitUntilDone(
         // Every waiter of the loop gets each snapshot before the next sleep is planned, so
         // the first waiter's handle shows the latest one (while it stays joined).
         ...(sink.progress === undefined ? {} : { progress: () => sink.progress?.() }),
+        ...(ctx.reaper === undefined ? {} : { reaper: ctx.reaper, loop: () => loop }),
       });
-      return new PollLoop(source, clock, polling, onIdle);
+      const made = new PollLoop(source, clock, polling, onIdle);
+      loop = made;
+      return made;
     });
   });
 }

@@ -45,6 +45,7 @@ describe('resolvePolling', () => {
       jitter: 0,
       waitChunkMs: 5,
       failureBudgetMs: 300_000,
+      connectBudgetMs: 20_000,
       eta: 'auto',
     });
   });

@@ -281,10 +281,8 @@ describe('Operation over gRPC', () => {
         }),
     );
     await eventually(() => server.openWaits === 4 && clock.pendingSleeps === 6, '4 open waits, 6 sleeping');
-    for (const [i, h] of handles.entries()) {
-      h.succeed('google.protobuf.Empty', {});
-      await eventually(() => settled[i] === true, `wait ${i} to settle`);
-    }
+    for (const h of handles) h.succeed('google.protobuf.Empty', {});
+    await eventually(() => settled.every(Boolean), 'every wait to settle');
     await Promise.all(waits);
     assert.ok(server.peakOpenWaits <= 4, `peak ${server.peakOpenWaits}`);
     assert.equal(clock.now(), 0, 'no backoff delay elapsed');

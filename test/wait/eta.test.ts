@@ -8,9 +8,11 @@ import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { OperationsTransport } from '../../src/transport/operations-transport.ts';
 import { EtaPlanner, MAX_ETA_MISSES, PROGRESS_QUANTUM } from '../../src/wait/eta.ts';
+import { MeteredTransport } from '../../src/wait/metered-transport.ts';
 import { operationPoller, type WaitStrategy } from '../../src/wait/operation-poller.ts';
+import { PollBudget } from '../../src/wait/poll-budget.ts';
 import { PollLoop } from '../../src/wait/poll-loop.ts';
-import { WaitSlots } from '../../src/wait/wait-slots.ts';
+import { WaitSupport } from '../../src/wait/wait-support.ts';
 import type { RawOperation } from '../../src/wire/types.ts';
 
 /** What the operation looks like at a (fake) time: its progress (if it reports one) and whether it is done. */
@@ -46,11 +48,11 @@ async function pollTimes(
   const polling = { ...DEFAULT_POLLING, jitter: 0, eta };
   const source = operationPoller({
     name: 'operations/eta',
-    transport,
+    transport: new MeteredTransport(transport, new PollBudget(clock), clock),
     clock,
     polling,
     strategy,
-    support: { slots: new WaitSlots(64), unsupported: false },
+    support: new WaitSupport(64),
     call: {},
     debug: () => {},
     progress: () => script(clock.now()).percent,

@@ -3,12 +3,14 @@ import { describe, it } from 'node:test';
 import { DEFAULT_POLLING } from '../../src/base/backoff.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import type { CallOptions, OperationsTransport } from '../../src/transport/operations-transport.ts';
+import { MeteredTransport } from '../../src/wait/metered-transport.ts';
 import {
   FINAL_POLL_TIMEOUT_MS,
   operationPoller,
   type WaitStrategy,
 } from '../../src/wait/operation-poller.ts';
-import { WaitSlots } from '../../src/wait/wait-slots.ts';
+import { PollBudget } from '../../src/wait/poll-budget.ts';
+import { WaitSupport } from '../../src/wait/wait-support.ts';
 import { Code } from '../../src/wire/code.ts';
 import { RpcError } from '../../src/wire/errors.ts';
 import type { RawOperation } from '../../src/wire/types.ts';
@@ -37,15 +39,16 @@ function source(
   t: OperationsTransport,
   strategy: WaitStrategy,
   call: CallOptions = {},
-  extra: { slots?: WaitSlots; debug?: (m: string) => void } = {},
+  extra: { support?: WaitSupport; debug?: (m: string) => void } = {},
 ) {
+  const clock = new FakeClock();
   return operationPoller({
     name: running.name,
-    transport: t,
-    clock: new FakeClock(),
+    transport: new MeteredTransport(t, new PollBudget(clock), clock),
+    clock,
     polling: DEFAULT_POLLING,
     strategy,
-    support: { slots: extra.slots ?? new WaitSlots(64), unsupported: false },
+    support: extra.support ?? new WaitSupport(64),
     call,
     debug: extra.debug ?? (() => {}),
   });
@@ -154,8 +157,9 @@ describe('operationPoller', () => {
 
   it('offers a wake-up only after a poll that found no free WaitOperation slot', async () => {
     const signal = new AbortController().signal;
-    const slots = new WaitSlots(1);
-    const poller = source(transport(), 'auto', {}, { slots });
+    const support = new WaitSupport(1);
+    const { slots } = support;
+    const poller = source(transport(), 'auto', {}, { support });
     await poller.poll(1000, signal, undefined);
     assert.equal(poller.wakeUp?.(signal), undefined, 'nothing to wait for: no promise for the sleep to race');
     assert.ok(slots.tryAcquire());

@@ -1,0 +1,353 @@
+/**
+ * List reaping (polling rule 13): when at least `minWaits` polling waits of one client
+ * share a parent resource, their GetOperation polls are replaced by one paged
+ * `ListOperations({ name: parent, filter: 'done=false' })` per tick.
+ *
+ * - A member (one operation's poll loop) asks for a reading when its own schedule says
+ *   poll (`read`). A tick lists the parent at the earliest such reading, never sooner than
+ *   `initialDelayMs` after the last listing; every reading asked for until then is
+ *   answered by that one listing.
+ * - A listed operation answers its member's reading; a member that did not ask is handed
+ *   the snapshot (`offer`: progress for its waiters and its ETA, rule 11).
+ * - A member missing from the listing is fetched once with GetOperation, which brings its
+ *   result: now, if it asked; else it is woken to poll at once (`wake`). Completion is only
+ *   concluded from a snapshot that says done. An operation that is missing but still
+ *   running (listing lag) stays waited; after two such misses it polls on its own.
+ * - Reaping switches off for a parent, its waits going back to GetOperation, when the
+ *   listing fails with a code no retry changes (INVALID_ARGUMENT, UNIMPLEMENTED,
+ *   PERMISSION_DENIED, NOT_FOUND, ...), when it lists done operations although asked for
+ *   `done=false` (the filter is ignored), or when the running set needs more than
+ *   `maxPages` pages. A retryable failure (UNAVAILABLE, a quota refusal) fails the
+ *   readings of that tick as a failed poll would, and the next tick tries again.
+ *
+ * Each page is one call of the client's poll budget (rule 12), planned at the earliest
+ * reading. (A little over 250 lines: a group's tick, its outcomes and its members share the
+ * group's state.)
+ */
+import type { Clock } from '../base/clock.js';
+import type { CallOptions } from '../transport/operations-transport.js';
+import type { RpcError } from '../wire/errors.js';
+import type { ListOperationsPage, RawOperation } from '../wire/types.js';
+import type { ResolvedListPolling } from './list-options.js';
+import { RUNNING_FILTER } from './list-options.js';
+import type { MeteredTransport } from './metered-transport.js';
+import { isRetryablePollError } from './retryable.js';
+
+/** A member's side: one operation's poll loop. */
+export interface ReapMember {
+  /** The operation's name. */
+  readonly name: string;
+  /** A listing the member did not ask for showed the operation: hand the snapshot to its waiters. */
+  offer(raw: RawOperation, sentAt: number, receivedAt: number): void;
+  /** A listing lacked the operation while the member was not asking: poll it now. */
+  wake(): void;
+}
+
+/** What a reading comes to. */
+export type Reading =
+  /** The listing showed the operation (sent and answered at these Clock times). */
+  | {
+      readonly kind: 'listed';
+      readonly raw: RawOperation;
+      readonly sentAt: number;
+      readonly receivedAt: number;
+    }
+  /** The listing lacked it: fetch it once with GetOperation. */
+  | { readonly kind: 'missing' }
+  /** Not reaped now (too few waits, switched off, too close to the deadline): poll on your own. */
+  | { readonly kind: 'own' }
+  /** The listing failed in a way polling survives: a failed poll. */
+  | { readonly kind: 'failed'; readonly error: RpcError };
+
+const OWN: Reading = Object.freeze({ kind: 'own' });
+const MISSING: Reading = Object.freeze({ kind: 'missing' });
+
+/** Misses (missing from a listing, running by GetOperation) after which a member polls on its own. */
+export const MAX_LIST_MISSES = 2;
+
+/** What the reaper needs from its client. */
+export interface ReaperContext {
+  readonly transport: MeteredTransport;
+  readonly clock: Clock;
+  readonly options: ResolvedListPolling;
+  /** The client's per-RPC options (headers, retry, timeout) for the listings. */
+  readonly call: CallOptions;
+  /** The least time between two listings of a parent: the client's `polling.initialDelayMs`. */
+  readonly initialDelayMs: number;
+  readonly debug: (message: string) => void;
+}
+
+/** A member's place in its group. */
+interface Place {
+  readonly member: ReapMember;
+  /** Clock time it joined: a listing sent earlier says nothing of it. */
+  readonly joinedAt: number;
+  misses: number;
+  /** Set by a listing that lacked it while it did not ask: its next reading is `missing`. */
+  missing: boolean;
+  /** Polls on its own from now on (listing lag). */
+  detached: boolean;
+  /** Its reading waiting for the next tick, if any. */
+  asked: { readonly at: number; readonly answer: (r: Reading) => void } | undefined;
+}
+
+/** A member's handle on its group. */
+export interface Membership {
+  /**
+   * A reading for a poll due now, with `budgetMs` left before the earliest deadline of
+   * its waiters: resolves at the next tick, or at once (`own`, `missing`). Resolves `own`
+   * when `signal` aborts.
+   */
+  read(signal: AbortSignal, budgetMs: number): Reading | Promise<Reading>;
+  /** The GetOperation of a `missing` reading found the operation still running. */
+  stillRunning(): void;
+  /** The member leaves (its loop stopped). Idempotent. */
+  leave(): void;
+}
+
+/** The client's groups, one per parent. */
+export class ListReaper {
+  readonly #ctx: ReaperContext;
+  readonly #groups = new Map<string, ReapGroup>();
+  /** Parents reaping was switched off for, for the client's life, with the reason. */
+  readonly #off = new Map<string, string>();
+
+  constructor(ctx: ReaperContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Joins `member` to the group of its parent; undefined when its name has no parent (never reaped). */
+  join(member: ReapMember): Membership | undefined {
+    const parent = this.#ctx.options.parentOf(member.name);
+    if (parent === undefined) return undefined;
+    let group = this.#groups.get(parent);
+    if (group === undefined) {
+      const made = new ReapGroup(parent, this.#ctx, this.#off, () => {
+        if (this.#groups.get(parent) === made) this.#groups.delete(parent);
+      });
+      group = made;
+      this.#groups.set(parent, made);
+    }
+    return group.add(member);
+  }
+
+  /** Parents reaping was switched off for, with the reason (for diagnostics and tests). */
+  get switchedOff(): ReadonlyMap<string, string> {
+    return this.#off;
+  }
+}
+
+/** The waits of one parent. */
+class ReapGroup {
+  readonly #parent: string;
+  readonly #ctx: ReaperContext;
+  readonly #onEmpty: () => void;
+  readonly #places = new Map<string, Place>();
+  /** The client's switched-off parents, shared by its groups. */
+  readonly #offParents: Map<string, string>;
+  #lastListAt = Number.NEGATIVE_INFINITY;
+  #listing = false;
+  /** Set while a tick is planned: how to cancel its timer. */
+  #planned: AbortController | undefined;
+  /** Aborts the listing in flight when the group empties. */
+  #stop = new AbortController();
+
+  constructor(parent: string, ctx: ReaperContext, offParents: Map<string, string>, onEmpty: () => void) {
+    this.#parent = parent;
+    this.#ctx = ctx;
+    this.#offParents = offParents;
+    this.#onEmpty = onEmpty;
+  }
+
+  /** Why reaping is off for this parent; undefined while it is on. */
+  get off(): string | undefined {
+    return this.#offParents.get(this.#parent);
+  }
+
+  add(member: ReapMember): Membership {
+    const place: Place = {
+      member,
+      joinedAt: this.#ctx.clock.now(),
+      misses: 0,
+      missing: false,
+      detached: false,
+      asked: undefined,
+    };
+    // Two loops never poll one name at once in a client; a stale place is replaced.
+    this.#places.set(member.name, place);
+    let left = false;
+    return {
+      read: (signal, budgetMs) => this.#read(place, signal, budgetMs),
+      stillRunning: () => {
+        if (++place.misses >= MAX_LIST_MISSES) place.detached = true;
+      },
+      leave: () => {
+        if (left) return;
+        left = true;
+        place.asked?.answer(OWN);
+        if (this.#places.get(member.name) === place) this.#places.delete(member.name);
+        if (this.#places.size === 0) this.#empty();
+      },
+    };
+  }
+
+  #read(place: Place, signal: AbortSignal, budgetMs: number): Reading | Promise<Reading> {
+    if (this.off !== undefined || place.detached) return OWN;
+    if (place.missing) {
+      place.missing = false;
+      return MISSING;
+    }
+    const { clock, initialDelayMs } = this.#ctx;
+    const now = clock.now();
+    if (Math.max(now, this.#lastListAt + initialDelayMs) - now > budgetMs) return OWN;
+    return new Promise<Reading>((resolve) => {
+      const onAbort = (): void => place.asked?.answer(OWN);
+      place.asked = {
+        at: now,
+        answer: (reading) => {
+          place.asked = undefined;
+          signal.removeEventListener('abort', onAbort);
+          resolve(reading);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#plan();
+    });
+  }
+
+  /** Plans the next tick unless one is planned or a listing is in flight. */
+  #plan(): void {
+    if (this.#planned !== undefined || this.#listing) return;
+    const cancel = new AbortController();
+    this.#planned = cancel;
+    const { clock, initialDelayMs } = this.#ctx;
+    const delay = this.#lastListAt + initialDelayMs - clock.now();
+    // A microtask when the tick can be now: waits that join in the same turn share it.
+    const due = delay > 0 ? clock.sleep(delay, cancel.signal) : Promise.resolve();
+    due.then(
+      () => {
+        if (this.#planned !== cancel) return;
+        this.#planned = undefined;
+        void this.#tick();
+      },
+      () => {}, // cancelled: the group emptied.
+    );
+  }
+
+  /** One listing for every reading asked for, and the news it brings to the other members. */
+  async #tick(): Promise<void> {
+    const asking = [...this.#places.values()].filter((p) => p.asked !== undefined);
+    if (asking.length === 0) return;
+    if (this.off !== undefined || this.#places.size < this.#ctx.options.minWaits) {
+      for (const place of asking) place.asked?.answer(OWN);
+      return;
+    }
+    this.#listing = true;
+    const { clock } = this.#ctx;
+    const sentAt = clock.now();
+    let plannedAt = sentAt;
+    for (const place of asking) plannedAt = Math.min(plannedAt, place.asked?.at ?? sentAt);
+    try {
+      const outcome = await this.#list(plannedAt);
+      if (outcome !== undefined) {
+        const receivedAt = clock.now();
+        if (outcome.filterIgnored) {
+          // Its done operations are true answers for their members; the rest is not to be trusted.
+          this.#deliver(outcome.listed, sentAt, receivedAt, true);
+          this.#switchOff(
+            `it listed done operations although asked for ${RUNNING_FILTER} (the filter is ignored)`,
+          );
+        } else {
+          this.#deliver(outcome.listed, sentAt, receivedAt);
+        }
+      }
+    } finally {
+      this.#listing = false;
+      this.#lastListAt = sentAt;
+      if (this.off !== undefined) for (const place of this.#places.values()) place.asked?.answer(OWN);
+      if ([...this.#places.values()].some((p) => p.asked !== undefined)) this.#plan();
+    }
+  }
+
+  /**
+   * Lists the parent's operations, page by page: the operations by name, and whether the
+   * running filter was ignored (a done operation listed: the listing stops there).
+   * Undefined when the listing failed; the readings are then answered (a failed poll, or
+   * `own` once switched off).
+   */
+  async #list(
+    plannedAt: number,
+  ): Promise<{ listed: Map<string, RawOperation>; filterIgnored: boolean } | undefined> {
+    const { transport, options, call } = this.#ctx;
+    const listed = new Map<string, RawOperation>();
+    const signal = this.#stop.signal;
+    let pageToken = '';
+    for (let page = 1; ; page++) {
+      if (page > options.maxPages) {
+        this.#switchOff(`its running operations need more than maxPages (${options.maxPages}) pages`);
+        return undefined;
+      }
+      let result: ListOperationsPage;
+      try {
+        const request = { name: this.#parent, filter: options.filter, pageSize: options.pageSize, pageToken };
+        result = await transport.list(
+          request,
+          { ...call, signal },
+          { plannedAt, maxWaitMs: Number.POSITIVE_INFINITY },
+        );
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (isRetryablePollError(error, call, signal)) {
+          for (const place of this.#places.values()) place.asked?.answer({ kind: 'failed', error });
+        } else {
+          this.#switchOff(`ListOperations failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        return undefined;
+      }
+      for (const raw of result.operations) listed.set(raw.name, raw);
+      if (options.filter === RUNNING_FILTER && result.operations.some((raw) => raw.done)) {
+        return { listed, filterIgnored: true };
+      }
+      if (result.nextPageToken === '') return { listed, filterIgnored: false };
+      pageToken = result.nextPageToken;
+    }
+  }
+
+  /**
+   * Hands a listing to the members: a reading to those asking, a snapshot or a wake-up to
+   * the others. `doneOnly`: only snapshots that say done are handed out (the rest of such
+   * a listing is not to be trusted).
+   */
+  #deliver(listed: Map<string, RawOperation>, sentAt: number, receivedAt: number, doneOnly = false): void {
+    for (const place of [...this.#places.values()]) {
+      const raw = listed.get(place.member.name);
+      if (raw !== undefined) {
+        if (doneOnly && !raw.done) continue;
+        place.misses = 0;
+        if (place.asked !== undefined) place.asked.answer({ kind: 'listed', raw, sentAt, receivedAt });
+        else place.member.offer(raw, sentAt, receivedAt);
+      } else if (!doneOnly && place.joinedAt <= sentAt) {
+        if (place.asked !== undefined) place.asked.answer(MISSING);
+        else if (!place.detached) {
+          place.missing = true;
+          place.member.wake();
+        }
+      }
+    }
+  }
+
+  #switchOff(reason: string): void {
+    if (this.off !== undefined) return;
+    this.#offParents.set(this.#parent, reason);
+    this.#ctx.debug(`list reaping of ${this.#parent} is off, its waits poll GetOperation: ${reason}`);
+    for (const place of this.#places.values()) place.asked?.answer(OWN);
+  }
+
+  #empty(): void {
+    this.#planned?.abort();
+    this.#planned = undefined;
+    this.#stop.abort();
+    this.#stop = new AbortController();
+    this.#onEmpty();
+  }
+}

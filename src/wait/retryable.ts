@@ -1,0 +1,41 @@
+/**
+ * Which failures of a wait's calls polling survives (polling rules 5 and 12): the retry
+ * policy's codes, any quota refusal (RESOURCE_EXHAUSTED), and calls the connection ended
+ * rather than the server answered. Anything else is the server's final word.
+ */
+import { type CallOptions, DEFAULT_RETRY } from '../transport/operations-transport.js';
+import { Code } from '../wire/code.js';
+import { RpcError } from '../wire/errors.js';
+
+/**
+ * True for a call the connection ended rather than the server answered, and that the loop
+ * did not cancel itself (`signal` not aborted): CANCELLED (a server shutting down, e.g.
+ * grpc-js `forceShutdown`, or a proxy), and the INTERNAL that grpc-js reports as "Received
+ * RST_STREAM with code N" (e.g. every call of a connection the server closed with a GOAWAY,
+ * as HTTP/2 servers do after a burst of cancellations).
+ */
+function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  return (
+    error.code === Code.CANCELLED ||
+    (error.code === Code.INTERNAL && error.rawMessage.startsWith('Received RST_STREAM'))
+  );
+}
+
+/**
+ * True for failures of a wait's call that polling survives: the retry policy's codes
+ * (`call.retry`, else the default UNAVAILABLE and DEADLINE_EXCEEDED), RESOURCE_EXHAUSTED (a
+ * quota refusal never fails a wait: the poll budget waits for the quota, rule 12), and
+ * calls ended by the connection (a poll is an idempotent read).
+ */
+export function isRetryablePollError(
+  error: unknown,
+  call: CallOptions,
+  signal: AbortSignal,
+): error is RpcError {
+  if (!RpcError.is(error)) return false;
+  const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
+  return (
+    codes.includes(error.code) || endedByConnection(error, signal) || error.code === Code.RESOURCE_EXHAUSTED
+  );
+}
