@@ -60,7 +60,10 @@ export { checkCallOptions };
 export class OperationsApi {
   /** The registry that unpacks responses, metadata and error details. */
   readonly registry: Registry;
-  /** The transport handles use; exposed for custom handles and tests. */
+  /**
+   * The transport the client's own calls and handles use: the one given, counted in the
+   * client's poll budget (never delayed). Exposed for custom handles and tests.
+   */
   readonly transport: OperationsTransport;
   /** The injected clock (the system clock by default). */
   readonly clock: Clock;
@@ -83,10 +86,11 @@ export class OperationsApi {
   ) {
     checkClientOptions(options);
     this.#startCall = startCall;
-    this.transport = transport;
     this.registry = registry;
     this.clock = clock;
     this.#state = new ClientState(transport, registry, clock, options);
+    // Calls made directly go through the poll budget too: never delayed, but counted (rule 12).
+    this.transport = this.#state.transport;
   }
 
   /**
@@ -227,6 +231,16 @@ export class OperationsApi {
   close(): void {
     const error = new RpcError(Code.CANCELLED, `${this.constructor.name} is closed`, [], 'close');
     if (this.#state.close(error)) this.onClose();
+  }
+
+  /**
+   * The parents whose polling waits went back to GetOperation because list reaping was
+   * switched off for them (rule 13), each with the reason: a listing refused or failed
+   * for good, a filter the server ignores, or a running set of more than `maxPages`
+   * pages. Empty while reaping works, and with `listPolling: false`.
+   */
+  get listReapingOff(): ReadonlyMap<string, string> {
+    return this.#state.reaper?.switchedOff ?? new Map<string, string>();
   }
 
   /** True once `close()` was called. */

@@ -57,6 +57,11 @@ export class CallRunner {
     this.#timers = timers;
   }
 
+  /** Calls received and not yet answered (or abandoned). */
+  get openCalls(): number {
+    return this.#open.size;
+  }
+
   /** WaitOperation calls open now. */
   get openWaits(): number {
     return this.#openWaits;

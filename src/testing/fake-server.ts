@@ -106,6 +106,7 @@ export class FakeOperationsServer {
     const root = builtinRoot();
     const service = operationsService(this.store, {
       supportsWait: options.supportsWait ?? true,
+      listing: this,
       timers: this.#timers,
     });
     this.#service = service;
@@ -205,6 +206,15 @@ export class FakeOperationsServer {
     return this.#runner.lastPeers;
   }
 
+  /**
+   * Operation names that ListOperations leaves out while they are here, as an index that
+   * lags behind does (GetOperation still finds them). Empty by default.
+   */
+  readonly unlisted = new Set<string>();
+
+  /** When true, ListOperations checks its filter but does not apply it, as some servers do (default false). */
+  ignoresFilter = false;
+
   /** Delay in ms added before answering every RPC; may be changed at any time. */
   get latencyMs(): number {
     return this.#runner.latencyMs;
@@ -242,6 +252,11 @@ export class FakeOperationsServer {
   /** WaitOperation calls over gRPC open now, per client address (one per connection); absent when none. */
   get openWaitsByPeer(): ReadonlyMap<string, number> {
     return this.#runner.openWaitsByPeer;
+  }
+
+  /** Calls of the Operations service (and StartExport) received and not yet answered, cancelled or stopped. */
+  get openCalls(): number {
+    return this.#runner.openCalls;
   }
 
   /** WaitOperation calls open now (from arrival until answered, cancelled or stopped). */

@@ -70,12 +70,28 @@ export function inCollection(name: string, parent: string): boolean {
 /**
  * Answers one ListOperations request: the operations of the collection `name` (see
  * `inCollection`; empty for all) that match `filter`, in creation order, `pageSize` at a time (0 → 100, at most
- * 1000). `nextPageToken` is empty on the last page; `unreachable` is always empty. Throws
+ * 1000), less what `quirks` leave out. `nextPageToken` is empty on the last page;
+ * `unreachable` is always empty. Throws
  * RpcFailure INVALID_ARGUMENT for an unsupported filter, a negative page size, or a page
  * token that does not decode or was issued for a different name or filter.
  */
-export function listPage(store: OperationStore, request: ListOperationsRequest__Output): RawListResponse {
-  const filter = parseFilter(request.filter);
+/** How the fake server's listings stray from a perfect index, for tests of clients that rely on them. */
+export interface ListingQuirks {
+  /** Names left out of every listing, as an index that lags behind does. */
+  readonly unlisted: ReadonlySet<string>;
+  /** True: the filter is checked but not applied, as some servers do. */
+  readonly ignoresFilter: boolean;
+}
+
+const NO_QUIRKS: ListingQuirks = { unlisted: new Set(), ignoresFilter: false };
+
+export function listPage(
+  store: OperationStore,
+  request: ListOperationsRequest__Output,
+  quirks: ListingQuirks = NO_QUIRKS,
+): RawListResponse {
+  const parsed = parseFilter(request.filter);
+  const filter = quirks.ignoresFilter && parsed !== undefined ? {} : parsed;
   if (filter === undefined) {
     throw new RpcFailure(
       Code.INVALID_ARGUMENT,
@@ -94,7 +110,13 @@ export function listPage(store: OperationStore, request: ListOperationsRequest__
     after = decoded;
   }
   const parent = request.name;
-  const page = store.page((name) => inCollection(name, parent), filter, after, pageSize);
+  const { unlisted } = quirks;
+  const page = store.page(
+    (name) => inCollection(name, parent) && !unlisted.has(name),
+    filter,
+    after,
+    pageSize,
+  );
   return {
     operations: page.operations,
     nextPageToken: page.more ? encodeToken(page.cursor, query) : '',

@@ -11,7 +11,7 @@ import type { WaitOperationRequest__Output } from '../generated/google/longrunni
 import { Code } from '../wire/code.js';
 import type { RawListResponse, RawOperation } from '../wire/types.js';
 import { RpcFailure } from './faults.js';
-import { listPage } from './list-pages.js';
+import { type ListingQuirks, listPage } from './list-pages.js';
 import type { OperationStore } from './operation-store.js';
 import type { PendingCall } from './pending-call.js';
 import type { TimerSet } from './timer-set.js';
@@ -49,7 +49,7 @@ function durationMs(duration: { seconds: string; nanos: number } | null): number
  */
 export function operationsService(
   store: OperationStore,
-  options: { readonly supportsWait: boolean; readonly timers: TimerSet },
+  options: { readonly supportsWait: boolean; readonly timers: TimerSet; readonly listing?: ListingQuirks },
 ): OperationsService {
   const require = (name: string): RawOperation => {
     if (name === '') throw new RpcFailure(Code.INVALID_ARGUMENT, 'name is required');
@@ -59,7 +59,7 @@ export function operationsService(
   };
   return {
     GetOperation: (request, call) => call.reply(require(request.name)),
-    ListOperations: (request, call) => call.reply(listPage(store, request)),
+    ListOperations: (request, call) => call.reply(listPage(store, request, options.listing)),
     CancelOperation: (request, call) => {
       require(request.name);
       store.cancel(request.name);

@@ -29,9 +29,10 @@ export function retryInfoDelayMs(error: RpcError): number | undefined {
  * Runs `attempt` under `policy`. Rejects with the last RpcError when retries end, with
  * any non-RpcError at once, and with the signal's reason when it aborts (also during a
  * backoff sleep, or while `meter` holds an attempt back). A retryable code waits the
- * backoff delay (at least the server's `retryDelayMs`); RESOURCE_EXHAUSTED outside the
- * policy's codes is retried only when the server asked for a delay (RetryInfo or
- * Retry-After), after exactly that delay, and never when `meter` says the caller handles
+ * backoff delay (at least the server's `retryDelayMs`, itself capped at the policy's
+ * `maxDelayMs`); RESOURCE_EXHAUSTED outside the policy's codes is retried only when the
+ * server asked for a delay (RetryInfo or Retry-After), after that delay up to
+ * `maxDelayMs`, and never when `meter` says the caller handles
  * quota itself. A retry that could not start before the deadline is not made. `meter`,
  * when given, admits each attempt and hears how it ended.
  */
@@ -61,9 +62,11 @@ export async function withRetry<T>(
       if (quota && meter !== undefined && !meter.retryExhausted) throw error;
       if (policy.codes.includes(error.code)) {
         backoff ??= new Backoff({ ...policy, jitter: 0.2 });
-        // A delay the server asked for is a floor: retrying sooner would be refused again.
-        delay = Math.max(backoff.next(), error.retryDelayMs ?? 0);
-      } else if (quota) delay = error.retryDelayMs;
+        // A delay the server asked for is a floor (retrying sooner would be refused again),
+        // honoured up to the policy's maxDelayMs, never longer.
+        delay = Math.max(backoff.next(), Math.min(error.retryDelayMs ?? 0, policy.maxDelayMs));
+      } else if (quota && error.retryDelayMs !== undefined)
+        delay = Math.min(error.retryDelayMs, policy.maxDelayMs);
       if (delay === undefined || delay >= deadline.remainingMs()) throw error;
       await clock.sleep(delay, signal);
     }

@@ -10,11 +10,13 @@
  *   through is the best guess of the quota. A refusal when nothing succeeded lately says
  *   nothing of the quota and leaves the rate as it is.
  * - Each further refusal of a call sent after the last decrease multiplies it by
- *   `DECREASE`. Refusals of calls sent before it (already in flight) change nothing more:
- *   they were answered for a rate that is gone.
+ *   `DECREASE`. Refusals of calls sent before it, or at the same instant (already in
+ *   flight), change nothing more: they were answered for a rate that is gone.
  * - Each success of a call sent after the last decrease, while calls are waiting for
- *   tokens (the rate, not the demand, is the limit), adds `INCREASE_PER_SECOND / rate`, so
- *   the rate grows by about `INCREASE_PER_SECOND` each second.
+ *   tokens (the rate, not the demand, is the limit), adds `INCREASE_PER_SUCCESS` calls a
+ *   second: at `rate` successes a second the rate grows by 2 % a second, so one cycle of
+ *   growth and decrease takes about ten seconds at any quota (a fixed step per second
+ *   would refuse most calls of a quota of one a second, and crawl at a thousand).
  * - Never below `MIN_RATE`.
  *
  * Several processes sharing one quota each do the same and converge on shares of it.
@@ -24,8 +26,8 @@
 export const FIRST_DECREASE = 0.9;
 /** Factor of each further decrease. */
 export const DECREASE = 0.8;
-/** Calls per second the rate gains per second while it is the limit. */
-export const INCREASE_PER_SECOND = 1;
+/** Calls per second the rate gains with each success while it is the limit. */
+export const INCREASE_PER_SUCCESS = 0.02;
 /** The lowest rate, in calls per second: one call every 5 s. */
 export const MIN_RATE = 0.2;
 /** How far back successes are counted for the first decrease, in ms. */
@@ -67,9 +69,8 @@ export class AdaptiveRate {
       this.#counts[slot] = 0;
     }
     this.#counts[slot] = (this.#counts[slot] ?? 0) + 1;
-    if (limited && Number.isFinite(this.#rate) && sentAt >= this.#decreasedAt) {
-      this.#rate += INCREASE_PER_SECOND / Math.max(this.#rate, 1);
-    }
+    if (limited && Number.isFinite(this.#rate) && sentAt > this.#decreasedAt)
+      this.#rate += INCREASE_PER_SUCCESS;
   }
 
   /**
@@ -83,7 +84,7 @@ export class AdaptiveRate {
       // any) holds the calls, and the first refusal after a success sets the rate.
       if (recent === 0) return false;
       this.#rate = Math.max(MIN_RATE, FIRST_DECREASE * recent);
-    } else if (sentAt >= this.#decreasedAt) {
+    } else if (sentAt > this.#decreasedAt) {
       this.#rate = Math.max(MIN_RATE, this.#rate * DECREASE);
     } else {
       return false;

@@ -101,6 +101,8 @@ export interface Membership {
   read(signal: AbortSignal, budgetMs: number): Reading | Promise<Reading>;
   /** The GetOperation of a `missing` reading found the operation still running. */
   stillRunning(): void;
+  /** The GetOperation of a `missing` reading failed: the next reading is `missing` again, without a listing. */
+  fetchFailed(): void;
   /** The member leaves (its loop stopped). Idempotent. */
   leave(): void;
 }
@@ -181,6 +183,9 @@ class ReapGroup {
       stillRunning: () => {
         if (++place.misses >= MAX_LIST_MISSES) place.detached = true;
       },
+      fetchFailed: () => {
+        place.missing = true;
+      },
       leave: () => {
         if (left) return;
         left = true;
@@ -221,10 +226,10 @@ class ReapGroup {
     const cancel = new AbortController();
     this.#planned = cancel;
     const { clock, initialDelayMs } = this.#ctx;
-    const delay = this.#lastListAt + initialDelayMs - clock.now();
-    // A microtask when the tick can be now: waits that join in the same turn share it.
-    const due = delay > 0 ? clock.sleep(delay, cancel.signal) : Promise.resolve();
-    due.then(
+    // Never sooner than initialDelayMs after the last listing; when that is now, still on a
+    // timer, so the other polls due at this time (their timers fire first) share the tick.
+    const delay = Math.max(0, this.#lastListAt + initialDelayMs - clock.now());
+    clock.sleep(delay, cancel.signal).then(
       () => {
         if (this.#planned !== cancel) return;
         this.#planned = undefined;

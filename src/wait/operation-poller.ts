@@ -153,7 +153,8 @@ export function operationPoller(o: OperationPollerOptions): PollSource<RawOperat
         return survived(reading.error);
       case 'missing': {
         const fetched = await getOnce(budgetMs, signal);
-        if (fetched.snapshot !== undefined && !fetched.snapshot.done) membership?.stillRunning();
+        if (fetched.snapshot === undefined) membership?.fetchFailed();
+        else if (!fetched.snapshot.done) membership?.stillRunning();
         return fetched;
       }
       default:

@@ -237,7 +237,8 @@ export class PollBudget {
   #tryToken(now: number): boolean {
     if (!Number.isFinite(this.rate)) return true;
     this.#refill(now);
-    if (this.#tokens < 1) return false;
+    // Less a hair of float error, so a token refilled to the millisecond counts.
+    if (this.#tokens < 1 - 1e-9) return false;
     this.#tokens -= 1;
     return true;
   }
@@ -256,7 +257,10 @@ export class PollBudget {
       return;
     }
     const rate = this.rate;
-    const refillAt = Number.isFinite(rate) ? now + ((1 - this.#tokens) * 1000) / rate : now;
+    // Whole milliseconds, at least one: a token is there when the timer fires.
+    const refillAt = Number.isFinite(rate)
+      ? now + Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / rate))
+      : now;
     this.#arm(Math.max(this.#pausedUntil, refillAt));
   }
 

@@ -177,7 +177,7 @@ export class PollLoop<S> {
    * The delay before the next poll: the one place the schedule is decided. `pace` is the
    * backoff delay already drawn for a paced poll this round (reused, so a round draws at
    * most one), `result` what the poll returned: a server's retry delay lengthens the
-   * backoff delay. The source may plan it sooner (ETA guidance), never sooner than a
+   * backoff delay, up to `maxDelayMs`. The source may plan it sooner (ETA guidance), never sooner than a
    * server's retry delay. Never past the earliest deadline or failure budget.
    */
   #plan(pace: number | undefined, result: PollResult<S>): number {
@@ -188,7 +188,8 @@ export class PollLoop<S> {
     };
     // Rule 11: the source may plan the poll sooner than the schedule (planDelay, eta.ts).
     const planned = this.#source.planDelay?.(backoff) ?? backoff();
-    const delay = Math.max(planned, result.retryAfterMs ?? 0);
+    // Rule 5: a delay the server asks for is honoured up to maxDelayMs, never longer.
+    const delay = Math.max(planned, Math.min(result.retryAfterMs ?? 0, this.#backoffOptions.maxDelayMs));
     return Math.min(delay, this.#limitMs());
   }
 

@@ -56,6 +56,36 @@ describe('CallPipeline', () => {
   });
 });
 
+describe('CallPipeline and a delay the server asks for', () => {
+  const policy = {
+    codes: [Code.UNAVAILABLE],
+    maxAttempts: 2,
+    initialDelayMs: 100,
+    maxDelayMs: 5_000,
+    multiplier: 1,
+  };
+  const refusal = (code: number, retryDelayMs: number) =>
+    new RpcError(code, 'slow down', [], 'GetOperation', undefined, undefined, retryDelayMs);
+
+  for (const [what, code] of [
+    ['RESOURCE_EXHAUSTED', Code.RESOURCE_EXHAUSTED],
+    ['a retried code', Code.UNAVAILABLE],
+  ] as const) {
+    it(`waits a day-long server delay only up to the policy's maxDelayMs (${what})`, async () => {
+      const clock = new FakeClock();
+      const pipeline = new CallPipeline(clock, { retry: policy, timeoutMs: 1e9 });
+      let attempts = 0;
+      const pending = pipeline.run({}, async () => {
+        if (++attempts === 1) throw refusal(code, 86_400_000);
+        return 'ok';
+      });
+      await clock.advance(await clock.untilSleeping());
+      assert.equal(await pending, 'ok');
+      assert.deepEqual(clock.sleeps, [5_000]);
+    });
+  }
+});
+
 describe('waitCallOptions', () => {
   it('bounds a WaitOperation call by its wait plus the slack, and by a shorter timeoutMs', () => {
     assert.equal(WAIT_DEADLINE_SLACK_MS, 10_000);
