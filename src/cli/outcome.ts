@@ -4,11 +4,14 @@
  * document on stdout, `{ "error": { type, message, code?, codeName?, hint? }, "exitCode",
  * "operation"? }`. Connection failures get a hint that points the right way (TLS against a
  * plaintext server, plaintext against TLS, nothing listening) instead of grpc-js's raw
- * text. Messages come from the errors themselves, which never carry header values.
+ * text. Messages come from the errors themselves, which never carry header values. They
+ * carry server text (names, status messages, type URLs), so they are escaped (escape.ts)
+ * before they reach stderr; the JSON document is escaped by `toJson`.
  */
 
 import { Code } from '../wire/code.js';
 import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../wire/errors.js';
+import { escapeControls } from './escape.js';
 import { exitCodeOf, Interrupted } from './exit.js';
 import { toJson } from './format.js';
 import { type Io, processIo } from './io.js';
@@ -97,6 +100,32 @@ export function failureDocument(error: unknown, flags: OutcomeFlags, operation?:
 }
 
 /**
+ * The stderr line(s) for a failure: `lro: <message>` and `lro: hint: <hint>` when there is
+ * one, each escaped; `prefix` (e.g. an operation name) goes before the message.
+ */
+export function failureLines(error: unknown, flags: OutcomeFlags, prefix = ''): string {
+  const { message, hint } = explain(error, flags);
+  const head = `lro: ${escapeControls(prefix)}${escapeControls(message)}\n`;
+  return hint === undefined ? head : `${head}lro: hint: ${escapeControls(hint)}\n`;
+}
+
+/**
+ * The stack of `error` for --verbose, escaped: its message (server text) as text, the
+ * frames below it with their line feeds kept.
+ */
+export function escapedStack(error: Error): string {
+  const stack = error.stack ?? '';
+  const at = error.message === '' ? -1 : stack.indexOf(error.message);
+  if (at === -1) return escapeControls(stack, 'lines');
+  const end = at + error.message.length;
+  return (
+    escapeControls(stack.slice(0, at), 'lines') +
+    escapeControls(error.message) +
+    escapeControls(stack.slice(end), 'lines')
+  );
+}
+
+/**
  * Reports `error` (stderr line, stack with --verbose, JSON document with --json unless
  * `jsonPrinted`) and returns its exit code. `operation` is the last snapshot, for --json.
  */
@@ -111,12 +140,9 @@ export function reportFailure(
     io.out.write(`${toJson(failureDocument(error, flags, options.operation), 2)}\n`);
   }
   // A failed operation's error is in the printed snapshot already; anything else needs words.
-  if (!OperationError.is(error)) {
-    const { message, hint } = explain(error, flags);
-    io.err.write(`lro: ${message}${hint === undefined ? '' : `\nlro: hint: ${hint}`}\n`);
-  }
+  if (!OperationError.is(error)) io.err.write(failureLines(error, flags));
   if (flags.verbose === true && error instanceof Error && error.stack !== undefined) {
-    io.err.write(`${error.stack}\n`);
+    io.err.write(`${escapedStack(error)}\n`);
   }
   return code;
 }
