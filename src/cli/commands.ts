@@ -21,7 +21,7 @@ import { onStopSignal } from './signals.js';
 export { type Io, processIo } from './io.js';
 
 /** Runs `run` with the client of `flags`, closing it after; any failure is reported and becomes the exit code. */
-async function withClient(
+export async function withClient(
   flags: CommonFlags,
   io: Io,
   run: (client: OperationsApi) => Promise<number>,

@@ -65,8 +65,11 @@ export function snapshotJson(op: OperationView): Record<string, unknown> {
   return json;
 }
 
+/** What an operation's snapshot says of it. */
+export type OperationState = 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
+
 /** RUNNING, DONE, FAILED or CANCELLED. */
-export function stateOf(op: OperationView): string {
+export function stateOf(op: OperationView): OperationState {
   if (!op.done) return 'RUNNING';
   if (op.cancelled) return 'CANCELLED';
   return op.raw.error != null ? 'FAILED' : 'DONE';

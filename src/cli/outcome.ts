@@ -87,8 +87,16 @@ export function explain(error: unknown, flags: OutcomeFlags): Explained {
   return { message, hint: undefined };
 }
 
+/** What --json prints for a failure: its kind, words and code, and the exit code it stands for. */
+export interface FailureDocument {
+  error: { type: string; message: string; code?: number; codeName?: string; hint?: string };
+  exitCode: number;
+  /** The last snapshot of the operation waited on, when there was one. */
+  operation?: unknown;
+}
+
 /** The JSON document a failure prints on stdout with --json. */
-export function failureDocument(error: unknown, flags: OutcomeFlags, operation?: unknown): object {
+export function failureDocument(error: unknown, flags: OutcomeFlags, operation?: unknown): FailureDocument {
   const { message, hint } = explain(error, flags);
   const type = error instanceof Interrupted ? 'Interrupted' : error instanceof Error ? error.name : 'Error';
   const coded = RpcError.is(error) ? { code: error.code, codeName: error.codeName } : {};
