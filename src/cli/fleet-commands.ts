@@ -126,6 +126,7 @@ async function runFleet(
     strategy,
     intervalMs,
     deadline: timeoutMs === undefined ? undefined : deadline,
+    timeoutText: flags.timeout,
     signal: controller.signal,
   });
   const notices: string[] = [];

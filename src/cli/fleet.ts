@@ -47,6 +47,8 @@ export interface FleetOptions {
   readonly intervalMs?: number | undefined;
   /** Clock time by which every wait ends with TimeoutError (--timeout); undefined: none. */
   readonly deadline?: number | undefined;
+  /** --timeout as the user wrote it, named in timeout messages (each wait's own timeout is what was left of it). */
+  readonly timeoutText?: string | undefined;
   /** Aborts every wait: with Interrupted on a signal, with Stopped otherwise. */
   readonly signal: AbortSignal;
 }
@@ -124,7 +126,8 @@ export class Fleet {
     const hints = new Set<string>();
     for (const [name, { error }] of this.#outcomes) {
       if (error === undefined || OperationError.is(error) || error instanceof Interrupted) continue;
-      const { message, hint } = explain(error, this.#options.flags);
+      const { hint } = explain(error, this.#options.flags);
+      const message = this.#message(error);
       const prefix = message.includes(name) ? '' : `${name}: `;
       err.write(`lro: ${escapeControls(prefix + message)}\n`);
       if (hint !== undefined) hints.add(hint);
@@ -134,10 +137,10 @@ export class Fleet {
 
   /** Follows one operation's snapshots until its wait ends, then records the outcome. */
   async #wait(op: Operation): Promise<void> {
-    const { view, strategy, intervalMs, deadline, signal, clock, flags } = this.#options;
+    const { view, strategy, intervalMs, deadline, signal, clock } = this.#options;
     const { name } = op;
     const onRetry = (error: RpcError, attempt: number, nextDelayMs: number): void => {
-      const message = explain(error, flags).message;
+      const message = this.#message(error);
       view.note(`${name}: poll ${attempt} failed: ${message}; retrying in ${formatDuration(nextDelayMs)}`);
     };
     const options: WaitOptions = {
@@ -179,8 +182,17 @@ export class Fleet {
     this.#outcomes.set(name, { code: exitCodeOf(error), error });
     if (error instanceof Interrupted) return;
     const document = failureDocument(error, this.#options.flags);
-    const fields = () => ({ waitError: document.error, exitCode: document.exitCode });
+    const message = this.#message(error);
+    const fields = () => ({ waitError: { ...document.error, message }, exitCode: document.exitCode });
     if (TimeoutError.is(error)) this.#options.view.ended(name, 'TIMEOUT', undefined, fields);
-    else this.#options.view.ended(name, 'ERROR', explain(error, this.#options.flags).message, fields);
+    else this.#options.view.ended(name, 'ERROR', message, fields);
+  }
+
+  /** What a failure is called (explain()), a timeout naming --timeout as the user wrote it. */
+  #message(error: unknown): string {
+    const { message } = explain(error, this.#options.flags);
+    const { timeoutText } = this.#options;
+    if (!TimeoutError.is(error) || timeoutText === undefined) return message;
+    return message.replace(/after --timeout [\d.]+ms/, `after --timeout ${timeoutText}`);
   }
 }

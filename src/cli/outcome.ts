@@ -46,7 +46,10 @@ export function explain(error: unknown, flags: OutcomeFlags): Explained {
   const message = error instanceof Error ? error.message : String(error);
   if (TimeoutError.is(error)) {
     // The library names its option; a CLI user set --timeout.
-    return { message: message.replace(/after timeoutMs (\d+)/, 'after --timeout $1ms'), hint: undefined };
+    return {
+      message: message.replace(/after timeoutMs (\d+(?:\.\d+)?)/, 'after --timeout $1ms'),
+      hint: undefined,
+    };
   }
   if (UnknownTypeError.is(error)) {
     return {
