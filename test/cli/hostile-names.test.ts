@@ -7,8 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { Code } from '../../src/wire/code.ts';
-import { lro } from './helpers.ts';
-import { HOSTILE_MESSAGE, HOSTILE_TYPE_URL, rawControls, seedHostile } from './hostile.ts';
+import { lro, lroTty } from './helpers.ts';
+import {
+  HOSTILE_MESSAGE,
+  HOSTILE_TYPE_URL,
+  rawControls,
+  rawControlsOnTerminal,
+  seedHostile,
+} from './hostile.ts';
 
 const RESULT = 'longrunning.demo.v1.ExportResult';
 
@@ -120,5 +126,97 @@ describe('lro with hostile server text', () => {
     assert.equal(absent.code, 3);
     assert.equal(rawControls(absent.stdout + absent.stderr), 0, absent.stdout);
     assert.match(JSON.parse(absent.stdout).error.message, /operations\/\u009b\u202e/);
+  });
+});
+
+describe('lro wait with several names and lro watch, with hostile server text', () => {
+  let server: FakeOperationsServer;
+  let flags: string[];
+  let names: string[];
+
+  before(async () => {
+    server = await FakeOperationsServer.start();
+    flags = ['--target', server.address, '--insecure', '--interval', '200ms', '--timeout', '1s'];
+    names = seedHostile(server);
+    server.create({ name: 'operations/failed-\u001b]0;t\u0007' }).fail({
+      code: Code.ABORTED,
+      message: HOSTILE_MESSAGE,
+    });
+  });
+  after(() => server.stop());
+
+  /** Asserts that every line of `text` is a row of one of the operations (none forged), or the summary. */
+  function noForgedLine(text: string): void {
+    for (const line of text.trimEnd().split('\n')) {
+      const own = /^operations\/(erase-|title-|lf\\n|csi-|bidi-|failed-)|^\d+ operations: /;
+      assert.ok(own.test(line), JSON.stringify(line));
+    }
+  }
+
+  it('watch: the rows, the timeout lines on stderr and the summary, 0 raw control characters', async () => {
+    const r = await lro(['watch', 'operations', ...flags]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(rawControls(r.stdout + r.stderr), 0, JSON.stringify(r.stdout + r.stderr));
+    noForgedLine(r.stdout);
+    assert.ok(
+      r.stdout.includes(
+        'operations/lf\\noperations/forged  DONE  100%  RUNNING  40%  elapsed 0s  (EXPORTING\\x1b[2K\\x9b100%)',
+      ),
+    );
+    assert.ok(r.stdout.includes('operations/failed-\\x1b]0;t\\x07  FAILED  ABORTED: boom\\x1b[1A'));
+    assert.match(r.stderr, /^lro: operation operations\/bidi-\\u202egnp\.exe not done after --timeout 1s /m);
+  });
+
+  it("watch and wait under a pseudo-terminal: only the table's own sequences", async () => {
+    const watched = await lroTty(['watch', 'operations', ...flags]);
+    assert.equal(watched.code, 4, watched.stdout);
+    assert.equal(rawControlsOnTerminal(watched.stdout), 0, JSON.stringify(watched.stdout));
+    assert.match(watched.stdout, /operations\/title-\\x1b\]0;pwned\\x07-osc/);
+    const waited = await lroTty(['wait', ...names, ...flags]);
+    assert.equal(waited.code, 4, waited.stdout);
+    assert.equal(rawControlsOnTerminal(waited.stdout), 0, JSON.stringify(waited.stdout));
+    assert.match(waited.stdout, /operations\/csi-\\x9b2J-clear/);
+  });
+
+  it('wait with several names without a terminal: rows, summary, timeout lines and final snapshots escaped', async () => {
+    const r = await lro(['wait', ...names, 'operations/failed-\u001b]0;t\u0007', ...flags]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(rawControls(r.stdout + r.stderr), 0, JSON.stringify(r.stdout + r.stderr));
+    noForgedLine(r.stderr.split('\nlro: ')[0] ?? '');
+    assert.match(r.stdout, /^name: {6}operations\/failed-\\x1b\]0;t\\x07$/m);
+  });
+
+  it('a retried poll of wait with several names is noted on stderr, escaped', async () => {
+    // Two operations whose first polls each fail their 5 attempts (the RPC retry policy).
+    for (const method of ['WaitOperation', 'GetOperation'] as const) {
+      server.inject({ method, code: Code.UNAVAILABLE, times: 10, message: HOSTILE_MESSAGE });
+    }
+    const r = await lro(['wait', ...names.slice(0, 2), ...flags, '--timeout', '3s']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(rawControls(r.stdout + r.stderr), 0, JSON.stringify(r.stdout + r.stderr));
+    assert.match(
+      r.stderr,
+      /poll 1 failed: UNAVAILABLE: boom\\x1b\[1A\\x1b\[2K\\x9b1A\\u202e\\noperations\/forged/,
+    );
+  });
+
+  it('--json of wait and watch: C1 and bidi controls as \\u escapes; every line parses to the server names', async () => {
+    for (const args of [
+      ['watch', 'operations'],
+      ['wait', ...names],
+    ]) {
+      const r = await lro([...args, ...flags, '--json']);
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(rawControls(r.stdout + r.stderr), 0, r.stdout);
+      const records = r.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { name?: string });
+      for (const name of names)
+        assert.ok(
+          records.some((rec) => rec.name === name),
+          `${JSON.stringify(name)}`,
+        );
+    }
   });
 });
