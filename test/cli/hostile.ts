@@ -30,12 +30,14 @@ export function rawControls(text: string): number {
 }
 
 /**
- * What a terminal view of `lro` writes on purpose, removed before counting: hide and show
- * the cursor, cursor up n lines, erase to the end of the line or screen, carriage return
- * (the pseudo-terminal also turns each line feed into CR LF). An erase of the whole line
- * (`ESC[2K`), a title (`ESC]`), a one-byte CSI or a bidi control is none of these.
+ * What the terminal views of `lro` write on purpose, removed before counting: the table's
+ * (hide and show the cursor, cursor up n lines, erase to the end of the line or screen)
+ * and the single progress bar's (cli-progress: save and restore the cursor, line wrap off
+ * and on, cursor to column 1), and carriage returns (the pseudo-terminal also turns each
+ * line feed into CR LF). An erase of the whole line (`ESC[2K`), a title (`ESC]`), a
+ * one-byte CSI or a bidi control is none of these.
  */
-const OWN = String.raw`\u001b\[\?25[lh]|\u001b\[\d+A|\u001b\[[KJ]|\r`;
+const OWN = String.raw`\u001b[78]|\u001b\[\?(25|7)[lh]|\u001b\[\d+A|\u001b\[1G|\u001b\[0?[KJ]|\r`;
 const OWN_SEQUENCES = new RegExp(OWN, 'g');
 
 /** `rawControls` of a terminal's output, after removing the sequences the views write themselves. */
