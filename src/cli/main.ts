@@ -12,6 +12,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { cancelCommand, deleteCommand, getCommand, listCommand, waitCommand } from './commands.js';
 import type { CommonFlags } from './connect.js';
 import { demoCommand } from './demo.js';
+import { escapeControls } from './escape.js';
 import { EXIT, UsageError } from './exit.js';
 import { waitManyCommand, watchCommand } from './fleet-commands.js';
 import { toJson } from './format.js';
@@ -104,6 +105,8 @@ export function program(onExit: (code: number) => void): Command {
     .description('Inspect and wait on google.longrunning operations')
     .version(packageVersion(), '-V, --version', 'print the version of lro')
     .exitOverride()
+    // Usage errors quote the arguments (which may hold names copied from a server): escaped too.
+    .configureOutput({ outputError: (text, write) => write(escapeControls(text, 'lines')) })
     .showHelpAfterError('(run with --help for usage)');
   /** Wraps a command: its exit code goes to `onExit`; anything it throws is reported (JSON too with --json). */
   const act =

@@ -276,6 +276,28 @@ describe('lro wait with several names, and lro watch', () => {
     assert.match(watching.output(), /^2 operations: 2 done\n$/m);
   });
 
+  it('wait a b --cancel-on-interrupt: SIGINT cancels every running operation on the server and exits 130', async () => {
+    const [a, b, done] = [fresh(), fresh(), fresh()];
+    for (const name of [a, b])
+      server.create({ name, metadataType: METADATA, metadata: { progressPercent: 10 } });
+    server.create({ name: done }).succeed(RESULT, { uri: 'export://done', rowCount: 1 });
+    const cli = await start(
+      ['wait', a, b, done, ...flags, '--cancel-on-interrupt'],
+      new RegExp(`${literal(b)}  RUNNING`),
+      'stderr',
+    );
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.closed, 130);
+    for (const name of [a, b]) {
+      const op = server.store.get(name);
+      assert.equal(op?.done, true, `${name} cancelled on the server`);
+      assert.equal(op?.error?.code, Code.CANCELLED);
+    }
+    assert.match(cli.output(), /^lro: sent CancelOperation for 2 of 2 operations$/m);
+    assert.match(cli.output(), /^lro: interrupted by SIGINT$/m);
+    assert.match(cli.stdout(), new RegExp(`^name: {6}${literal(done)}$`, 'm'), 'the done one is printed');
+  });
+
   it('watch refuses --filter and --follow without a parent, and a bad --list-interval, as usage errors', async () => {
     const cases: [string[], RegExp][] = [
       [['operations/a', '--filter', 'done=true'], /^lro: --filter needs a collection to list/],

@@ -95,6 +95,10 @@ describe('lro with hostile server text', () => {
       );
       if (extra.length === 0) assert.equal(r.stderr.split('\n').length, 2, 'one line');
     }
+    const usage = await lro([`frob\u001b[2K\u009b`, ...flags]);
+    assert.equal(usage.code, 2);
+    assert.equal(rawControls(usage.stderr), 0, 'a usage error quoting the argument');
+    assert.match(usage.stderr, /^error: unknown command 'frob\\x1b\[2K\\x9b'/);
     const op = server.create({ name: 'operations/retried' });
     server.inject({ method: 'GetOperation', code: Code.UNAVAILABLE, times: 5, message: HOSTILE_MESSAGE });
     const run = lro(['wait', op.name, ...flags, '--strategy', 'poll', '--interval', '100ms']);
