@@ -67,11 +67,6 @@ export class Fleet {
     this.#options = options;
   }
 
-  /** How many operations were added. */
-  get size(): number {
-    return this.#ops.size;
-  }
-
   /**
    * Adds an operation (once per name: a name already added is skipped). `listed`: `op` is
    * a snapshot the server returned (from a listing), shown at once; otherwise it is a name

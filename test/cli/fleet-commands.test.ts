@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { watchTargets } from '../../src/cli/fleet-commands.ts';
 import type { SimulateOptions } from '../../src/testing/fake-operation.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { Code } from '../../src/wire/code.ts';
@@ -35,6 +36,28 @@ function ndjson(text: string): Record<string, unknown>[] {
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+describe('watchTargets', () => {
+  it('lists the default collection without arguments, a first argument that is not an operation name, else waits on names', () => {
+    assert.deepEqual(watchTargets([]), { listing: true, parent: undefined, names: [] });
+    assert.deepEqual(watchTargets(['operations']), { listing: true, parent: 'operations', names: [] });
+    assert.deepEqual(watchTargets(['projects/p/locations/l', 'operations/x']), {
+      listing: true,
+      parent: 'projects/p/locations/l',
+      names: ['operations/x'],
+    });
+    assert.deepEqual(watchTargets(['projects/p/locations/l/operations/1', 'operations/a/b']), {
+      listing: false,
+      parent: undefined,
+      names: ['projects/p/locations/l/operations/1', 'operations/a/b'],
+    });
+    assert.equal(
+      watchTargets(['projects/p/locations/l/operations']).listing,
+      true,
+      'a collection ending in operations',
+    );
+  });
+});
 
 describe('lro wait with several names, and lro watch', () => {
   let server: FakeOperationsServer;
