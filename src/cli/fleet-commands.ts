@@ -89,7 +89,7 @@ async function listInto(client: OperationsApi, request: ListOperationsRequest, c
     context.fleet.add(op, true);
   }
   if (listed === MAX_LISTED) {
-    context.view.note(`watching the first ${MAX_LISTED} operations listed only: narrow them with --filter`);
+    context.notice(`a listing adds the first ${MAX_LISTED} operations only: narrow them with --filter`);
   }
   return listed;
 }

@@ -28,7 +28,7 @@ export interface FeedContext {
   readonly view: FleetView;
   /** Clock time of --timeout (Infinity without one). */
   readonly deadline: number;
-  /** A message printed on stderr once the rows are done (e.g. an empty listing). */
+  /** A message printed on stderr once the rows are done (e.g. an empty listing); each text once. */
   notice(text: string): void;
 }
 
@@ -77,11 +77,11 @@ export async function runFleet(
     timeoutText: flags.timeout,
     signal: controller.signal,
   });
-  const notices: string[] = [];
+  const notices = new Set<string>();
   let feedError: unknown;
   try {
     const notice = (text: string): void => {
-      notices.push(text);
+      notices.add(text);
     };
     await feed({ fleet, signal: controller.signal, view, deadline, notice });
   } catch (error) {
@@ -92,7 +92,9 @@ export async function runFleet(
   removeHandlers();
   const reason: unknown = controller.signal.reason;
   const interrupted = reason instanceof Interrupted ? reason : undefined;
-  if (interrupted !== undefined && flags.cancelOnInterrupt === true) await cancelRunning(fleet, flags, view);
+  if (interrupted !== undefined && flags.cancelOnInterrupt === true) {
+    for (const text of await cancelRunning(fleet, flags)) notices.add(text);
+  }
   const failure = interrupted ?? feedError;
   const failureCodes = failure === undefined ? [] : [reportedCode(failure, flags, io, mode)];
   const code = worstExitCode([fleet.exitCode(), ...failureCodes]);
@@ -114,9 +116,13 @@ function reportedCode(error: unknown, flags: WaitFlags, io: Io, mode: FleetViewM
   return document.exitCode;
 }
 
-/** Sends CancelOperation to every operation still running, CANCEL_BATCH at a time, each bounded by 2 s. */
-async function cancelRunning(fleet: Fleet, flags: WaitFlags, view: FleetView): Promise<void> {
+/**
+ * Sends CancelOperation to every operation still running, CANCEL_BATCH at a time, each
+ * bounded by 2 s; resolves the lines to say (each failure, then how many were sent).
+ */
+async function cancelRunning(fleet: Fleet, flags: WaitFlags): Promise<string[]> {
   const running = fleet.running();
+  const said: string[] = [];
   let sent = 0;
   for (let i = 0; i < running.length; i += CANCEL_BATCH) {
     const batch = running.slice(i, i + CANCEL_BATCH);
@@ -126,10 +132,11 @@ async function cancelRunning(fleet: Fleet, flags: WaitFlags, view: FleetView): P
           () => {
             sent++;
           },
-          (e: unknown) => view.note(`${op.name}: CancelOperation failed: ${explain(e, flags).message}`),
+          (e: unknown) => said.push(`${op.name}: CancelOperation failed: ${explain(e, flags).message}`),
         ),
       ),
     );
   }
-  if (running.length > 0) view.note(`sent CancelOperation for ${sent} of ${running.length} operations`);
+  if (running.length > 0) said.push(`sent CancelOperation for ${sent} of ${running.length} operations`);
+  return said;
 }
