@@ -62,6 +62,7 @@ export class FleetView {
   readonly #screen: LiveScreen | undefined;
   /** Aborted by `stop()`: ends the frame loop's sleep. */
   readonly #stop = new AbortController();
+  /** The latest note, shown under the table (the `table` form only; cleared for the final frame). */
   #note: string | undefined;
   /** True when rows changed since the last frame (or no frame was drawn yet). */
   #dirty = true;
@@ -82,11 +83,6 @@ export class FleetView {
       this.#screen = new LiveScreen(this.#out);
       void this.#frames();
     }
-  }
-
-  /** True when a row for `name` exists. */
-  has(name: string): boolean {
-    return this.#rows.has(name);
   }
 
   /** The rows as they show now, in order. */
