@@ -10,6 +10,7 @@ import { STRATEGIES, type WaitStrategy } from '../wait/operation-poller.js';
 import { OperationError, OperationStateError, type RpcError, UnknownTypeError } from '../wire/errors.js';
 import { type CommonFlags, connect } from './connect.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { escapeControls } from './escape.js';
 import { EXIT, Interrupted, UsageError } from './exit.js';
 import { describe, type OperationView, oneLine, snapshotJson, toJson } from './format.js';
 import { type Io, processIo } from './io.js';
@@ -20,7 +21,7 @@ import { onStopSignal } from './signals.js';
 export { type Io, processIo } from './io.js';
 
 /** Runs `run` with the client of `flags`, closing it after; any failure is reported and becomes the exit code. */
-async function withClient(
+export async function withClient(
   flags: CommonFlags,
   io: Io,
   run: (client: OperationsApi) => Promise<number>,
@@ -118,7 +119,7 @@ export function listCommand(
       if (count === 0) {
         const filter = flags.filter === undefined ? '' : ` matching ${JSON.stringify(flags.filter)}`;
         const where = collection === undefined ? '' : ` in ${JSON.stringify(collection)}`;
-        io.err.write(`no operations${where}${filter}\n`);
+        io.err.write(`no operations${escapeControls(where + filter)}\n`);
       }
       if (nextPageToken !== '') io.err.write(`more operations follow: pass --all to list every page\n`);
     }
@@ -172,7 +173,7 @@ export async function follow<R, M>(op: Operation<R, M>, flags: WaitFlags, io: Io
   const removeHandlers = onStopSignal((signal) => controller.abort(new Interrupted(signal)));
   const onRetry = (error: RpcError, attempt: number, nextDelayMs: number): void => {
     io.err.write(
-      `lro: poll ${attempt} failed: ${explain(error, flags).message}; retrying in ${formatDuration(nextDelayMs)}\n`,
+      `lro: poll ${attempt} failed: ${escapeControls(explain(error, flags).message)}; retrying in ${formatDuration(nextDelayMs)}\n`,
     );
   };
   const options: WaitOptions<R, M> = {
@@ -191,8 +192,9 @@ export async function follow<R, M>(op: Operation<R, M>, flags: WaitFlags, io: Io
     view.stop();
     if (error instanceof Interrupted && flags.cancelOnInterrupt === true) {
       await op.cancel({ timeoutMs: 2000, retry: false }).then(
-        () => io.err.write(`lro: sent CancelOperation for ${op.name}\n`),
-        (e: unknown) => io.err.write(`lro: CancelOperation failed: ${explain(e, flags).message}\n`),
+        () => io.err.write(`lro: sent CancelOperation for ${escapeControls(op.name)}\n`),
+        (e: unknown) =>
+          io.err.write(`lro: CancelOperation failed: ${escapeControls(explain(e, flags).message)}\n`),
       );
     }
     throw error;
@@ -233,7 +235,7 @@ export function cancelCommand(name: string, flags: CommonFlags, io: Io = process
     io.out.write(
       flags.json === true
         ? `${toJson({ name, cancelRequested: true }, 2)}\n`
-        : `cancellation requested for ${name}\n`,
+        : `cancellation requested for ${escapeControls(name)}\n`,
     );
     return EXIT.OK;
   });
@@ -242,7 +244,9 @@ export function cancelCommand(name: string, flags: CommonFlags, io: Io = process
 export function deleteCommand(name: string, flags: CommonFlags, io: Io = processIo): Promise<number> {
   return withClient(flags, io, async (client) => {
     await client.deleteOperation(name);
-    io.out.write(flags.json === true ? `${toJson({ name, deleted: true }, 2)}\n` : `deleted ${name}\n`);
+    io.out.write(
+      flags.json === true ? `${toJson({ name, deleted: true }, 2)}\n` : `deleted ${escapeControls(name)}\n`,
+    );
     return EXIT.OK;
   });
 }

@@ -14,7 +14,9 @@ import { FakeOperationsServer } from '../testing/fake-server.js';
 import { OperationError } from '../wire/errors.js';
 import { follow, waitAndReport } from './commands.js';
 import { parseDuration } from './duration.js';
+import { escapeControls } from './escape.js';
 import { EXIT, UsageError } from './exit.js';
+import { toJson } from './format.js';
 import { type Io, processIo } from './io.js';
 
 export interface DemoFlags {
@@ -51,7 +53,7 @@ export async function demoCommand(flags: DemoFlags, io: Io = processIo): Promise
       types,
     );
     const op = await start({ source, rows, durationMs, fail: flags.fail === true });
-    io.err.write(`StartExport(source: ${source}, rows: ${rows}) started ${op.name}\n`);
+    io.err.write(`StartExport(source: ${source}, rows: ${rows}) started ${escapeControls(op.name)}\n`);
     io.err.write(`  response type ${types.responseType}, metadata type ${types.metadataType}\n`);
     // Progress refreshes every 250 ms; completion is still noticed at once through WaitOperation.
     const waitFlags = { interval: '250ms' };
@@ -60,14 +62,14 @@ export async function demoCommand(flags: DemoFlags, io: Io = processIo): Promise
       await follow(op, waitFlags, io);
     } catch (error) {
       if (!OperationError.is(error)) throw error;
-      io.out.write(`\nExport failed: ${error.message}\n`);
-      for (const d of error.details) io.out.write(`  ${d.typeName}: ${JSON.stringify(d.value)}\n`);
+      io.out.write(`\nExport failed: ${escapeControls(error.message)}\n`);
+      for (const d of error.details) io.out.write(`  ${escapeControls(d.typeName)}: ${toJson(d.value)}\n`);
       return EXIT.FAILED;
     }
     const result = op.response;
     if (result === undefined) throw new Error(`operation ${op.name} finished without a response`);
     io.out.write(`\nExport finished (${types.responseType}):\n`);
-    io.out.write(`  uri:      ${result.uri}\n  rowCount: ${result.rowCount}\n`);
+    io.out.write(`  uri:      ${escapeControls(result.uri)}\n  rowCount: ${result.rowCount}\n`);
     return EXIT.OK;
   } finally {
     exporter.close();

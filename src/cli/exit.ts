@@ -3,6 +3,7 @@
  * failed, 2 usage (including a response or metadata type missing from the registry:
  * pass --proto), 3 an RPC failed, 4 timeout, 128 + n stopped by signal n (130 SIGINT,
  * 143 SIGTERM, 129 SIGHUP), 141 stdout closed early (a pipe reader such as `head` quit).
+ * A command on many operations exits with the most severe of their codes (`worstExitCode`).
  */
 import {
   LongrunningError,
@@ -51,4 +52,22 @@ export function exitCodeOf(error: unknown): number {
   if (RpcError.is(error)) return EXIT.RPC;
   if (LongrunningError.is(error)) return EXIT.FAILED;
   return EXIT.FAILED;
+}
+
+/**
+ * How severe each code is when many operations end differently, most severe last: every
+ * operation succeeded (0) < some operation failed (1) < some result cannot be read without
+ * --proto (2) < some operation was not done at --timeout (4) < some wait failed with an RPC
+ * error, its outcome unknown (3) < stopped by a signal (128 + n). An outcome that is known
+ * (failed) ranks below one that is not (timeout, RPC error): a script that sees 1 knows
+ * every operation ended.
+ */
+const SEVERITY: readonly number[] = [EXIT.OK, EXIT.FAILED, EXIT.USAGE, EXIT.TIMEOUT, EXIT.RPC];
+
+/** The exit code of a command on many operations: the most severe of `codes` (0 for none). */
+export function worstExitCode(codes: Iterable<number>): number {
+  const rank = (code: number): number => (code >= 128 ? 100 + code : SEVERITY.indexOf(code));
+  let worst: number = EXIT.OK;
+  for (const code of codes) if (rank(code) > rank(worst)) worst = code;
+  return worst;
 }

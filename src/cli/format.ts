@@ -1,6 +1,11 @@
-/** Text and JSON renderings of operations for `lro` output. Never throws on undecodable values. */
+/**
+ * Text and JSON renderings of operations for `lro` output. Never throws on undecodable
+ * values. Every string that comes from the server is escaped (escape.ts): the text views
+ * escape each one, `toJson` escapes its whole output.
+ */
 import type { Operation } from '../client/operation.js';
 import { formatDuration } from './duration.js';
+import { escapeControls } from './escape.js';
 
 /** What the renderers read of an operation handle, whatever its response and metadata types. */
 export type OperationView = Pick<
@@ -8,9 +13,14 @@ export type OperationView = Pick<
   'name' | 'done' | 'cancelled' | 'progress' | 'raw' | 'metadata' | 'response' | 'error' | 'toJSON'
 >;
 
-/** JSON.stringify that shows bytes as base64 instead of Buffer's array form. */
+/**
+ * JSON.stringify that shows bytes as base64 instead of Buffer's array form, and writes DEL,
+ * C1 and bidi controls as `\u` escapes (JSON.stringify leaves them raw), so the document is
+ * safe on a terminal and parses to the same value. Without `indent` the result has no raw
+ * control character at all, so it can sit inside a line of text.
+ */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(
+  const json = JSON.stringify(
     value,
     function replacer(this: unknown, key: string, v: unknown) {
       const raw = (this as Record<string, unknown>)[key];
@@ -18,6 +28,8 @@ export function toJson(value: unknown, indent?: number): string {
     },
     indent,
   );
+  // JSON.stringify returns undefined for undefined (and functions); the type says string.
+  return json === undefined ? 'undefined' : escapeControls(json, 'json');
 }
 
 /** Adds `@type` (the Any's type URL) in front of a decoded message; other values pass through. */
@@ -53,8 +65,11 @@ export function snapshotJson(op: OperationView): Record<string, unknown> {
   return json;
 }
 
+/** What an operation's snapshot says of it. */
+export type OperationState = 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
+
 /** RUNNING, DONE, FAILED or CANCELLED. */
-export function stateOf(op: OperationView): string {
+export function stateOf(op: OperationView): OperationState {
   if (!op.done) return 'RUNNING';
   if (op.cancelled) return 'CANCELLED';
   return op.raw.error != null ? 'FAILED' : 'DONE';
@@ -75,7 +90,7 @@ function safe(read: () => unknown): unknown {
  */
 export function oneLine(op: OperationView, elapsedMs?: number): string {
   const state = stateOf(op);
-  const parts = [op.name, state];
+  const parts = [escapeControls(op.name), state];
   const progress = op.progress;
   if (progress !== undefined) {
     const percent = `${Math.round(progress)}%`;
@@ -90,29 +105,29 @@ export function oneLine(op: OperationView, elapsedMs?: number): string {
     'state' in metadata &&
     typeof metadata.state === 'string'
   ) {
-    if (metadata.state !== '' && metadata.state !== state) parts.push(`(metadata state: ${metadata.state})`);
+    if (metadata.state !== '' && metadata.state !== state)
+      parts.push(`(metadata state: ${escapeControls(metadata.state)})`);
   }
   return parts.join('  ');
 }
 
 /** A multi-line description of a snapshot with metadata, response and error details decoded. */
 export function describe(op: OperationView): string {
-  const lines = [`name:      ${op.name}`, `state:     ${stateOf(op)}`];
+  const lines = [`name:      ${escapeControls(op.name)}`, `state:     ${stateOf(op)}`];
   const progress = op.progress;
   if (progress !== undefined) lines.push(`progress:  ${Math.round(progress)}%`);
   const { raw } = op;
   if (raw.metadata != null)
-    lines.push(`metadata:  ${toJson(safe(() => op.metadata))}  (${raw.metadata.type_url})`);
+    lines.push(`metadata:  ${toJson(safe(() => op.metadata))}  (${escapeControls(raw.metadata.type_url)})`);
   if (raw.done && raw.response != null) {
-    lines.push(`response:  ${toJson(safe(() => op.response))}  (${raw.response.type_url})`);
+    lines.push(`response:  ${toJson(safe(() => op.response))}  (${escapeControls(raw.response.type_url)})`);
   }
   const error = op.error;
   if (error !== undefined) {
-    lines.push(`error:     ${error.message}`);
+    lines.push(`error:     ${escapeControls(error.message)}`);
     for (const d of error.details) {
-      lines.push(
-        `  detail:  ${d.typeName} ${d.value === undefined ? `(undecoded, ${d.bytes?.length ?? 0} bytes)` : toJson(d.value)}`,
-      );
+      const value = d.value === undefined ? `(undecoded, ${d.bytes?.length ?? 0} bytes)` : toJson(d.value);
+      lines.push(`  detail:  ${escapeControls(d.typeName)} ${value}`);
     }
   }
   return lines.join('\n');

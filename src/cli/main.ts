@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `lro`: inspect, wait on, cancel and delete long-running operations from a shell, run the
- * fake server, or watch the demo. Exit codes: 0 done ok, 1 operation failed, 2 usage,
- * 3 RPC error, 4 timeout, 128 + n stopped by signal n (130 SIGINT, 143 SIGTERM, 129
- * SIGHUP), 141 stdout closed before the output was written (e.g. `| head -1`).
+ * `lro`: inspect, wait on (one or many), watch, cancel and delete long-running operations
+ * from a shell, run the fake server, or watch the demo. Exit codes: 0 done ok, 1 operation
+ * failed, 2 usage, 3 RPC error, 4 timeout, 128 + n stopped by signal n (130 SIGINT, 143
+ * SIGTERM, 129 SIGHUP), 141 stdout closed before the output was written (e.g. `| head -1`);
+ * with many operations the most severe of theirs (exit.ts `worstExitCode`).
  */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -11,7 +12,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { cancelCommand, deleteCommand, getCommand, listCommand, waitCommand } from './commands.js';
 import type { CommonFlags } from './connect.js';
 import { demoCommand } from './demo.js';
+import { escapeControls } from './escape.js';
 import { EXIT, UsageError } from './exit.js';
+import { waitManyCommand, watchCommand } from './fleet-commands.js';
 import { toJson } from './format.js';
 import { processIo } from './io.js';
 import { reportFailure } from './outcome.js';
@@ -42,6 +45,51 @@ function common(command: Command): Command {
     .option('--verbose', 'print stack traces of errors');
 }
 
+/** The options `wait` and `watch` share: how long and how to wait. */
+function waitOptions(command: Command): Command {
+  return command
+    .option('--timeout <d>', 'give up after this long (e.g. 30s, 10m); exit 4')
+    .option(
+      '--interval <d>',
+      'refresh progress this often, at least 100ms (default: backoff from 1s); completion is noticed at once',
+    )
+    .addOption(new Option('--strategy <s>', 'how to wait').choices(['auto', 'wait', 'poll']).default('auto'));
+}
+
+const EXIT_HELP = `
+Exit code with several operations: the most severe outcome among them:
+  0 all succeeded, 1 some failed or were cancelled, 2 some response type unknown
+  (pass --proto), 4 some not done at --timeout, 3 some wait failed with an RPC error,
+  130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP).`;
+
+const WAIT_HELP = `
+With one name: a progress bar on a terminal (one line per change without one), then
+the final snapshot on stdout; --json prints that snapshot as one JSON document.
+
+With several names: every operation is waited on at once through one client, so the
+waits share its poll budget. On a terminal, stderr shows a table redrawn in place (one
+row each: name, state, progress bar, ETA, elapsed; elapsed times tick between
+snapshots); without one, a line per changed operation. Then each done operation's final
+snapshot is printed on stdout. With --json, stdout has one JSON line per changed
+operation ({ name, state, progress, etaMs, elapsedMs, done, metadata, response, error },
+or waitError and exitCode for a wait that failed) and a last line
+{ "summary": {...}, "exitCode": N }.
+${EXIT_HELP}`;
+
+const WATCH_HELP = `
+Arguments: with none, the server's default collection is listed; a first argument that
+is not an operation name (no 'operations/<id>' in it) is the parent to list; the others
+are operation names. Listed operations that are done show as done rows; the running ones
+are waited on (through one client: the waits share its poll budget and list reaping).
+Without --follow, lro watch exits once every operation is done; with --follow it keeps
+listing and adding new operations until interrupted (exit 130) or --timeout. A listing
+adds at most 10000 operations.
+
+Output on stdout: a table redrawn in place on a terminal, a line per changed operation
+without one, and with --json one JSON line per changed operation and a summary line (as
+lro wait with several names).
+${EXIT_HELP}`;
+
 /** Throws UsageError when --rest and --target were both given on the command line (LRO_TARGET does not count). */
 function checkTransport(command: Command): void {
   if (command.opts<CommonFlags>().rest !== undefined && command.getOptionValueSource('target') === 'cli') {
@@ -57,6 +105,8 @@ export function program(onExit: (code: number) => void): Command {
     .description('Inspect and wait on google.longrunning operations')
     .version(packageVersion(), '-V, --version', 'print the version of lro')
     .exitOverride()
+    // Usage errors quote the arguments (which may hold names copied from a server): escaped too.
+    .configureOutput({ outputError: (text, write) => write(escapeControls(text, 'lines')) })
     .showHelpAfterError('(run with --help for usage)');
   /** Wraps a command: its exit code goes to `onExit`; anything it throws is reported (JSON too with --json). */
   const act =
@@ -112,24 +162,45 @@ export function program(onExit: (code: number) => void): Command {
       .option('--page-size <n>', 'operations per page (0 to 2147483647)')
       .option('--all', 'follow page tokens to the end'),
   ).action(act((collection: string | undefined, flags) => listCommand(collection, flags)));
-  common(
-    lro
-      .command('wait')
-      .description('wait until an operation is done, showing progress (and each failed poll) on stderr')
-      .argument('<name>', 'operation name')
-      .option('--timeout <d>', 'give up after this long (e.g. 30s, 10m); exit 4')
-      .option(
-        '--interval <d>',
-        'refresh progress this often, at least 100ms (default: backoff from 1s); completion is noticed at once',
-      )
-      .addOption(
-        new Option('--strategy <s>', 'how to wait').choices(['auto', 'wait', 'poll']).default('auto'),
-      )
-      .option(
-        '--cancel-on-interrupt',
-        'send CancelOperation when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP',
-      ),
-  ).action(act((name: string, flags) => waitCommand(name, flags)));
+  waitOptions(
+    common(
+      lro
+        .command('wait')
+        .description(
+          'wait until operations are done, showing progress (and each failed poll) on stderr, then print their final snapshots',
+        )
+        .argument('<name...>', 'operation names (one or more)')
+        .option(
+          '--cancel-on-interrupt',
+          'send CancelOperation when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP',
+        )
+        .addHelpText('after', WAIT_HELP),
+    ),
+  ).action(
+    act((names: string[], flags) =>
+      names.length === 1 && names[0] !== undefined
+        ? waitCommand(names[0], flags)
+        : waitManyCommand(names, flags),
+    ),
+  );
+  waitOptions(
+    common(
+      lro
+        .command('watch')
+        .description('a live view of many operations: one row each (name, state, progress, ETA, elapsed)')
+        .argument(
+          '[parent-or-name...]',
+          "a parent to list ('operations', 'projects/p/locations/l'), then operation names",
+        )
+        .option('--filter <filter>', "ListOperations filter for the parent, e.g. 'done=false'")
+        .option(
+          '--follow',
+          'keep watching: list the parent again every --list-interval and add new operations',
+        )
+        .option('--list-interval <d>', 'with --follow, list again this often (default 10s, at least 1s)')
+        .addHelpText('after', WATCH_HELP),
+    ),
+  ).action(act((args: string[], flags) => watchCommand(args, flags)));
   common(
     lro.command('cancel').description('ask the server to cancel an operation').argument('<name>'),
   ).action(act((name: string, flags: CommonFlags) => cancelCommand(name, flags)));

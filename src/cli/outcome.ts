@@ -4,11 +4,14 @@
  * document on stdout, `{ "error": { type, message, code?, codeName?, hint? }, "exitCode",
  * "operation"? }`. Connection failures get a hint that points the right way (TLS against a
  * plaintext server, plaintext against TLS, nothing listening) instead of grpc-js's raw
- * text. Messages come from the errors themselves, which never carry header values.
+ * text. Messages come from the errors themselves, which never carry header values. They
+ * carry server text (names, status messages, type URLs), so they are escaped (escape.ts)
+ * before they reach stderr; the JSON document is escaped by `toJson`.
  */
 
 import { Code } from '../wire/code.js';
 import { OperationError, RpcError, TimeoutError, UnknownTypeError } from '../wire/errors.js';
+import { escapeControls } from './escape.js';
 import { exitCodeOf, Interrupted } from './exit.js';
 import { toJson } from './format.js';
 import { type Io, processIo } from './io.js';
@@ -43,7 +46,10 @@ export function explain(error: unknown, flags: OutcomeFlags): Explained {
   const message = error instanceof Error ? error.message : String(error);
   if (TimeoutError.is(error)) {
     // The library names its option; a CLI user set --timeout.
-    return { message: message.replace(/after timeoutMs (\d+)/, 'after --timeout $1ms'), hint: undefined };
+    return {
+      message: message.replace(/after timeoutMs (\d+(?:\.\d+)?)/, 'after --timeout $1ms'),
+      hint: undefined,
+    };
   }
   if (UnknownTypeError.is(error)) {
     return {
@@ -84,8 +90,16 @@ export function explain(error: unknown, flags: OutcomeFlags): Explained {
   return { message, hint: undefined };
 }
 
+/** What --json prints for a failure: its kind, words and code, and the exit code it stands for. */
+export interface FailureDocument {
+  error: { type: string; message: string; code?: number; codeName?: string; hint?: string };
+  exitCode: number;
+  /** The last snapshot of the operation waited on, when there was one. */
+  operation?: unknown;
+}
+
 /** The JSON document a failure prints on stdout with --json. */
-export function failureDocument(error: unknown, flags: OutcomeFlags, operation?: unknown): object {
+export function failureDocument(error: unknown, flags: OutcomeFlags, operation?: unknown): FailureDocument {
   const { message, hint } = explain(error, flags);
   const type = error instanceof Interrupted ? 'Interrupted' : error instanceof Error ? error.name : 'Error';
   const coded = RpcError.is(error) ? { code: error.code, codeName: error.codeName } : {};
@@ -94,6 +108,32 @@ export function failureDocument(error: unknown, flags: OutcomeFlags, operation?:
     exitCode: exitCodeOf(error),
     ...(operation === undefined ? {} : { operation }),
   };
+}
+
+/**
+ * The stderr line(s) for a failure: `lro: <message>` and `lro: hint: <hint>` when there is
+ * one, each escaped; `prefix` (e.g. an operation name) goes before the message.
+ */
+export function failureLines(error: unknown, flags: OutcomeFlags, prefix = ''): string {
+  const { message, hint } = explain(error, flags);
+  const head = `lro: ${escapeControls(prefix)}${escapeControls(message)}\n`;
+  return hint === undefined ? head : `${head}lro: hint: ${escapeControls(hint)}\n`;
+}
+
+/**
+ * The stack of `error` for --verbose, escaped: its message (server text) as text, the
+ * frames below it with their line feeds kept.
+ */
+export function escapedStack(error: Error): string {
+  const stack = error.stack ?? '';
+  const at = error.message === '' ? -1 : stack.indexOf(error.message);
+  if (at === -1) return escapeControls(stack, 'lines');
+  const end = at + error.message.length;
+  return (
+    escapeControls(stack.slice(0, at), 'lines') +
+    escapeControls(error.message) +
+    escapeControls(stack.slice(end), 'lines')
+  );
 }
 
 /**
@@ -111,12 +151,9 @@ export function reportFailure(
     io.out.write(`${toJson(failureDocument(error, flags, options.operation), 2)}\n`);
   }
   // A failed operation's error is in the printed snapshot already; anything else needs words.
-  if (!OperationError.is(error)) {
-    const { message, hint } = explain(error, flags);
-    io.err.write(`lro: ${message}${hint === undefined ? '' : `\nlro: hint: ${hint}`}\n`);
-  }
+  if (!OperationError.is(error)) io.err.write(failureLines(error, flags));
   if (flags.verbose === true && error instanceof Error && error.stack !== undefined) {
-    io.err.write(`${error.stack}\n`);
+    io.err.write(`${escapedStack(error)}\n`);
   }
   return code;
 }

@@ -44,12 +44,18 @@ export function lroTty(args: string[]): Promise<Result> {
 export interface Started {
   child: ChildProcess;
   output: () => string;
+  /** What the process printed on its stdout, when `output` is stderr's (else the same as `output`). */
+  stdout: () => string;
+  /** What the process printed on its stderr, when `output` is stdout's (else the same as `output`). */
+  stderr: () => string;
+  /** Resolves the exit code (null when a signal ended it) once the process ended and its output was read. */
+  closed: Promise<number | null>;
   /** Resolves once the output matches `pattern` (rejects after 10 s, naming what was printed). */
   until: (pattern: RegExp) => Promise<void>;
 }
 
 /** Starts the CLI without waiting for it; resolves once `stream` printed something matching `ready`. */
-export async function start(
+export function start(
   args: string[],
   ready: RegExp,
   stream: 'stdout' | 'stderr' = 'stdout',
@@ -60,7 +66,30 @@ export async function start(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LRO_TARGET: '', ...env },
   });
+  return follow(child, ready, stream);
+}
+
+/**
+ * Starts the CLI under `script` (stdout and stderr a pseudo-terminal, both read as
+ * `stdout`) without waiting for it; resolves once it printed something matching `ready`.
+ */
+export function startTty(args: string[], ready: RegExp): Promise<Started> {
+  const command = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return follow(child, ready, 'stdout');
+}
+
+/** Collects what `child` prints on `stream`; resolves once it matches `ready`. */
+async function follow(child: ChildProcess, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<Started> {
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   let out = '';
+  let other = '';
+  child[stream === 'stdout' ? 'stderr' : 'stdout']?.on('data', (chunk: Buffer) => {
+    other += chunk.toString();
+  });
   const waiters = new Set<() => void>();
   child[stream]?.on('data', (chunk: Buffer) => {
     out += chunk.toString();
@@ -82,7 +111,14 @@ export async function start(
       check();
     });
   await until(ready);
-  return { child, output: () => out, until };
+  return {
+    child,
+    output: () => out,
+    stdout: () => (stream === 'stdout' ? out : other),
+    stderr: () => (stream === 'stderr' ? out : other),
+    closed,
+    until,
+  };
 }
 
 /** Resolves the exit code of `child` (null when a signal ended it). */
