@@ -4,17 +4,12 @@
  */
 
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION } from '../src/transport/wait-connections.ts';
+import { table } from './format.ts';
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
 import { renderPlots } from './plot.ts';
+import { fleetSection } from './report-fleet.ts';
 import { coldBreakdownSection, heldProfileSection, scaleProfileSection } from './report-profiles.ts';
-
-/** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
-function table(header: string[], rows: string[][], text: number[] = []): string {
-  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  const rule = header.map((_, i) => (i === 0 || text.includes(i) ? '---' : '---:'));
-  return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
 
 function noticeRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
   return [
@@ -234,6 +229,9 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     'Ours meets UNIMPLEMENTED during its warm-up and remembers it for the client, so its timed waits make no WaitOperation; gax never calls WaitOperation. Without progress, ours follows the same schedule with or without ETA guidance (asserted exactly, with the jitter fixed, in test/wait/eta.test.ts); here each run draws its own random jitter, which is what moves its latency.',
     '',
+    ...(r.scenarios.fleet === undefined || r.config.fleet === undefined
+      ? []
+      : fleetSection(r.scenarios.fleet, r.config.fleet)),
     '## 5. Install size',
     '',
     '`npm pack` of this tree installed into an empty folder (`npm install --omit=dev`), and `google-gax@5.0.8` likewise; `du -sk node_modules`.',
