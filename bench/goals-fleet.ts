@@ -65,6 +65,8 @@ export function fleetGoals(fleet: FleetResults, config: FleetConfig): Goal[] {
   const spreadOf = (xs: readonly number[]): number => Math.max(...xs) - Math.min(...xs);
   // The noise of one reading: the larger spread of either variant's own readings.
   const spread = Math.max(spreadOf(reaping.readingsBytesPerWait), spreadOf(polling.readingsBytesPerWait));
+  // Reaping happened only if the defaults run listed while its waits were held.
+  const reaped = reaping.heldCalls.list > 0;
   const goal = (name: string, target: string, measured: string, met: boolean, why: string): Goal => ({
     name,
     target,
@@ -118,9 +120,11 @@ export function fleetGoals(fleet: FleetResults, config: FleetConfig): Goal[] {
     goal(
       `${reaping.count} held waits: heap per wait under reaping (defaults) vs polling (\`listPolling: false\`)`,
       '≤ polling (+ the spread of the readings)',
-      `${f0(reaping.heldBytesPerWait)} vs ${f0(polling.heldBytesPerWait)} bytes (readings spread ${f0(spread)})`,
-      reaping.heldBytesPerWait <= polling.heldBytesPerWait + spread,
-      `while held, defaults made ${reaping.heldCalls.get} Get + ${reaping.heldCalls.list} List calls, \`listPolling: false\` ${polling.heldCalls.get} Get + ${polling.heldCalls.list} List`,
+      `${f0(reaping.heldBytesPerWait)} vs ${f0(polling.heldBytesPerWait)} bytes (readings spread ${f0(spread)})${reaped ? '' : '; not reaped'}`,
+      reaped && reaping.heldBytesPerWait <= polling.heldBytesPerWait + spread,
+      reaped
+        ? `while held, defaults made ${reaping.heldCalls.get} Get + ${reaping.heldCalls.list} List calls, \`listPolling: false\` ${polling.heldCalls.get} Get + ${polling.heldCalls.list} List`
+        : `the defaults run made no ListOperations while its waits were held (${reaping.heldCalls.get} GetOperation): nothing was reaped, so reaping's heap cannot be judged${note}`,
     ),
   ];
 }
