@@ -248,6 +248,11 @@ const control = createServer((req, res) => {
       (error: unknown) => answer(res, 400, { error: error instanceof Error ? error.message : String(error) }),
     );
 });
+// Idle keep-alive connections outlive the clients' own idle timeout (undici's follows this
+// server's hint, less a second), so a client never sends on a connection this server is
+// closing (under load a control call after a 3 s gap failed with "fetch failed", the
+// likely cause).
+control.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const bound = control.address();
 if (bound === null || typeof bound === 'string') throw new Error('control port did not bind');
