@@ -120,10 +120,10 @@ export function fleetGoals(fleet: FleetResults, config: FleetConfig): Goal[] {
     goal(
       `${reaping.count} held waits: heap per wait under reaping (defaults) vs polling (\`listPolling: false\`)`,
       '≤ polling (+ the spread of the readings)',
-      `${f0(reaping.heldBytesPerWait)} vs ${f0(polling.heldBytesPerWait)} bytes (readings spread ${f0(spread)})${reaped ? '' : '; not reaped'}`,
+      `${f0(reaping.heldBytesPerWait)} vs ${f0(polling.heldBytesPerWait)} bytes (readings spread ${f0(spread)}); calls while held ${reaping.heldCalls.get} Get + ${reaping.heldCalls.list} List vs ${polling.heldCalls.get} Get${reaped ? '' : ': not reaped'}`,
       reaped && reaping.heldBytesPerWait <= polling.heldBytesPerWait + spread,
       reaped
-        ? `while held, defaults made ${reaping.heldCalls.get} Get + ${reaping.heldCalls.list} List calls, \`listPolling: false\` ${polling.heldCalls.get} Get + ${polling.heldCalls.list} List`
+        ? `reaping holds ${f0(reaping.heldBytesPerWait - polling.heldBytesPerWait)} bytes more per wait than polling`
         : `the defaults run made no ListOperations while its waits were held (${reaping.heldCalls.get} GetOperation): nothing was reaped, so reaping's heap cannot be judged${note}`,
     ),
   ];
