@@ -1,8 +1,12 @@
 /**
- * The results of one run and the goals of issues 7 and 14 judged against them. Each judgement
- * carries the measured value and, when a goal is not met, why, computed from the numbers.
+ * The results of one run and the goals of issues 7, 14 and 20 judged against them. Each
+ * judgement carries the measured value and, when a goal is not met, why, computed from the
+ * numbers.
  */
 import type { ColdStartResult } from './cold-start.ts';
+import type { FleetConfig, FleetResults } from './fleet-run.ts';
+import { f0, f1, f2, iqr, mb } from './format.ts';
+import { fleetGoals } from './goals-fleet.ts';
 import type { HeldCostResult } from './held-cost.ts';
 import type { InstallResult } from './install.ts';
 import type { NoticeResult } from './notice.ts';
@@ -36,6 +40,8 @@ export interface BenchResults {
     unary: { waits: number; samples: number };
     held: { rounds: number; perRound: number };
     slow: { count: number; minMs: number; spreadMs: number };
+    /** Absent from results of runs before the fleet scenario (issue 20). */
+    fleet?: FleetConfig;
     coldRuns: number;
   };
   scenarios: {
@@ -48,16 +54,13 @@ export interface BenchResults {
     unary: UnaryResult;
     /** Keyed `<shape>/<variant>`, e.g. `linear/auto`. */
     slow: Record<string, NoticeResult>;
+    /** Scenario 9, many operations at once; absent from results of runs before it. */
+    fleet?: FleetResults;
   };
   goals: Goal[];
 }
 
-/** Number formatting for the report: 0, 1 or 2 decimals; KiB as MB; an interquartile range. */
-export const f0 = (x: number): string => x.toFixed(0);
-export const f1 = (x: number): string => x.toFixed(1);
-export const f2 = (x: number): string => x.toFixed(2);
-export const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
-export const iqr = ([lo, hi]: readonly number[]): string => `${f2(lo ?? Number.NaN)}–${f2(hi ?? Number.NaN)}`;
+export { f0, f1, f2, iqr, mb };
 
 /** The results of `key` (e.g. 'auto'); throws when the run lacks it. */
 export function variant(record: Record<string, NoticeResult>, key: string): NoticeResult {
@@ -145,7 +148,7 @@ function scaleWhy(n: NoticeResult): string {
   return `; ours' sampled CPU per operation (section 3): ${top.join(', ')}, the library's own code ${f0(((p.byArea.longrunning ?? 0) * 1000) / n.count)} µs`;
 }
 
-/** Judges the goals of issues 7 and 14 against `r`. */
+/** Judges the goals of issues 7, 14 and 20 against `r` (issue 20's only when `r` has the fleet). */
 export function evaluateGoals(r: BenchResults): Goal[] {
   const { pollCost, notice, scale, coldStart, install, held, unary, slow } = r.scenarios;
   const auto = variant(notice, 'auto');
@@ -177,6 +180,8 @@ export function evaluateGoals(r: BenchResults): Goal[] {
     met,
     why: met ? '' : why,
   });
+  const { fleet } = r.scenarios;
+  const fleetConfig = r.config.fleet;
   return [
     goal(
       `${auto.count} concurrent waits, defaults, server with WaitOperation: notice p99`,
@@ -283,5 +288,6 @@ export function evaluateGoals(r: BenchResults): Goal[] {
       install.ratio <= 0.5,
       `ours ${mb(install.ours.diskKB)} in ${install.ours.packages} packages vs gax ${mb(install.gax.diskKB)} in ${install.gax.packages}; largest of ours: ${install.ours.largest.map((p) => `${p.name} ${mb(p.diskKB)}`).join(', ')}`,
     ),
+    ...(fleet === undefined || fleetConfig === undefined ? [] : fleetGoals(fleet, fleetConfig)),
   ];
 }

@@ -4,17 +4,12 @@
  */
 
 import { DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION } from '../src/transport/wait-connections.ts';
+import { table } from './format.ts';
 import { type BenchResults, f0, f1, f2, gaxScheduledPolls, iqr, mb, variant } from './goals.ts';
 import type { NoticeResult } from './notice.ts';
 import { renderPlots } from './plot.ts';
+import { fleetSection } from './report-fleet.ts';
 import { coldBreakdownSection, heldProfileSection, scaleProfileSection } from './report-profiles.ts';
-
-/** A Markdown table; the first column and those in `text` are left-aligned, the rest (numbers) right. */
-function table(header: string[], rows: string[][], text: number[] = []): string {
-  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  const rule = header.map((_, i) => (i === 0 || text.includes(i) ? '---' : '---:'));
-  return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
 
 function noticeRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
   return [
@@ -234,6 +229,9 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     'Ours meets UNIMPLEMENTED during its warm-up and remembers it for the client, so its timed waits make no WaitOperation; gax never calls WaitOperation. Without progress, ours follows the same schedule with or without ETA guidance (asserted exactly, with the jitter fixed, in test/wait/eta.test.ts); here each run draws its own random jitter, which is what moves its latency.',
     '',
+    ...(r.scenarios.fleet === undefined || r.config.fleet === undefined
+      ? []
+      : fleetSection(r.scenarios.fleet, r.config.fleet)),
     '## 5. Install size',
     '',
     '`npm pack` of this tree installed into an empty folder (`npm install --omit=dev`), and `google-gax@5.0.8` likewise; `du -sk node_modules`.',
@@ -266,7 +264,8 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '```sh',
     'npm ci',
     `npm run bench            # installs bench/ deps if missing, builds dist/ if stale; about ${Math.ceil(r.durationS / 60)} min on ${r.machine.cores} cores`,
-    'npm run bench -- --quick # the same scenarios scaled down (< 60 s); writes bench/.quick/ instead',
+    'npm run bench -- --quick # the same scenarios scaled down (about 2 min); writes bench/.quick/ instead',
+    'npm run bench -- --fleet # scenario 9 alone (with --quick: scaled down); prints it, writes bench/.fleet/',
     '```',
     '',
     'Needs the npm registry (or a warm npm cache) for the install-size scenario. `--strict` exits 2 when a goal is not met; a failed correctness check (a wait that settled wrong or never, an RPC count that does not add up) always exits 1.',
@@ -274,7 +273,7 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '## Method',
     '',
     '- bench/server.ts runs the fake server in its own process and takes commands on a loopback HTTP port (create, schedule completions, counters); no command is sent while a client is being timed.',
-    '- Client work runs in fresh worker processes: the TypeScript of bench/ is bundled once per run with esbuild and run by plain `node` (nothing is transpiled while measuring). Scenarios 2, 3 and 8 use one process per variant, after a warm-up of 8 operations; the per-poll scenario keeps floor, ours and gax in one process and alternates their rounds.',
+    '- Client work runs in fresh worker processes: the TypeScript of bench/ is bundled once per run with esbuild and run by plain `node` (nothing is transpiled while measuring). Scenarios 2, 3 and 8 use one process per variant, scenario 9 one or more per run, each after a warm-up of 8 operations; the per-poll scenario keeps floor, ours and gax in one process and alternates their rounds.',
     '- Client CPU includes every thread of the client process (GC helpers, the loader thread) and its idle baseline.',
     "- Notice latency uses CLOCK_MONOTONIC (`process.hrtime.bigint()`) in both processes: from the moment the server marked the operation done to the moment the client's wait settled.",
     "- Every scenario checks what it timed: each wait settles with its own operation's response, every poll decodes the expected metadata, the server's RPC counts add up; otherwise the run fails.",

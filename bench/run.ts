@@ -1,11 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: installs bench/'s own dependencies (google-gax) when
  * missing, builds the library when dist/ is missing or older than src/, starts the fake
- * server in its own process, runs the scenarios of issues 7 and 14 (client-side work in
+ * server in its own process, runs the scenarios of issues 7, 14 and 20 (client-side work in
  * fresh worker processes; the server and the workers are bundled once per run with
  * esbuild and run by plain `node`, so no process pays for transpiling), and writes BENCHMARKS.md and bench/results.json. `--quick` runs the
  * same scenarios scaled down and writes to bench/.quick/ instead, leaving the committed
- * results alone.
+ * results alone; `--fleet` runs scenario 9 alone (see `fleetOnly`).
  *
  * Exits 1, loudly, when any scenario's correctness check fails (a wait that settled wrong
  * or never, an RPC count that does not add up). Goals that are not met are reported in
@@ -19,13 +19,16 @@ import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildSync } from 'esbuild';
 import { measureColdStart } from './cold-start.ts';
+import { type FleetConfig, runFleet } from './fleet-run.ts';
 import { type BenchResults, evaluateGoals } from './goals.ts';
+import { fleetGoals } from './goals-fleet.ts';
 import type { HeldCostResult } from './held-cost.ts';
 import { measureInstalls } from './install.ts';
 import type { NoticeResult } from './notice.ts';
 import { writePlots } from './plot.ts';
 import type { PollCostResult } from './poll-cost.ts';
 import { renderMarkdown } from './report.ts';
+import { fleetSection } from './report-fleet.ts';
 import { Control, type ServerAddress } from './shared.ts';
 import type { UnaryResult } from './unary.ts';
 
@@ -42,6 +45,19 @@ const CONFIG = quick
       unary: { waits: 200, samples: 100 },
       held: { rounds: 2, perRound: 200 },
       slow: { count: 40, minMs: 1000, spreadMs: 2000 },
+      // The fleet scaled down: 200 operations of 2–8 s at 20 reads/s (as issue 20's first
+      // measurement: 200 of 5–15 s at 20/s), 4 processes × 50; 1,000 held waits for memory.
+      fleet: {
+        count: 200,
+        minMs: 2000,
+        spreadMs: 6000,
+        quota: 20,
+        processes: 4,
+        steps: 10,
+        seed: 20,
+        watchdogMs: 90_000,
+        memory: { count: 1000, holdMs: 2500, samples: 3, sampleGapMs: 250 },
+      } satisfies FleetConfig,
       coldRuns: 3,
     }
   : {
@@ -52,6 +68,19 @@ const CONFIG = quick
       held: { rounds: 8, perRound: 1000 },
       // Operations of 10–60 s compressed to 2–12 s (same shape), to keep the run short.
       slow: { count: 200, minMs: 2000, spreadMs: 10_000 },
+      // Issue 20's fleet as it stands: 1,000 operations of 10–60 s (not compressed: the
+      // quota is per second), 50 reads/s, 4 processes × 250; 10,000 held waits for memory.
+      fleet: {
+        count: 1000,
+        minMs: 10_000,
+        spreadMs: 50_000,
+        quota: 50,
+        processes: 4,
+        steps: 10,
+        seed: 20,
+        watchdogMs: 180_000,
+        memory: { count: 10_000, holdMs: 4000, samples: 5, sampleGapMs: 500 },
+      } satisfies FleetConfig,
       coldRuns: 10,
     };
 const WORKER_TIMEOUT_MS = 240_000;
@@ -105,7 +134,14 @@ function ensureBuild(): void {
 }
 
 /** The worker scripts, bundled by `compileScripts()`. */
-const WORKERS = ['poll-cost.ts', 'held-cost.ts', 'unary.ts', 'notice.ts'] as const;
+const WORKERS = [
+  'poll-cost.ts',
+  'held-cost.ts',
+  'unary.ts',
+  'notice.ts',
+  'fleet.ts',
+  'fleet-memory.ts',
+] as const;
 type WorkerFile = (typeof WORKERS)[number];
 /** Where `compileScripts()` put each script (valid once it ran). */
 const compiled = new Map<string, string>();
@@ -173,8 +209,11 @@ async function startServer(): Promise<ServerAddress & { stop(): void }> {
   };
 }
 
-/** Runs a worker script in a fresh process; resolves its result, rejects loudly on any failure. */
-function worker<T>(file: WorkerFile, args: object): Promise<T> {
+/**
+ * Runs a worker script in a fresh process; resolves its result, rejects loudly on any
+ * failure, or when it runs longer than `timeoutMs` (killed).
+ */
+function worker<T>(file: WorkerFile, args: object, timeoutMs = WORKER_TIMEOUT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', bundleOf(file), JSON.stringify(args)], {
       cwd: root,
@@ -189,7 +228,7 @@ function worker<T>(file: WorkerFile, args: object): Promise<T> {
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
@@ -204,9 +243,44 @@ function worker<T>(file: WorkerFile, args: object): Promise<T> {
   });
 }
 
+/**
+ * `--fleet`: scenario 9 alone (scaled down with `--quick`), for measuring the fleet while
+ * the library's poll budget and list reaping change. Prints its section and goals and
+ * writes bench/.fleet/results.json; BENCHMARKS.md and bench/results.json are left alone.
+ */
+async function fleetOnly(): Promise<number> {
+  const removeBundles = compileScripts();
+  try {
+    const fleet = await runFleet({ startServer, worker, log }, CONFIG.fleet, root, quick);
+    const goals = fleetGoals(fleet, CONFIG.fleet);
+    const outDir = join(bench, '.fleet');
+    mkdirSync(outDir, { recursive: true });
+    const path = join(outDir, 'results.json');
+    const results = { mode: quick ? 'quick' : 'full', date: new Date().toISOString(), config: CONFIG.fleet };
+    writeFileSync(path, `${JSON.stringify({ ...results, fleet, goals }, null, 2)}\n`);
+    const rows = goals.map(
+      (g) => `| ${g.name} | ${g.target} | ${g.measured} | ${g.met ? 'met' : '**not met**'} | ${g.why} |`,
+    );
+    process.stdout.write(
+      [
+        ...fleetSection(fleet, CONFIG.fleet),
+        '| goal | target | measured | met | why not |',
+        '|---|---|---|---|---|',
+        ...rows,
+        '',
+      ].join('\n'),
+    );
+    log(`wrote ${path}`);
+    return strict && goals.some((g) => !g.met) ? 2 : 0;
+  } finally {
+    removeBundles();
+  }
+}
+
 async function main(): Promise<number> {
   ensureBenchDeps();
   ensureBuild();
+  if (process.argv.includes('--fleet')) return fleetOnly();
   const removeBundles = compileScripts();
   const tmp = mkdtempSync(join(tmpdir(), 'longrunning-bench-'));
   const server = await startServer().catch((error: unknown) => {
@@ -310,6 +384,10 @@ async function main(): Promise<number> {
         }),
       );
 
+    // Scenario 9 (issue 20): its runs one after another in a full run; with --quick at once,
+    // after the other scenarios (so that it does not change what those measure).
+    const fleetRuns = () => runFleet({ startServer, worker, log }, CONFIG.fleet, root, quick);
+
     // A full run measures each scenario alone, in this order. --quick (a smoke test whose
     // numbers are indicative only) runs them all at once, each worker on its own server.
     let parts: [
@@ -331,6 +409,7 @@ async function main(): Promise<number> {
       ];
     }
     const [{ coldStart, sizes }, { pollCost, held, unary }, slowResults, noticeResults, scaleResults] = parts;
+    const fleet = await fleetRuns();
     const slow: Record<string, NoticeResult> = {};
     SLOW_RUNS.forEach(([shape, variant], i) => {
       const result = slowResults[i];
@@ -362,7 +441,7 @@ async function main(): Promise<number> {
       node: process.version,
       config: CONFIG,
       load: loadAverage,
-      scenarios: { pollCost, notice, scale, coldStart, install: sizes, held, unary, slow },
+      scenarios: { pollCost, notice, scale, coldStart, install: sizes, held, unary, slow, fleet },
       goals: [],
     };
     results.goals = evaluateGoals(results);

@@ -6,13 +6,15 @@
  * operations, and a tiny HTTP control port beside them, then prints one JSON line on stdout:
  * `{ "grpc": "127.0.0.1:P", "grpcNoWait": "127.0.0.1:P2", "control": "http://127.0.0.1:Q" }`.
  * Control requests are `POST /<command>` with a JSON body and a JSON answer (see
- * `commands`). Completion times are `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by
- * every process on the machine), sent as decimal strings of nanoseconds.
+ * `commands`; `fleet` answers only once every party of its group has asked). Completion
+ * times are `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by every process on the
+ * machine), sent as decimal strings of nanoseconds.
  *
  * Exits when stdin closes (its parent went away) or on `POST /stop`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { FakeOperationsServer } from '../src/testing.ts';
+import { FleetGroups } from './fleet-start.ts';
 import { METADATA, METADATA_TYPE, RESULT_TYPE, resultFor } from './shared.ts';
 
 const server = await FakeOperationsServer.start();
@@ -95,14 +97,22 @@ function numberArray(value: unknown, what: string): number[] {
 
 type Body = Record<string, unknown>;
 
+/** The fleet scenario's synchronised starts (see `fleet`); completions land in `completedAt`. */
+const fleets = new FleetGroups(noWait, servers, (name) => completedAt.set(name, process.hrtime.bigint()));
+
 const commands: Record<string, (body: Body) => unknown> = {
-  /** `{ count, prefix }`: creates running operations with ExportMetadata; answers `{ names }`. */
+  /**
+   * `{ count, prefix, parent? }`: creates running operations with ExportMetadata, named
+   * `<parent>/operations/<prefix>-<i>` (parent default `''`: `operations/<prefix>-<i>`);
+   * answers `{ names }`.
+   */
   create(body) {
     const count = Number(body.count);
     const prefix = String(body.prefix ?? 'bench');
+    const parent = body.parent === undefined ? '' : `${String(body.parent)}/`;
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
-      const name = `operations/${prefix}-${i}`;
+      const name = `${parent}operations/${prefix}-${i}`;
       if (server.store.has(name)) server.store.delete(name);
       server.create({ name, metadataType: METADATA_TYPE, metadata: METADATA });
       names.push(name);
@@ -168,12 +178,36 @@ const commands: Record<string, (body: Body) => unknown> = {
     }
     return {};
   },
-  /** Calls per RPC since the last reset, and the most WaitOperation calls open at once. */
-  /** Summed over both servers. */
+  /**
+   * The fleet scenario's start, a barrier: `{ group, parties, party, ... }` (see
+   * bench/fleet-start.ts) answers each party once all `parties` of `group` have asked:
+   * then the quota is set, the counters reset and every party's operations started at once
+   * as progress jobs. Answers `{ names, durationsMs }` of this party's operations.
+   */
+  fleet(body) {
+    return fleets.arrive(body);
+  },
+  /**
+   * Calls per RPC since the last reset, calls refused by the quota (in all and per RPC),
+   * and the most WaitOperation calls open at once; summed over both servers.
+   */
   stats() {
     const calls: Record<string, number> = {};
-    for (const s of servers) for (const [k, v] of Object.entries(s.calls)) calls[k] = (calls[k] ?? 0) + v;
-    return { calls, peakOpenWaits: server.peakOpenWaits, openWaits: server.openWaits };
+    const rejectedByMethod: Record<string, number> = {};
+    for (const s of servers) {
+      for (const [k, v] of Object.entries(s.calls)) calls[k] = (calls[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(s.rejectedByMethod)) {
+        rejectedByMethod[k] = (rejectedByMethod[k] ?? 0) + v;
+      }
+    }
+    const rejected = servers.reduce((sum, s) => sum + s.rejected, 0);
+    return {
+      calls,
+      rejected,
+      rejectedByMethod,
+      peakOpenWaits: server.peakOpenWaits,
+      openWaits: server.openWaits,
+    };
   },
   reset() {
     for (const s of servers) s.resetCounters();
@@ -207,17 +241,18 @@ const control = createServer((req, res) => {
     answer(res, 404, { error: `unknown command ${req.method} ${req.url}` });
     return;
   }
-  readBody(req).then(
-    (body) => {
-      try {
-        answer(res, 200, command(body) ?? {});
-      } catch (error) {
-        answer(res, 400, { error: error instanceof Error ? error.message : String(error) });
-      }
-    },
-    (error: unknown) => answer(res, 400, { error: String(error) }),
-  );
+  readBody(req)
+    .then((body) => command(body))
+    .then(
+      (value) => answer(res, 200, value ?? {}),
+      (error: unknown) => answer(res, 400, { error: error instanceof Error ? error.message : String(error) }),
+    );
 });
+// Idle keep-alive connections outlive the clients' own idle timeout (undici's follows this
+// server's hint, less a second), so a client never sends on a connection this server is
+// closing (under load a control call after a 3 s gap failed with "fetch failed", the
+// likely cause).
+control.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const bound = control.address();
 if (bound === null || typeof bound === 'string') throw new Error('control port did not bind');
@@ -228,6 +263,7 @@ async function shutdown(): Promise<void> {
   stopping = true;
   for (const timer of timers) clearTimeout(timer);
   clearInterval(ticker);
+  fleets.abandon();
   control.close();
   control.closeAllConnections();
   await noWait.stop();

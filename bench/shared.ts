@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { descriptor } from '../src/generated/descriptor.ts';
 import { seededRandom } from '../src/testing/seeded-random.ts';
+import type { FleetStart, FleetStarted } from './fleet-start.ts';
 
 export { seededRandom };
 
@@ -78,9 +79,12 @@ export interface ServerAddress {
   control: string;
 }
 
-/** RPC counts and the WaitOperation peak, as the server reports them. */
+/** RPC counts, quota refusals and the WaitOperation peak, as the server reports them. */
 export interface ServerStats {
   calls: Record<string, number>;
+  /** Calls refused by the quota (RESOURCE_EXHAUSTED), also counted in `calls`. */
+  rejected: number;
+  rejectedByMethod: Record<string, number>;
   peakOpenWaits: number;
   openWaits: number;
 }
@@ -106,10 +110,28 @@ export class Control {
     return record;
   }
 
-  /** Creates `count` running operations named `operations/<prefix>-<i>`. */
-  async create(count: number, prefix: string): Promise<string[]> {
-    const { names } = await this.#post('create', { count, prefix });
+  /**
+   * Creates `count` running operations named `operations/<prefix>-<i>`, or
+   * `<parent>/operations/<prefix>-<i>` with a `parent`.
+   */
+  async create(count: number, prefix: string, parent?: string): Promise<string[]> {
+    const { names } = await this.#post(
+      'create',
+      parent === undefined ? { count, prefix } : { count, prefix, parent },
+    );
     return asStrings(names, 'names');
+  }
+
+  /**
+   * Asks to start a fleet (see bench/fleet-start.ts); resolves, once every party of the
+   * group has asked, with this party's operations and their durations.
+   */
+  async fleet(start: FleetStart): Promise<FleetStarted> {
+    const { names, durationsMs } = await this.#post('fleet', start);
+    if (!Array.isArray(durationsMs) || !durationsMs.every((d) => typeof d === 'number')) {
+      throw new Error('control fleet: durationsMs is not a number array');
+    }
+    return { names: asStrings(names, 'names'), durationsMs };
   }
 
   /** Runs `names[i]` as a job of `durationsMs[i]` reporting progress of `shape` (see bench/server.ts). */
@@ -141,11 +163,14 @@ export class Control {
   }
 
   async stats(): Promise<ServerStats> {
-    const { calls, peakOpenWaits, openWaits } = await this.#post('stats');
-    if (typeof calls !== 'object' || calls === null) throw new Error('control stats: bad answer');
-    const counts: Record<string, number> = {};
-    for (const [k, v] of Object.entries(calls)) counts[k] = Number(v);
-    return { calls: counts, peakOpenWaits: Number(peakOpenWaits), openWaits: Number(openWaits) };
+    const { calls, rejected, rejectedByMethod, peakOpenWaits, openWaits } = await this.#post('stats');
+    return {
+      calls: numbers(calls, 'calls'),
+      rejected: Number(rejected),
+      rejectedByMethod: numbers(rejectedByMethod, 'rejectedByMethod'),
+      peakOpenWaits: Number(peakOpenWaits),
+      openWaits: Number(openWaits),
+    };
   }
 
   async reset(): Promise<void> {
@@ -155,6 +180,13 @@ export class Control {
   async stop(): Promise<void> {
     await this.#post('stop');
   }
+}
+
+function numbers(value: unknown, what: string): Record<string, number> {
+  if (typeof value !== 'object' || value === null) throw new Error(`control stats: ${what} is not an object`);
+  const counts: Record<string, number> = {};
+  for (const [k, v] of Object.entries(value)) counts[k] = Number(v);
+  return counts;
 }
 
 function asStrings(value: unknown, what: string): string[] {
