@@ -9,7 +9,9 @@
  *   allow, see `estimate`) and so an estimated completion.
  *   The next poll is planned there, never later than the backoff schedule's next poll and
  *   never sooner than `initialDelayMs` after the last poll. An early poll is an extra one:
- *   the schedule's own polls stay where rule 3 puts them.
+ *   the schedule's own polls stay where rule 3 puts them, except that the one after an
+ *   early poll also comes no sooner than `initialDelayMs` after it (then the schedule goes
+ *   on from there), so no two polls of a wait are ever closer than `initialDelayMs`.
  * - Without usable progress (none reported, or not rising) the delay is the backoff delay
  *   unchanged: exactly polling rule 3.
  * - Progress that falls back starts a new run (the old rate says nothing about the new one).
@@ -117,7 +119,8 @@ export class EtaPlanner {
     }
     let untilScheduled: number;
     if (afterEarly && this.#scheduledAt !== undefined) {
-      untilScheduled = Math.max(0, this.#scheduledAt - now);
+      // Whatever planned the poll just made, the next one is at least initialDelayMs after it.
+      untilScheduled = Math.max(this.#initialDelayMs, this.#scheduledAt - now);
     } else {
       // The drawn delay itself, not recomputed from the time (which would add float error).
       untilScheduled = backoff();

@@ -202,6 +202,19 @@ class ReapGroup {
       place.missing = false;
       return MISSING;
     }
+    if (this.#places.size >= this.#ctx.options.minWaits) return this.#ask(place, signal, budgetMs);
+    // Too few waits to reap, unless more join in this same turn (a batch started in a loop,
+    // or released by one answer): decide once they have. A single wait polls on its own,
+    // on rule 3's schedule to the millisecond.
+    return Promise.resolve().then(() =>
+      this.#places.size >= this.#ctx.options.minWaits && this.off === undefined && !signal.aborted
+        ? this.#ask(place, signal, budgetMs)
+        : OWN,
+    );
+  }
+
+  /** Asks for a reading at the next tick (planning it), or `own` when the tick would come after the deadline. */
+  #ask(place: Place, signal: AbortSignal, budgetMs: number): Reading | Promise<Reading> {
     const { clock, initialDelayMs } = this.#ctx;
     const now = clock.now();
     if (Math.max(now, this.#lastListAt + initialDelayMs) - now > budgetMs) return OWN;

@@ -306,7 +306,10 @@ describe('lro wait with several names, and lro watch', () => {
     server.create({ name: done }).succeed(RESULT, { uri: 'export://done', rowCount: 1 });
     const cli = await start(
       ['wait', a, b, done, ...flags, '--cancel-on-interrupt'],
-      new RegExp(`${literal(b)}  RUNNING`),
+      // Both running ones shown, and the done one known as done, before the interrupt.
+      new RegExp(
+        `^(?=[\\s\\S]*${literal(a)}  RUNNING)(?=[\\s\\S]*${literal(b)}  RUNNING)(?=[\\s\\S]*${literal(done)}  DONE)`,
+      ),
       'stderr',
     );
     cli.child.kill('SIGINT');

@@ -470,6 +470,28 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
       assert.equal(server.calls.GetOperation, 4);
     });
 
+    it('waits a day-long delay the server asks for only up to maxDelayMs (rule 5)', async () => {
+      const clock = makeClock();
+      const client = makeClient({
+        clock,
+        callDefaults: { retry: false },
+        polling: { initialDelayMs: 1000, multiplier: 1, jitter: 0, maxDelayMs: 5000 },
+      });
+      const h = server.create();
+      server.inject({
+        method: 'GetOperation',
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: [registry.pack('google.rpc.RetryInfo', { retryDelay: { seconds: 86_400 } })],
+      });
+      const waiting = client.operation(h.name).wait({ strategy: 'poll' });
+      await drive(clock, 1);
+      h.succeed('google.protobuf.Empty', {});
+      await drive(clock, 1);
+      assert.deepEqual(await waiting, {});
+      assert.deepEqual(clock.sleeps, [5000, 1000]);
+      assert.equal(server.calls.GetOperation, 3);
+    });
+
     it('a TimeoutError whose last poll failed carries that RpcError as cause', async () => {
       const clock = makeClock();
       const client = makeClient({ clock, callDefaults: { retry: false } });

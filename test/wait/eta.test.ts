@@ -187,7 +187,28 @@ describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => 
 
   it('makes two polls more than rule 3 at most when progress jumps', async () => {
     const jump: Script = (t) => ({ percent: t < 2000 ? 10 : 90, done: t >= 40_000 });
-    assertTimes(await pollTimes(jump, 'auto'), [0, 1000, 2500, 3500, 4500, ...RULE_3.slice(3, 9)]);
+    // After the second early poll at 4500 the schedule's poll (4750 by rule 3) waits until
+    // 5500, initialDelayMs after it; the schedule goes on from there, its steps unchanged.
+    const steps = RULE_3.slice(4).map((t, i) => t - (RULE_3[i + 3] ?? 0));
+    const shifted = steps.reduce<number[]>(
+      (times, step) => [...times, (times.at(-1) ?? 5500) + step],
+      [5500],
+    );
+    assertTimes(await pollTimes(jump, 'auto'), [0, 1000, 2500, 3500, 4500, ...shifted.slice(0, 6)]);
+  });
+
+  it('never polls two times closer than initialDelayMs, whatever planned the poll (issue 22 point 6)', async () => {
+    const gaps = (times: number[]) => times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    const zeroThenHundred: Script = (t) => ({ percent: t < 1000 ? 0 : 100, done: t >= 30_000 });
+    const aimedJustBefore: Script = (t) => ({ percent: Math.min(99, (t / 4749) * 100), done: t >= 30_000 });
+    const fallsBack: Script = (t) => ({ percent: t < 2000 ? t / 50 : 5, done: t >= 30_000 });
+    for (const script of [zeroThenHundred, aimedJustBefore, fallsBack]) {
+      const times = await pollTimes(script, 'auto');
+      assert.ok(
+        gaps(times).every((gap) => gap >= 1000 - 1e-9),
+        `gaps ${gaps(times).join(', ')} at ${times.join(', ')}`,
+      );
+    }
   });
 
   it('starts a new estimate when progress falls back, and polls at its completion', async () => {

@@ -154,7 +154,7 @@ describe('list reaping (rule 13) over gRPC', () => {
     const { server } = fleet;
     try {
       server.ignoresFilter = true;
-      const handles = createUnder(fleet, P, 8);
+      const handles = createUnder(fleet, P, 10);
       const waits = waitAll(fleet, handles);
       await settle(fleet);
       assert.deepEqual(
@@ -167,11 +167,11 @@ describe('list reaping (rule 13) over gRPC', () => {
       assert.equal(waits.settled[0], true, 'the listed done operation ends its wait without a GetOperation');
       assert.deepEqual(
         [server.calls.ListOperations, server.calls.GetOperation],
-        [2, 7],
+        [2, 9],
         'the rest fetch on their own',
       );
       await run(fleet, 1000);
-      assert.deepEqual([server.calls.ListOperations, server.calls.GetOperation], [2, 14]);
+      assert.deepEqual([server.calls.ListOperations, server.calls.GetOperation], [2, 18]);
       assert.match(fleet.client.listReapingOff.get(P) ?? '', /filter is ignored/);
     } finally {
       await fleet.close();
@@ -195,7 +195,7 @@ describe('list reaping (rule 13) over gRPC', () => {
     const fleet = await startFleet({ callDefaults: { retry: false } });
     const { server } = fleet;
     try {
-      const handles = createUnder(fleet, P, 8);
+      const handles = createUnder(fleet, P, 10);
       const retries: number[] = [];
       const waits = waitAll(fleet, handles, {
         onRetry: (_e: unknown, attempt: number) => retries.push(attempt),
@@ -203,7 +203,7 @@ describe('list reaping (rule 13) over gRPC', () => {
       await settle(fleet);
       server.inject({ method: 'ListOperations', code: grpc.status.UNAVAILABLE });
       await run(fleet, 1000);
-      assert.equal(retries.length, 8, 'each wait heard of the failed poll');
+      assert.equal(retries.length, 10, 'each wait heard of the failed poll');
       handles[0]?.succeed(EMPTY, {});
       await run(fleet, 1000);
       assert.deepEqual([server.calls.ListOperations, server.calls.GetOperation], [3, 1]);
