@@ -6,7 +6,7 @@
  * complete googleapis common protos) and google-gax's `build/protos` (every GAPIC
  * application has google-gax), each where the application has it installed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Root } from 'protobufjs';
@@ -85,7 +85,10 @@ function notFound(target: string, importedBy: string | undefined, sources: reado
 export interface LoadProtoOptions {
   /** Folders searched first for the files and their imports. */
   readonly includeDirs?: readonly string[] | undefined;
-  /** Keep field names as written (true, for descriptors) or camelCase them (false, default: the registry's). */
+  /**
+   * Keep field names as written (true: for file descriptors; the well-known types are then
+   * parsed from the library's .proto files too) or camelCase them (false, default: the registry's).
+   */
   readonly keepCase?: boolean;
   /** Where google-proto-files and google-gax are looked up (see `protoSources`). */
   readonly from?: readonly string[];
@@ -108,8 +111,26 @@ export interface LoadedProtos {
  * leaves out (a third of protobufjs's load time): the full entry point adds it to the same
  * `Root` class. Only loading .proto text pays for the parser.
  */
-function loadProtoParser(): void {
-  createRequire(import.meta.url)('protobufjs');
+function loadProtoParser(): typeof import('protobufjs') {
+  return createRequire(import.meta.url)('protobufjs');
+}
+
+/**
+ * Parses the library's own copies of the well-known type files that protobufjs otherwise
+ * takes from its bundled JSON (any, duration, timestamp, ...), whose objects carry no file
+ * name and camelCase field names whatever `keepCase` says. Recorded as loaded, so imports
+ * of them are not fetched again; `names` learns their import paths.
+ */
+function parseWellKnown(full: typeof import('protobufjs'), root: Root, names: Map<string, string>): void {
+  for (const name of Object.keys(full.common).filter((k) => k.endsWith('.proto'))) {
+    const path = join(BUILTIN_PROTO_DIR, name);
+    if (!existsSync(path)) continue;
+    // The parser stamps `filename` on what it creates from this static (untyped) property.
+    Reflect.set(full.parse, 'filename', path);
+    full.parse(readFileSync(path, 'utf8'), root, { keepCase: true });
+    root.files.push(name);
+    names.set(path, name);
+  }
 }
 
 /**
@@ -123,8 +144,9 @@ export function loadProtoFiles(files: readonly string[], options: LoadProtoOptio
   const sources = protoSources(options.includeDirs, options.from);
   const dirs = sources.flatMap((s) => (s.dir === undefined ? [] : [s.dir]));
   const names = new Map<string, string>();
-  loadProtoParser();
+  const full = loadProtoParser();
   const root = new protobuf.Root();
+  if (options.keepCase === true) parseWellKnown(full, root, names);
   root.resolvePath = (origin, target) => {
     const found = locate(origin, target, dirs);
     if (found === undefined) throw notFound(target, origin === '' ? undefined : names.get(origin), sources);
