@@ -180,9 +180,10 @@ export type StartCaller = (
  * when the call fails with a gRPC status (any grpc-js copy, google-gax's GoogleError),
  * with what a promise method rejected with otherwise, with the signal's reason on abort
  * (the call is cancelled where it can be), and with TypeError saying what came back when
- * the method throws, returns or calls back with something that is not an operation, or
- * calls back twice before its result is used; also when the caller's headers or timeout
- * cannot be given to a method of its form. A callback after
+ * the method throws, returns or calls back with something that is not an operation (a
+ * bare string too: it would be taken for an operation's name, and no start method
+ * answers with one), or calls back twice before its result is used; also when the
+ * caller's headers or timeout cannot be given to a method of its form. A callback after
  * the result was used changes nothing and emits a process warning. Errors name the RPC
  * (`RpcError.method`): for a bound grpc-js stub, whose binding hides its name, by the path
  * grpc-js hands the call's interceptors.
@@ -260,6 +261,12 @@ export const callStartMethod: StartCaller = async (
     );
   }
   if ('error' in outcome) throw outcome.error;
+  if (typeof outcome.value === 'string') {
+    // operation() takes a name, but a start method answers with the operation it started.
+    throw new TypeError(
+      `${label()}: the method ${via} a string, not an Operation: a bare string is not one (no start method answers with a name)`,
+    );
+  }
   try {
     return toOperation(outcome.value);
   } catch (error) {

@@ -413,6 +413,16 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
         /called back with an object with fields done, not an Operation/,
       ],
       [
+        'a callback with a bare string (no start method answers with a name)',
+        (_req: unknown, cb: (e: unknown, v?: unknown) => void) => cb(null, 'nope'),
+        /called back with a string, not an Operation: a bare string is not one \(no start method answers with a name\)/,
+      ],
+      [
+        'a promise that resolves with a bare string',
+        async (_req: unknown) => 'operations/looks-like-a-name',
+        /resolved with a string, not an Operation: a bare string is not one/,
+      ],
+      [
         'a method that calls back twice',
         (_req: unknown, cb: (e: unknown, v?: unknown) => void) => {
           cb(null, { name: 'operations/a' });
