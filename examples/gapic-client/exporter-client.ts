@@ -60,6 +60,7 @@ export class ExporterClient {
     if (!isExporterStub(stub)) throw new Error('export.proto has no Exporter.StartExport');
     this.#stub = stub;
 
+    // #region wrap
     const registry = createRegistry().addProtoFiles([EXPORT_PROTO], { includeDirs: [PROTOS] });
     this.operations = new OperationsClient({ channel: stub.getChannel(), registry });
     this.#startExport = this.operations.wrap<StartExportRequest, ExportResult, ExportMetadata>(
@@ -71,6 +72,7 @@ export class ExporterClient {
         polling: { initialDelayMs: 100, multiplier: 1.5, maxDelayMs: 2000 },
       },
     );
+    // #endregion
   }
 
   /** StartExport: resolves as soon as the server has started the job, with a typed handle. */
