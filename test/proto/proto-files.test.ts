@@ -55,38 +55,24 @@ describe('addProtoFiles with real API protos', () => {
     assert.equal(registry.unpack<{ progressPercent: number }>(any).progressPercent, 40);
   });
 
-  it('finds googleapis common imports in google-proto-files when the application has it', () => {
-    const from = [appWith('google-proto-files')];
-    assert.deepEqual(
-      protoSources([], from).map((s) => [s.label, s.dir !== undefined]),
-      [
-        ['longrunning', true],
-        ['google-proto-files', true],
-        ['google-gax', false],
-      ],
-    );
-    const loaded = loadProtoFiles([SPEECH_V1], { includeDirs: [SPEECH_PROTOS], from });
-    assert.equal(sourceOf(loaded, 'google.api.ResourceDescriptor', from), 'google-proto-files');
-    assert.equal(sourceOf(loaded, 'google.cloud.speech.v1.RecognizeRequest', from), 'includeDirs');
-  });
-
-  it("finds them in google-gax's build/protos when only google-gax is installed", () => {
-    const from = [appWith('google-gax')];
-    assert.deepEqual(
-      protoSources([], from).map((s) => [s.label, s.dir !== undefined]),
-      [
-        ['longrunning', true],
-        ['google-proto-files', false],
-        ['google-gax', true],
-      ],
-    );
-    const loaded = loadProtoFiles([SPEECH_V1], { includeDirs: [SPEECH_PROTOS], from });
-    assert.equal(sourceOf(loaded, 'google.api.ResourceDescriptor', from), 'google-gax');
-    assert.equal(
-      loaded.importName(loaded.root.lookupType('google.api.ResourceDescriptor').filename ?? ''),
-      'google/api/resource.proto',
-    );
-  });
+  for (const installed of ['google-proto-files', 'google-gax'] as const) {
+    it(`finds googleapis common imports in ${installed} when the application has only it`, () => {
+      const from = [appWith(installed)];
+      assert.deepEqual(
+        protoSources([], from).map((s) => [s.label, s.dir !== undefined]),
+        [
+          ['longrunning', true],
+          ['google-proto-files', installed === 'google-proto-files'],
+          ['google-gax', installed === 'google-gax'],
+        ],
+      );
+      const loaded = loadProtoFiles([SPEECH_V1], { includeDirs: [SPEECH_PROTOS], from });
+      assert.equal(sourceOf(loaded, 'google.api.ResourceDescriptor', from), installed);
+      assert.equal(sourceOf(loaded, 'google.cloud.speech.v1.RecognizeRequest', from), 'includeDirs');
+      const resource = loaded.root.lookupType('google.api.ResourceDescriptor').filename ?? '';
+      assert.equal(loaded.importName(resource), 'google/api/resource.proto');
+    });
+  }
 
   it('names the missing file, its importer, every folder searched and the fix when an import is found nowhere', () => {
     const from = [appWith()];

@@ -150,6 +150,14 @@ function bufCurl(
   });
 }
 
+/** One service of each source the fake server below describes: built-in, protoFiles (Speech), added (Catalog). */
+const SERVED = [
+  'google.longrunning.Operations',
+  'longrunning.demo.v1.Exporter',
+  'google.cloud.speech.v2.Speech',
+  'catalog.v1.Catalog',
+];
+
 const catalogPackage = protoLoader.loadSync(CATALOG, { includeDirs: [PROTOS, VENDORED] });
 
 describe('gRPC server reflection on the fake server', () => {
@@ -239,13 +247,7 @@ describe('gRPC server reflection on the fake server', () => {
   });
 
   it('keeps method and field options: google.api.http, operation_info, field_behavior', async () => {
-    const files = await describedFiles(
-      client('v1'),
-      'google.longrunning.Operations',
-      'longrunning.demo.v1.Exporter',
-      'google.cloud.speech.v2.Speech',
-      'catalog.v1.Catalog',
-    );
+    const files = await describedFiles(client('v1'), ...SERVED);
     const operations = files.get('google/longrunning/operations.proto');
     assert.deepEqual(method(operations, 'Operations', 'ListOperations')?.['.google.api.http'], {
       get: '/v1/{name=operations}',
@@ -296,13 +298,7 @@ describe('gRPC server reflection on the fake server', () => {
   });
 
   it('serves files without import cycles, every dependency served', async () => {
-    const files = await describedFiles(
-      client('v1alpha'),
-      'google.longrunning.Operations',
-      'longrunning.demo.v1.Exporter',
-      'google.cloud.speech.v2.Speech',
-      'catalog.v1.Catalog',
-    );
+    const files = await describedFiles(client('v1alpha'), ...SERVED);
     const done = new Set<string>();
     const visit = (name: string, path: readonly string[]): void => {
       assert.ok(!path.includes(name), `import cycle: ${[...path, name].join(' -> ')}`);
