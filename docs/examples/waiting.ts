@@ -40,9 +40,10 @@ const client = new OperationsClient({
     signal: AbortSignal.timeout(60 * 60_000), // rejects with the signal's reason
     onProgress: (o) => console.log(`${o.progress}%`), // per observed change of metadata or done
   });
-  console.log(result.uri, result.rowCount); // export://orders 1000
+  console.log(result.uri, result.rowCount); // export://orders 1000 (rowCount, an int64, is the string '1000')
   // #endregion
   assert.equal(result.uri, 'export://orders');
+  assert.equal(result.rowCount, '1000');
 }
 
 {

@@ -4,6 +4,14 @@
  * proto-loader, the long-running method is handed to `longrunning` with the types its
  * `(google.longrunning.operation_info)` option declares and a polling schedule of its
  * own, and Operations calls share the stub's channel (one connection, as GAPIC clients do).
+ *
+ * The TypeScript types come from the API's .proto (the demo API's, in the package's
+ * protos/ folder), generated as for any API, with the options the stub is loaded with
+ * (`npm run examples` runs it first; generated/ is not committed):
+ *
+ *   npx proto-loader-gen-types --longs=String --enums=String --defaults --oneofs \
+ *     --grpcLib=@grpc/grpc-js --importFileExtension=.js -I protos \
+ *     --outDir=examples/gapic-client/generated longrunning/demo/v1/export.proto
  */
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -15,11 +23,10 @@ import {
   OperationsClient,
   operationTypesFromMethod,
 } from 'longrunning';
-import type { ExporterClient as ExporterStub } from '../../src/generated/longrunning/demo/v1/Exporter.js';
-// Types generated from export.proto by proto-loader-gen-types (see scripts/generate.ts).
-import type { ExportMetadata__Output as ExportMetadata } from '../../src/generated/longrunning/demo/v1/ExportMetadata.js';
-import type { ExportResult__Output as ExportResult } from '../../src/generated/longrunning/demo/v1/ExportResult.js';
-import type { StartExportRequest } from '../../src/generated/longrunning/demo/v1/StartExportRequest.js';
+import type { ExporterClient as ExporterStub } from './generated/longrunning/demo/v1/Exporter.js';
+import type { ExportMetadata__Output as ExportMetadata } from './generated/longrunning/demo/v1/ExportMetadata.js';
+import type { ExportResult__Output as ExportResult } from './generated/longrunning/demo/v1/ExportResult.js';
+import type { StartExportRequest } from './generated/longrunning/demo/v1/StartExportRequest.js';
 
 const PROTOS = join(import.meta.dirname, '../../protos');
 const EXPORT_PROTO = 'longrunning/demo/v1/export.proto';
@@ -53,6 +60,7 @@ export class ExporterClient {
     if (!isExporterStub(stub)) throw new Error('export.proto has no Exporter.StartExport');
     this.#stub = stub;
 
+    // #region wrap
     const registry = createRegistry().addProtoFiles([EXPORT_PROTO], { includeDirs: [PROTOS] });
     this.operations = new OperationsClient({ channel: stub.getChannel(), registry });
     this.#startExport = this.operations.wrap<StartExportRequest, ExportResult, ExportMetadata>(
@@ -64,6 +72,7 @@ export class ExporterClient {
         polling: { initialDelayMs: 100, multiplier: 1.5, maxDelayMs: 2000 },
       },
     );
+    // #endregion
   }
 
   /** StartExport: resolves as soon as the server has started the job, with a typed handle. */

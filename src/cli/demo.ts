@@ -69,7 +69,12 @@ export async function demoCommand(flags: DemoFlags, io: Io = processIo): Promise
     const result = op.response;
     if (result === undefined) throw new Error(`operation ${op.name} finished without a response`);
     io.out.write(`\nExport finished (${types.responseType}):\n`);
-    io.out.write(`  uri:      ${escapeControls(result.uri)}\n  rowCount: ${result.rowCount}\n`);
+    // rowCount is an int64: it arrives as a decimal string (quoted, so it reads as one).
+    io.out.write(
+      `  uri:      ${escapeControls(result.uri)}
+  rowCount: ${JSON.stringify(result.rowCount)}  (int64: a decimal string)
+`,
+    );
     return EXIT.OK;
   } finally {
     exporter.close();

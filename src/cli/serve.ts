@@ -14,7 +14,6 @@
 import { isIPv4 } from 'node:net';
 import { exportJob } from '../testing/demo-exporter.js';
 import { FakeOperationsServer } from '../testing/fake-server.js';
-import { registryFrom } from './connect.js';
 import { parseDuration } from './duration.js';
 import { EXIT, UsageError } from './exit.js';
 import { type Io, processIo } from './io.js';
@@ -97,7 +96,6 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
   }
   const protoFiles = flags.proto ?? [];
   const includeDirs = flags.include ?? [];
-  const registry = registryFrom({ proto: protoFiles, include: includeDirs }); // UsageError for a bad --proto
   let server: FakeOperationsServer;
   try {
     server = await FakeOperationsServer.start({
@@ -105,8 +103,7 @@ export async function serveCommand(flags: ServeFlags, io: Io = processIo): Promi
       port,
       http,
       httpPort,
-      registry,
-      protoFiles,
+      protoFiles, // the server's registry gets their types
       includeDirs,
       ...(quota === undefined ? {} : { quota }),
     });

@@ -7,26 +7,14 @@
  * method; the lookup, cache and unpack paths it documents are kept beside it.)
  */
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join } from 'node:path';
 // Values from the default import, types from named type-only imports: see builtin.ts.
 import type { INamespace, ReflectionObject, Root, Service, Type } from 'protobufjs';
 import protobuf from 'protobufjs/light.js';
-
-/**
- * Loads protobufjs's .proto parser, which the light build the rest of the library uses
- * leaves out (a third of protobufjs's load time): the full entry point adds it to the same
- * `Root` class. Only `addProtoFiles` parses .proto text, so only it pays for the parser.
- */
-function loadProtoParser(): void {
-  createRequire(import.meta.url)('protobufjs');
-}
-
 import { DecodeError, UnknownTypeError } from '../wire/errors.js';
 import type { Any, RawStatus } from '../wire/types.js';
 import { builtinRoot, coreRoot, decodeMessage, encodeMessage } from './builtin.js';
 import { type HeldOutcome, heldOutcome } from './held-any.js';
+import { loadProtoFiles } from './proto-files.js';
 
 /** The prefix `pack` writes. */
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
@@ -34,12 +22,16 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 /** Most distinct type URLs the unpack cache holds before it starts over. */
 const URL_CACHE_LIMIT = 1024;
 
-/** The vendored protos shipped with the package, used to resolve imports of user files. */
-const BUILTIN_PROTO_DIR = join(import.meta.dirname, '..', '..', 'protos');
-
 /** Resolves Any type URLs to message types and converts between Any and plain objects. */
 export interface Registry {
-  /** Parses `.proto` files (synchronously) and adds their types. Imports resolve against `includeDirs`, then the built-in protos. */
+  /**
+   * Parses `.proto` files (synchronously) and adds their types. Files and their imports are
+   * found in `includeDirs`, then the library's own protos, then `google-proto-files` and
+   * google-gax's `build/protos` when the application has them installed, so a GAPIC
+   * package's protos load with only their own folder given. Throws an Error naming a file
+   * found nowhere, the folders searched and the fix, and protobufjs's Error for a file
+   * that does not parse.
+   */
   addProtoFiles(files: readonly string[], options?: { includeDirs?: readonly string[] }): Registry;
   /** Adds every type of a protobufjs root. Later additions win over earlier ones and the built-ins. */
   addRoot(root: Root): Registry;
@@ -136,21 +128,7 @@ class TypeRegistry implements Registry {
   private readonly byUrl = new Map<string, Type>();
 
   addProtoFiles(files: readonly string[], options: { includeDirs?: readonly string[] } = {}): Registry {
-    const dirs = [...(options.includeDirs ?? []), BUILTIN_PROTO_DIR];
-    loadProtoParser();
-    const root = new protobuf.Root();
-    root.resolvePath = (origin, target) => {
-      if (isAbsolute(target) && existsSync(target)) return target;
-      for (const dir of dirs) {
-        if (existsSync(join(dir, target))) return join(dir, target);
-      }
-      const besideOrigin = origin === '' ? target : join(dirname(origin), target);
-      if (existsSync(besideOrigin)) return besideOrigin;
-      throw new Error(`cannot find ${JSON.stringify(target)} in include dirs ${JSON.stringify(dirs)}`);
-    };
-    root.loadSync([...files], { keepCase: false });
-    root.resolveAll();
-    return this.addRoot(root);
+    return this.addRoot(loadProtoFiles(files, { includeDirs: options.includeDirs }).root);
   }
 
   addRoot(root: Root): Registry {

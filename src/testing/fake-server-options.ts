@@ -12,7 +12,7 @@ import type { QuotaOptions } from './read-quota.js';
 
 /** Options of `FakeOperationsServer.start`. */
 export interface FakeServerOptions {
-  /** Packs metadata and responses (default `createRegistry()`). */
+  /** Packs metadata and responses (default `createRegistry()`); the types of `protoFiles` are added to it. */
   readonly registry?: Registry;
   /** Loopback host to bind (default '127.0.0.1'). */
   readonly host?: string;
@@ -31,9 +31,10 @@ export interface FakeServerOptions {
   /** Services of the API under test to serve on the same endpoint, as by `addService`. */
   readonly services?: readonly FakeService[];
   /**
-   * Further .proto files whose services and types gRPC reflection describes (their
-   * services answer UNIMPLEMENTED unless added with `addService`). Imports resolve against
-   * `includeDirs`, then the vendored protos. A file that cannot be loaded rejects `start`.
+   * Further .proto files whose types the server's registry gets (so `simulate()` and
+   * handlers pack them) and whose services and types gRPC reflection describes (their
+   * services answer UNIMPLEMENTED unless added with `addService`). Files and imports are
+   * found as `registry.addProtoFiles` finds them. A file that cannot be loaded rejects `start`.
    */
   readonly protoFiles?: readonly string[];
   /** Import paths for `protoFiles`. */

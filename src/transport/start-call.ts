@@ -44,17 +44,50 @@ export function withRpcName<T extends object>(types: T, rpcName: string): T {
   return Object.defineProperty({ ...types }, RPC_NAME, { value: rpcName, enumerable: false });
 }
 
+/** What errors call a start method whose RPC name nothing tells (until a call learns it). */
+const UNNAMED = 'start method';
+
+/** The method name of a gRPC path: 'StartExport' of '/longrunning.demo.v1.Exporter/StartExport'. */
+function methodOfPath(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
 /**
  * The RPC's name for errors: the function's own name without `bound `, a grpc-js stub
- * method's `path`, the name operationTypesFromMethod recorded in `types`, or `'start method'`.
+ * method's `path`, the name operationTypesFromMethod recorded in `types`, or UNNAMED
+ * (a bound grpc-js stub: binding hides both its name and its path).
  */
 function rpcNameOf(method: object, types?: object): string {
   const own = 'name' in method && typeof method.name === 'string' ? method.name.replace(/^bound /, '') : '';
   if (own !== '') return own;
-  if ('path' in method && typeof method.path === 'string')
-    return method.path.slice(method.path.lastIndexOf('/') + 1);
+  if ('path' in method && typeof method.path === 'string') return methodOfPath(method.path);
   const recorded = types === undefined ? undefined : Reflect.get(types, RPC_NAME);
-  return typeof recorded === 'string' ? recorded : 'start method';
+  return typeof recorded === 'string' ? recorded : UNNAMED;
+}
+
+/** A grpc-js client interceptor of any copy: it sees the call's options, `method_definition` among them. */
+type PathInterceptor = (
+  options: { method_definition?: { path?: unknown } },
+  nextCall: (o: object) => unknown,
+) => unknown;
+
+/**
+ * Call options for a grpc-js stub of an unnamed RPC: an interceptor that hands `learn` the
+ * method path grpc-js gives every interceptor (`options.method_definition.path`), then
+ * lets the call go on unchanged. grpc-js runs it, synchronously, when the stub is called;
+ * being an interceptor of the call, it replaces those of the stub's client for that call,
+ * which is why it is only given when nothing else names the RPC.
+ */
+function learnPath(learn: (path: string) => void): { interceptors: PathInterceptor[] } {
+  return {
+    interceptors: [
+      (options, nextCall) => {
+        const path = options.method_definition?.path;
+        if (typeof path === 'string') learn(path);
+        return nextCall(options);
+      },
+    ],
+  };
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -93,8 +126,12 @@ function callStub(
   options: CallOptions,
   callback: UnaryCallback,
   rpcName: string,
+  learn: (path: string) => void,
 ): unknown {
-  const deadline = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+  const deadline = {
+    ...(options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs }),
+    ...(rpcName === UNNAMED ? learnPath(learn) : {}),
+  };
   let own: grpc.Metadata;
   try {
     own = toMetadata(options.metadata, 'options.metadata');
@@ -143,10 +180,13 @@ export type StartCaller = (
  * when the call fails with a gRPC status (any grpc-js copy, google-gax's GoogleError),
  * with what a promise method rejected with otherwise, with the signal's reason on abort
  * (the call is cancelled where it can be), and with TypeError saying what came back when
- * the method throws, returns or calls back with something that is not an operation, or
- * calls back twice before its result is used; also when the caller's headers or timeout
- * cannot be given to a method of its form. A callback after the result was used changes
- * nothing and emits a process warning.
+ * the method throws, returns or calls back with something that is not an operation (a
+ * bare string too: it would be taken for an operation's name, and no start method
+ * answers with one), or calls back twice before its result is used; also when the
+ * caller's headers or timeout cannot be given to a method of its form. A callback after
+ * the result was used changes nothing and emits a process warning. Errors name the RPC
+ * (`RpcError.method`): for a bound grpc-js stub, whose binding hides its name, by the path
+ * grpc-js hands the call's interceptors.
  */
 export const callStartMethod: StartCaller = async (
   method,
@@ -156,20 +196,21 @@ export const callStartMethod: StartCaller = async (
   toOperation,
   types,
 ) => {
-  const rpcName = rpcNameOf(method, types);
-  const label = `wrap(${rpcName})`;
+  // A bound grpc-js stub's name is learned when it is called (see learnPath).
+  let rpcName = rpcNameOf(method, types);
+  const label = (): string => `wrap(${rpcName})`;
   const call = method as (...args: unknown[]) => unknown;
   const arity = call.length;
   if ((arity === 1 || arity === 2) && (hasHeaders(options.metadata) || options.timeoutMs !== undefined)) {
     throw new TypeError(
-      `${label}: a method of ${arity} parameter${arity === 1 ? '' : 's'} cannot be given options.metadata or options.timeoutMs; wrap a grpc-js stub method (request, metadata, options, callback) or a google-gax method to pass them`,
+      `${label()}: a method of ${arity} parameter${arity === 1 ? '' : 's'} cannot be given options.metadata or options.timeoutMs; wrap a grpc-js stub method (request, metadata, options, callback) or a google-gax method to pass them`,
     );
   }
   const { signal } = options;
   let via = 'called back with';
   let callbacks: string[] = [];
   let used = false;
-  const toError = (error: unknown): unknown => startError(error, signal, registry, rpcName, label);
+  const toError = (error: unknown): unknown => startError(error, signal, registry, rpcName, label());
   const settled = grpcUnaryCall<unknown>({
     method: rpcName,
     signal,
@@ -177,7 +218,7 @@ export const callStartMethod: StartCaller = async (
     onThrow: (error) =>
       error instanceof WrapUsageError
         ? error
-        : new TypeError(`${label}: the method threw ${String(error)}`, { cause: error }),
+        : new TypeError(`${label()}: the method threw ${String(error)}`, { cause: error }),
     start: (settle) => {
       const callback: UnaryCallback = (error, value) => {
         const outcome =
@@ -186,7 +227,7 @@ export const callStartMethod: StartCaller = async (
         // After an abort, grpc-js calls back once with CANCELLED: expected, not worth a warning.
         if (used && callbacks.length > 1 && signal?.aborted !== true) {
           process.emitWarning(
-            `${label}: the method called back again after its result was used (${outcome})`,
+            `${label()}: the method called back again after its result was used (${outcome})`,
           );
         }
         // toError takes any value: a ServiceError of any grpc-js copy, or what a callback-style method passed.
@@ -196,14 +237,16 @@ export const callStartMethod: StartCaller = async (
         const returned = arity === 1 ? call(request) : call(request, gaxOptions(options));
         if (!isThenable(returned)) {
           throw new WrapUsageError(
-            `${label}: the method returned ${describeValue(returned)}, not a promise of an Operation`,
+            `${label()}: the method returned ${describeValue(returned)}, not a promise of an Operation`,
           );
         }
         via = 'resolved with';
         return returned;
       }
       if (arity === 2) return call(request, callback);
-      return callStub(call, request, options, callback, rpcName);
+      return callStub(call, request, options, callback, rpcName, (path) => {
+        rpcName = methodOfPath(path);
+      });
     },
   });
   // A second callback in the same turn as the first is counted by the time this settles.
@@ -214,16 +257,22 @@ export const callStartMethod: StartCaller = async (
   used = true;
   if (callbacks.length > 1) {
     throw new TypeError(
-      `${label}: the method called back twice: with ${callbacks[0]}, then with ${callbacks[1]}`,
+      `${label()}: the method called back twice: with ${callbacks[0]}, then with ${callbacks[1]}`,
     );
   }
   if ('error' in outcome) throw outcome.error;
+  if (typeof outcome.value === 'string') {
+    // operation() takes a name, but a start method answers with the operation it started.
+    throw new TypeError(
+      `${label()}: the method ${via} a string, not an Operation: a bare string is not one (no start method answers with a name)`,
+    );
+  }
   try {
     return toOperation(outcome.value);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new TypeError(
-      `${label}: the method ${via} ${describeValue(outcome.value)}, not an Operation (${why})`,
+      `${label()}: the method ${via} ${describeValue(outcome.value)}, not an Operation (${why})`,
     );
   }
 };

@@ -183,11 +183,11 @@ describe('lro (built CLI)', () => {
     }
   });
 
-  it('runs the demo: a typed ExportResult, and with --fail a decoded error', async () => {
+  it('runs the demo: a typed ExportResult, its int64 rowCount printed as the string it is, and with --fail a decoded error', async () => {
     const ok = await lro(['demo', '--duration', '600ms', '--rows', '42']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /uri:\s+export:\/\/warehouse\.orders/);
-    assert.match(ok.stdout, /rowCount: 42/);
+    assert.match(ok.stdout, /rowCount: "42" {2}\(int64: a decimal string\)/);
     const failed = await lro(['demo', '--duration', '300ms', '--fail']);
     assert.equal(failed.code, 1);
     assert.match(failed.stdout, /Export failed: FAILED_PRECONDITION/);

@@ -341,6 +341,46 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
       });
     });
 
+    for (const [copy, makeStub] of [
+      ['ours', ourExporter],
+      ['another copy (grpc-js-other)', otherExporter],
+    ] as const) {
+      it(`names the RPC of a bound stub of ${copy} without declared types, from the path grpc-js hands to interceptors`, async () => {
+        const stub = track(makeStub(server.address));
+        const start = makeClient().wrap(method(stub, 'startExport'));
+        server.inject({ method: 'StartExport', code: grpc.status.INVALID_ARGUMENT, times: 1 });
+        await assert.rejects(start({ source: 'x' }), (e: unknown) => {
+          assert.ok(RpcError.is(e));
+          assert.equal(e.method, 'StartExport');
+          assert.match(e.message, /^INVALID_ARGUMENT: .*\(StartExport\)$/);
+          return true;
+        });
+        const op = await start({ source: 'ok', rows: 1, durationMs: 0 });
+        assert.match(op.name, /^operations\//);
+      });
+    }
+
+    it("keeps the interceptors of a stub's client when the RPC's name is known (grpc-js lets call interceptors replace them)", async () => {
+      const tagging: grpc.Interceptor = (options, nextCall) =>
+        new grpc.InterceptingCall(nextCall(options), {
+          start: (metadata, listener, next) => {
+            metadata.set('x-client-interceptor', 'ran');
+            next(metadata, listener);
+          },
+        });
+      const Exporter = grpc.makeGenericClientConstructor(exporterDefinition, 'Exporter');
+      const stub = track(
+        new Exporter(server.address, grpc.credentials.createInsecure(), { interceptors: [tagging] }),
+      );
+      const client = makeClient();
+      const start = client.wrap(
+        method(stub, 'startExport'),
+        operationTypesFromMethod(client.registry, START_EXPORT),
+      );
+      await start({ source: 'tagged', rows: 1, durationMs: 0 });
+      assert.equal(server.lastHeaders.StartExport?.['x-client-interceptor'], 'ran');
+    });
+
     it('drops the `bound ` prefix of a function name', () => {
       const e = new RpcError(5, 'gone', [], 'bound getThing');
       assert.equal(e.method, 'getThing');
@@ -371,6 +411,16 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
         'a callback with something else',
         (_req: unknown, cb: (e: unknown, v?: unknown) => void) => cb(null, { done: true }),
         /called back with an object with fields done, not an Operation/,
+      ],
+      [
+        'a callback with a bare string (no start method answers with a name)',
+        (_req: unknown, cb: (e: unknown, v?: unknown) => void) => cb(null, 'nope'),
+        /called back with a string, not an Operation: a bare string is not one \(no start method answers with a name\)/,
+      ],
+      [
+        'a promise that resolves with a bare string',
+        async (_req: unknown) => 'operations/looks-like-a-name',
+        /resolved with a string, not an Operation: a bare string is not one/,
       ],
       [
         'a method that calls back twice',

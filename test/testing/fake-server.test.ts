@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { OperationsClient } from '../../src/client/grpc-client.ts';
+import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { OperationStore } from '../../src/testing/operation-store.ts';
@@ -413,6 +416,56 @@ describe('FakeOperationsServer.stop()', () => {
     } finally {
       client.close();
       await second.stop();
+    }
+  });
+});
+
+describe('FakeOperationsServer.start({ protoFiles })', () => {
+  const PROTOS = join(import.meta.dirname, '..', 'fixtures', 'protos');
+
+  it('puts the types of protoFiles in its registry, so simulate() packs them without a registry option', async () => {
+    const clock = new FakeClock(0);
+    const server = await FakeOperationsServer.start({
+      protoFiles: ['catalog/v1/catalog.proto'],
+      includeDirs: [PROTOS],
+      clock,
+    });
+    const client = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+      registry: createRegistry().addProtoFiles(['catalog/v1/catalog.proto'], { includeDirs: [PROTOS] }),
+    });
+    try {
+      assert.ok(server.registry.has('catalog.v1.Reindex'));
+      const h = server.simulate({
+        durationMs: 100,
+        steps: 1,
+        metadataType: 'catalog.v1.ReindexMetadata',
+        responseType: 'catalog.v1.Reindex',
+        response: { itemCount: '42' },
+      });
+      await clock.advance(100);
+      const op = await client.getOperation(h.name);
+      assert.deepEqual(op.response, { itemCount: '42', endTime: null });
+      assert.deepEqual(op.metadata, { progressPercent: 100, startTime: null });
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it('adds them to a registry it is given, too', async () => {
+    const registry = createRegistry();
+    const server = await FakeOperationsServer.start({
+      protoFiles: ['catalog/v1/catalog.proto'],
+      includeDirs: [PROTOS],
+      registry,
+    });
+    try {
+      assert.equal(server.registry, registry);
+      assert.ok(registry.has('catalog.v1.Item'));
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -190,10 +190,8 @@ describe('ETA-guided polling (rule 11), exact poll times on a FakeClock', () => 
     // After the second early poll at 4500 the schedule's poll (4750 by rule 3) waits until
     // 5500, initialDelayMs after it; the schedule goes on from there, its steps unchanged.
     const steps = RULE_3.slice(4).map((t, i) => t - (RULE_3[i + 3] ?? 0));
-    const shifted = steps.reduce<number[]>(
-      (times, step) => [...times, (times.at(-1) ?? 5500) + step],
-      [5500],
-    );
+    const shifted = [5500];
+    for (const step of steps) shifted.push((shifted.at(-1) ?? 0) + step);
     assertTimes(await pollTimes(jump, 'auto'), [0, 1000, 2500, 3500, 4500, ...shifted.slice(0, 6)]);
   });
 
