@@ -24,6 +24,7 @@ describe('README', () => {
   it('links the guides, both examples and the reports as Markdown links (bare file names become http:// links in the API docs)', () => {
     for (const target of [
       'docs/waiting.md',
+      'docs/many-operations.md',
       'docs/errors.md',
       'docs/migrating-from-gax.md',
       'docs/testing.md',

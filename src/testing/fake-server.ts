@@ -102,6 +102,7 @@ export class FakeOperationsServer {
     this.port = port;
     this.store = options.store ?? new OperationStore();
     this.registry = options.registry ?? createRegistry();
+    if (reflection.protoRoot !== undefined) this.registry.addRoot(reflection.protoRoot);
     if (options.quota !== undefined) this.quota = options.quota;
     const root = builtinRoot();
     const service = operationsService(this.store, {
