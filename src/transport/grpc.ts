@@ -13,7 +13,7 @@ import type { Registry } from '../proto/registry.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 import type { RawOperation } from '../wire/types.js';
-import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
+import { CallPipeline, type HeaderSource, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import { checkGrpcHeader, checkHeader } from './headers.js';
@@ -138,7 +138,8 @@ export class GrpcTransport implements OperationsTransport {
    * goes over a fresh connection.
    */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
-    const timeout = { seconds: Math.floor(timeoutMs / 1000), nanos: Math.round((timeoutMs % 1000) * 1e6) };
+    const held = waitRequestTimeoutMs(timeoutMs);
+    const timeout = { seconds: Math.floor(held / 1000), nanos: Math.round((held % 1000) * 1e6) };
     const request = { name, timeout };
     const callOptions = waitCallOptions(options, timeoutMs);
     const connections = this.#waitConnections;

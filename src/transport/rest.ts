@@ -24,7 +24,7 @@ import type { RawOperation } from '../wire/types.js';
 import { runAttempt } from './attempt-signal.js';
 import { checkCleartext, isCredentialHeader } from './base-url.js';
 import { bearerToken } from './bearer-token.js';
-import { CallPipeline, waitCallOptions } from './call-pipeline.js';
+import { CallPipeline, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { checkHeader, headerEntries } from './headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, jsonObjectOf, readBodyText } from './http-body.js';
 import { rpcErrorFromHttp } from './http-error.js';
@@ -143,7 +143,7 @@ export class RestTransport implements OperationsTransport {
         method: 'WaitOperation',
         rule,
         path: expandPath(rule, name),
-        body: { timeout: durationToJson(timeoutMs) },
+        body: { timeout: durationToJson(waitRequestTimeoutMs(timeoutMs)) },
       },
       waitCallOptions(options, timeoutMs),
     );

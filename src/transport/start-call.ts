@@ -14,7 +14,7 @@ import { isServiceErrorLike, LongrunningError, RpcError } from '../wire/errors.j
 import type { RawOperation } from '../wire/types.js';
 import { toMetadata } from './grpc.js';
 import { isMetadataLike, metadataEntries, TWO_COPIES_FIX } from './grpc-interop.js';
-import { grpcUnaryCall } from './grpc-unary-call.js';
+import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import type { CallOptions } from './operations-transport.js';
 
 /** A grpc-js unary callback, of any grpc-js copy. */
@@ -94,7 +94,8 @@ function callStub(
   callback: UnaryCallback,
   rpcName: string,
 ): unknown {
-  const deadline = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+  // A timeout past what a gRPC deadline holds is none (grpcDeadline), as for every RPC.
+  const deadline = options.timeoutMs === undefined ? {} : { deadline: grpcDeadline(options.timeoutMs) };
   let own: grpc.Metadata;
   try {
     own = toMetadata(options.metadata, 'options.metadata');

@@ -38,7 +38,7 @@ export interface WaiterContext {
 
 /** The options of a wait that do not depend on the handle's types (`WaitOptions` adds `onProgress`). */
 export interface BaseWaitOptions extends Omit<CallOptions, 'timeoutMs'> {
-  /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
+  /** Total time to wait, in ms; default none (until done or aborted), as is any past `MAX_DEADLINE_MS`. On expiry: TimeoutError; the server operation goes on. */
   timeoutMs?: number;
   /** This wait's schedule (delays, jitter, WaitOperation chunk, failure budget); unset fields keep the client's defaults. */
   polling?: PollingOptions;
