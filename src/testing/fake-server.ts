@@ -407,7 +407,7 @@ export class FakeOperationsServer {
       );
       const peer = call.getPeer();
       this.lastPeers[method] = peer;
-      const pending = this.#serve(method, call.request, handle, callback);
+      const pending = this.#serve(method, call.request, handle, callback, this.lastHeaders[method]);
       if (method === 'WaitOperation') this.#countPeerWait(peer, pending);
       call.on('cancelled', () => pending.abandon());
     };
@@ -424,12 +424,16 @@ export class FakeOperationsServer {
     });
   }
 
-  /** Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and cleanup. */
+  /**
+   * Runs one call, from gRPC or the HTTP gateway, through counting, faults, latency and
+   * cleanup. `headers`: the call's request headers, which a fault may echo.
+   */
   #serve<Req, Res extends object>(
     method: FakeMethod,
     request: Req,
     handle: (request: Req, call: PendingCall<Res>) => void,
     callback: grpc.sendUnaryData<Res>,
+    headers?: Readonly<Record<string, string>>,
   ): PendingCall<Res> {
     this.calls[method]++;
     const isWait = method === 'WaitOperation';
@@ -442,7 +446,7 @@ export class FakeOperationsServer {
     const fault = this.#faults.take(method) ?? this.#rates.take(method);
     const run = (): void => {
       if (fault !== undefined) {
-        pending.fail(fault);
+        pending.fail(fault.withHeaders(headers));
         return;
       }
       try {

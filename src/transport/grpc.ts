@@ -24,6 +24,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
+import { headerSecrets, redactRpcError } from './redact-error.js';
 import type { Attempt } from './retry.js';
 import type { WaitConnections, WaitLease } from './wait-connections.js';
 
@@ -194,17 +195,24 @@ export class GrpcTransport implements OperationsTransport {
    */
   #call<T>(method: MethodName, request: object, options: CallOptions, lease?: WaitLease): Promise<T> {
     let metadata: grpc.Metadata | undefined;
+    let secrets: readonly string[] | undefined;
     return this.#pipeline.run(options, (attempt, call) => {
       metadata ??= mergedMetadata(call.headers);
-      return this.#attempt<T>(method, request, metadata, attempt, lease);
+      secrets ??= headerSecrets(call.headers);
+      return this.#attempt<T>(method, request, metadata, secrets, attempt, lease);
     });
   }
 
-  /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
+  /**
+   * One attempt: a unary call with the attempt's deadline, cancelled when the signal
+   * aborts. Its error shows none of `secrets` (the values of the headers sent), whatever
+   * the server echoed (redact-error.ts).
+   */
   #attempt<T>(
     method: MethodName,
     request: object,
     metadata: grpc.Metadata,
+    secrets: readonly string[],
     attempt: Attempt,
     lease: WaitLease | undefined,
   ): Promise<T> {
@@ -226,7 +234,7 @@ export class GrpcTransport implements OperationsTransport {
           callback,
         ),
       toError: (error) => {
-        const rpc = this.#rpcError(error, method);
+        const rpc = redactRpcError(this.#rpcError(error, method), secrets);
         // Not retried on the connection that dropped it: the caller answers it from the main one.
         return lease !== undefined && droppedByConnection(rpc, attempt.signal)
           ? new ConnectionDropped(rpc)

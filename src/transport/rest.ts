@@ -37,6 +37,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
+import { secretsOf } from './redact-error.js';
 import { checkRestOptions, type RestTransportOptions } from './rest-options.js';
 import type { Attempt } from './retry.js';
 
@@ -208,11 +209,9 @@ export class RestTransport implements OperationsTransport {
             registry: this.#registry,
             method,
             retryAfter: response.headers.get('retry-after'),
-            secrets: [...headers.entries()]
-              .filter(([key]) => key !== 'accept' && key !== 'content-type')
-              .flatMap(([key, value]) =>
-                key === 'authorization' ? [value, value.replace(/^Bearer /, '')] : [value],
-              ),
+            secrets: secretsOf(
+              [...headers.entries()].filter(([key]) => key !== 'accept' && key !== 'content-type'),
+            ),
           });
         }
         return jsonObjectOf(text, response.status, method);
