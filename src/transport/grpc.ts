@@ -2,8 +2,9 @@
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
  * retries, a deadline, abort and request headers from the call pipeline
  * (call-pipeline.ts), each attempt one `grpcUnaryCall`. Errors become RpcError with the
- * `grpc-status-details-bin` details decoded. (A little over 250 lines: the five RPCs and
- * the wait path's fallback when a wait connection drops share the transport's state.)
+ * `grpc-status-details-bin` details decoded, and the values of the headers the call sent
+ * redacted from them (redact-error.ts). (About 300 lines: the five RPCs and the wait
+ * path's fallback when a wait connection drops or backs off share the transport's state.)
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../base/clock.js';
@@ -13,6 +14,7 @@ import type { Registry } from '../proto/registry.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 import type { RawOperation } from '../wire/types.js';
+import { attemptSignal } from './attempt-signal.js';
 import { CallPipeline, type HeaderSource, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
@@ -89,6 +91,22 @@ function droppedByConnection(error: RpcError, signal: AbortSignal | undefined): 
   );
 }
 
+/**
+ * True for a status only the server gives (NOT_FOUND, PERMISSION_DENIED, …): the call was
+ * answered over a working connection. UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, INTERNAL
+ * and UNKNOWN may come from the connection or from grpc-js itself.
+ */
+const NOT_ONLY_FROM_SERVER: readonly number[] = [
+  Code.UNAVAILABLE,
+  Code.DEADLINE_EXCEEDED,
+  Code.CANCELLED,
+  Code.INTERNAL,
+  Code.UNKNOWN,
+];
+function answeredByServer(code: number): boolean {
+  return !NOT_ONLY_FROM_SERVER.includes(code);
+}
+
 /** A wait connection ended a call (`error`); not an RpcError, so the retry loop passes it on at once. */
 class ConnectionDropped {
   readonly error: RpcError;
@@ -136,7 +154,9 @@ export class GrpcTransport implements OperationsTransport {
    * One WaitOperation call. With wait connections, it is held on one of them; a call the
    * connection ended (it dropped) retires that connection and is answered by a GetOperation
    * on the main connection instead, so the caller sees the current state and its next wait
-   * goes over a fresh connection.
+   * goes over another connection. While the wait connections back off (they keep
+   * dropping, see wait-connections.ts), a wait is answered by a GetOperation on the main
+   * connection at once.
    */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
     const held = waitRequestTimeoutMs(timeoutMs);
@@ -154,21 +174,37 @@ export class GrpcTransport implements OperationsTransport {
     callOptions: CallOptions,
     options: CallOptions,
   ): Promise<RawOperation> {
-    let lease: WaitLease;
+    const { timeoutMs: _held, ...getOptions } = options;
+    // A wait queued for a connection that is still connecting waits no longer than the
+    // call itself could (a server that never completes a connection), then polls instead.
+    const bounded = attemptSignal(options.signal, callOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
+    let lease: WaitLease | undefined;
     try {
-      lease = connections.lease();
+      lease = await connections.lease(bounded.signal);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+      if (options.signal?.aborted === true) throw error;
+      if (!bounded.timedOut()) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+      }
+    } finally {
+      bounded.cleanup();
     }
+    if (lease === undefined) return this.get(request.name, getOptions);
     try {
-      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
+      const snapshot = await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
+      lease.answered();
+      return snapshot;
     } catch (error) {
-      if (!(error instanceof ConnectionDropped)) throw error;
+      if (!(error instanceof ConnectionDropped)) {
+        if (RpcError.is(error) && answeredByServer(error.code)) lease.answered();
+        throw error;
+      }
       if (connections.closed) throw error.error;
+      // Given back before the GetOperation, so the dropped connection closes without waiting for it.
       lease.retire();
-      const { timeoutMs: _held, ...rest } = options;
-      return this.get(request.name, rest);
+      lease.release();
+      return this.get(request.name, getOptions);
     } finally {
       lease.release();
     }
