@@ -231,24 +231,28 @@ export class GrpcTransport implements OperationsTransport {
    */
   #call<T>(method: MethodName, request: object, options: CallOptions, lease?: WaitLease): Promise<T> {
     let metadata: grpc.Metadata | undefined;
+    /** The values of the headers sent, read only when an attempt fails. */
     let secrets: readonly string[] | undefined;
     return this.#pipeline.run(options, (attempt, call) => {
       metadata ??= mergedMetadata(call.headers);
-      secrets ??= headerSecrets(call.headers);
-      return this.#attempt<T>(method, request, metadata, secrets, attempt, lease);
+      const secretsOfCall = (): readonly string[] => {
+        secrets ??= headerSecrets(call.headers);
+        return secrets;
+      };
+      return this.#attempt<T>(method, request, metadata, secretsOfCall, attempt, lease);
     });
   }
 
   /**
    * One attempt: a unary call with the attempt's deadline, cancelled when the signal
-   * aborts. Its error shows none of `secrets` (the values of the headers sent), whatever
+   * aborts. Its error shows none of `secrets()` (the values of the headers sent), whatever
    * the server echoed (redact-error.ts).
    */
   #attempt<T>(
     method: MethodName,
     request: object,
     metadata: grpc.Metadata,
-    secrets: readonly string[],
+    secrets: () => readonly string[],
     attempt: Attempt,
     lease: WaitLease | undefined,
   ): Promise<T> {
@@ -270,7 +274,7 @@ export class GrpcTransport implements OperationsTransport {
           callback,
         ),
       toError: (error) => {
-        const rpc = redactRpcError(this.#rpcError(error, method), secrets);
+        const rpc = redactRpcError(this.#rpcError(error, method), secrets());
         // Not retried on the connection that dropped it: the caller answers it from the main one.
         return lease !== undefined && droppedByConnection(rpc, attempt.signal)
           ? new ConnectionDropped(rpc)

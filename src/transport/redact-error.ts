@@ -53,7 +53,8 @@ export function headerSecrets(sources: readonly HeaderSource[]): string[] {
 function redactBytes(bytes: Uint8Array, secrets: readonly string[]): Uint8Array {
   let out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let changed = false;
-  for (const secret of secrets) {
+  // Longest first, as `redact` does, so that a secret containing another is replaced whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     const needle = Buffer.from(secret);
     if (needle.length < MIN_SECRET_LENGTH || !out.includes(needle)) continue;
     const parts: Buffer[] = [];
@@ -117,19 +118,14 @@ function isWritableMetadata(x: unknown): x is WritableMetadata {
  */
 function redactCause(cause: unknown, secrets: readonly string[]): void {
   if (typeof cause !== 'object' || cause === null) return;
-  const record = cause as Record<string, unknown>;
   for (const key of ['message', 'details', 'stack']) {
-    const text = record[key];
+    const text: unknown = Reflect.get(cause, key);
     if (typeof text !== 'string') continue;
     const clean = redact(text, secrets);
-    if (clean === text) continue;
-    try {
-      record[key] = clean;
-    } catch {
-      // A frozen or accessor-only property: nothing to do but leave it.
-    }
+    // Reflect.set returns false, rather than throwing, for a frozen or read-only property.
+    if (clean !== text) Reflect.set(cause, key, clean);
   }
-  const metadata = record.metadata;
+  const metadata: unknown = Reflect.get(cause, 'metadata');
   if (!isWritableMetadata(metadata)) return;
   for (const [key, value] of Object.entries(metadata.getMap())) {
     if (typeof value === 'string') {
