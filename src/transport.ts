@@ -19,6 +19,7 @@ export {
   DEFAULT_WAIT_CHUNK_MS,
 } from './base/backoff.js';
 export { MAX_TIMER_MS, systemClock } from './base/clock.js';
+export { MAX_DEADLINE_MS } from './base/deadline.js';
 export { OperationsApi, type OperationsApiOptions } from './client/client-core.js';
 export { DEFAULT_MAX_WAIT_CALLS } from './client/grpc-client.js';
 export { DEFAULT_MAX_EMPTY_PAGES } from './client/list-all.js';
@@ -37,6 +38,7 @@ export {
 export { TYPE_URL_PREFIX } from './proto/registry.js';
 export {
   CallPipeline,
+  MAX_WAIT_TIMEOUT_MS,
   type ResolvedCall,
   resolveCall,
   WAIT_DEADLINE_SLACK_MS,

@@ -14,7 +14,11 @@ export interface PollingOptions {
   maxDelayMs?: number;
   /** Each delay is multiplied by a random factor in [1 - jitter, 1 + jitter]; 0..1. */
   jitter?: number;
-  /** Longest server-side wait of one WaitOperation call, in ms (> 0). */
+  /**
+   * Longest server-side wait of one WaitOperation call, in ms (a finite number > 0). A
+   * request carries at most the longest google.protobuf.Duration (10,000 years), and a
+   * call's deadline past `MAX_DEADLINE_MS` is none, so a huge value never fails a call.
+   */
   waitChunkMs?: number;
   /**
    * `'auto'` (default): GetOperation polling plans the next poll at the completion time

@@ -114,6 +114,7 @@ export class OperationsClient extends OperationsApi {
           credentials: options.credentials ?? grpc.credentials.createSsl(),
           ...(options.channelOptions === undefined ? {} : { channelOptions: options.channelOptions }),
           perConnection,
+          clock,
         })
       : undefined;
     super(

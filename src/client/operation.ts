@@ -43,7 +43,12 @@ export interface OperationTypes<M = unknown> {
 
 /** Options of `wait()` and `watch()`: those of every wait, and a progress callback typed by the handle. */
 export interface WaitOptions<R = unknown, M = unknown> extends BaseWaitOptions {
-  /** Called once per snapshot whose metadata bytes or done flag changed. A throw rejects the wait. */
+  /**
+   * Called once per snapshot whose metadata bytes or done flag changed. A throw rejects the
+   * wait; so does a returned promise that rejects (never an unhandled rejection), and the
+   * wait resolves only once the promises it returned have settled. Polling does not wait
+   * for them.
+   */
   onProgress?: (op: Operation<R, M>) => void;
 }
 
@@ -157,8 +162,8 @@ export class Operation<R = unknown, M = unknown> {
    * Waits until done and resolves the response. Rejects with OperationError (done with an
    * error), OperationStateError (done with neither), TimeoutError, RpcError (a poll failed
    * with a non-retryable code, or kept failing for `polling.failureBudgetMs`), the signal's
-   * reason on abort, or what `onProgress` or `onRetry` threw. The handle stays usable after
-   * any of these.
+   * reason on abort, or what `onProgress` or `onRetry` threw (or their promise rejected
+   * with). The handle stays usable after any of these.
    */
   async wait(options: WaitOptions<R, M> = {}): Promise<R> {
     const { onProgress } = options;
@@ -167,7 +172,8 @@ export class Operation<R = unknown, M = unknown> {
       wantsUpdates: onProgress !== undefined,
       onSnapshot: (raw, changed) => {
         this.#raw = raw;
-        if (changed) onProgress?.(this);
+        // What onProgress returns: a promise that rejects rejects the wait (waiter.ts).
+        return changed ? onProgress?.(this) : undefined;
       },
       progress: () => this.progress,
     });
@@ -206,8 +212,9 @@ export class Operation<R = unknown, M = unknown> {
             this.#raw = raw;
             if (!changed) return;
             unseen = raw;
-            onProgress?.(this);
+            const returned = onProgress?.(this);
             wake?.();
+            return returned;
           },
           progress: () => this.progress,
         },

@@ -108,7 +108,7 @@ export class CallRunner {
       );
       const peer = call.getPeer();
       this.lastPeers[method] = peer;
-      const pending = this.serve(method, call.request, handle, callback);
+      const pending = this.serve(method, call.request, handle, callback, this.lastHeaders[method]);
       if (method === 'WaitOperation') this.#countPeerWait(peer, pending);
       call.on('cancelled', () => pending.abandon());
     };
@@ -117,13 +117,14 @@ export class CallRunner {
   /**
    * Runs one call through counting, the quota, faults, latency and cleanup. A handler
    * answers through its PendingCall or throws RpcFailure; any other throw is answered as
-   * INTERNAL.
+   * INTERNAL. `headers`: the call's request headers, which a fault may echo.
    */
   serve<Req, Res extends object>(
     method: FakeMethod,
     request: Req,
     handle: CallHandler<Req, Res>,
     callback: grpc.sendUnaryData<Res>,
+    headers?: Readonly<Record<string, string>>,
   ): PendingCall<Res> {
     this.calls[method]++;
     const isWait = method === 'WaitOperation';
@@ -141,7 +142,7 @@ export class CallRunner {
     const fault = refusal ?? this.faults.take(method) ?? this.rates.take(method);
     const run = (): void => {
       if (fault !== undefined) {
-        pending.fail(fault);
+        pending.fail(fault.withHeaders(headers));
         return;
       }
       try {

@@ -31,6 +31,12 @@ export interface Fault {
   readonly message?: string;
   /** When given, sent as the details of a google.rpc.Status in `grpc-status-details-bin`. */
   readonly details?: readonly Any[];
+  /**
+   * Request headers (lowercase names, e.g. `authorization`) whose values the message
+   * quotes, as a careless server does: `<message> (authorization: Bearer …)`. For tests
+   * that a client keeps the credentials it sent out of what it shows. gRPC calls only.
+   */
+  readonly echoHeaders?: readonly string[];
 }
 
 /**
@@ -64,12 +70,28 @@ export class RpcFailure extends Error {
   readonly code: number;
   /** Details for the `grpc-status-details-bin` trailer; undefined sends no trailer. */
   readonly details: readonly Any[] | undefined;
+  /** Request headers whose values `withHeaders` quotes in the message (see `Fault.echoHeaders`). */
+  readonly echoHeaders: readonly string[] | undefined;
 
-  constructor(code: number, message: string, details?: readonly Any[]) {
+  constructor(code: number, message: string, details?: readonly Any[], echoHeaders?: readonly string[]) {
     super(message);
     this.name = 'RpcFailure';
     this.code = code;
     this.details = details;
+    this.echoHeaders = echoHeaders;
+  }
+
+  /**
+   * This failure as answered to a call with request `headers`: its message followed by
+   * `(name: value, …)` for each of `echoHeaders` the call sent; itself when it echoes none.
+   */
+  withHeaders(headers: Readonly<Record<string, string>> | undefined): RpcFailure {
+    const echoed = (this.echoHeaders ?? []).flatMap((name) => {
+      const value = headers?.[name];
+      return value === undefined ? [] : [`${name}: ${value}`];
+    });
+    if (echoed.length === 0) return this;
+    return new RpcFailure(this.code, `${this.message} (${echoed.join(', ')})`, this.details);
   }
 
   /**
@@ -171,6 +193,7 @@ export class FaultQueue {
       fault.code,
       fault.message ?? `injected ${codeName(fault.code)}`,
       fault.details,
+      fault.echoHeaders,
     );
     const queue = this.#queues.get(fault.method) ?? [];
     queue.push({ failure, remaining: times });

@@ -7,6 +7,7 @@
  */
 
 import { systemClock } from '../base/clock.js';
+import { MAX_DEADLINE_MS } from '../base/deadline.js';
 import { abortReason, linkSignals, raceAbort } from '../base/signals.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
@@ -22,11 +23,14 @@ export interface AttemptSignal {
   cleanup(): void;
 }
 
-/** Links `caller` with a deadline `remainingMs` from now (none when not finite; 0 or less: at once). */
+/**
+ * Links `caller` with a deadline `remainingMs` from now: none when it is not finite or is
+ * above `MAX_DEADLINE_MS` (as for gRPC, see base/deadline.ts); 0 or less: at once.
+ */
 export function attemptSignal(caller: AbortSignal | undefined, remainingMs: number): AttemptSignal {
   const deadline = new AbortController();
   const stop = new AbortController();
-  if (Number.isFinite(remainingMs)) {
+  if (Number.isFinite(remainingMs) && remainingMs <= MAX_DEADLINE_MS) {
     systemClock.sleep(Math.max(0, remainingMs), stop.signal).then(
       () => deadline.abort(new DOMException('deadline exceeded', 'TimeoutError')),
       () => {},

@@ -37,10 +37,23 @@ export interface ResolvedCall {
   readonly headers: readonly HeaderSource[];
 }
 
+/** The longest `timeout` a WaitOperation request carries: google.protobuf.Duration's maximum, 315,576,000,000 s (10,000 years). */
+export const MAX_WAIT_TIMEOUT_MS = 315_576_000_000_000;
+
+/**
+ * The `timeout` a WaitOperation request carries for a server-side wait of `timeoutMs`:
+ * clamped to 0..MAX_WAIT_TIMEOUT_MS (NaN: 0), so a huge `waitChunkMs` sends a valid
+ * Duration rather than one a server rejects or a JSON number in exponent notation.
+ */
+export function waitRequestTimeoutMs(timeoutMs: number): number {
+  return Number.isNaN(timeoutMs) ? 0 : Math.min(Math.max(timeoutMs, 0), MAX_WAIT_TIMEOUT_MS);
+}
+
 /**
  * The options of a WaitOperation call waiting `waitTimeoutMs` on the server: the call's
  * own `timeoutMs`, capped at `waitTimeoutMs + WAIT_DEADLINE_SLACK_MS` (which is also the
- * default; the client's default per-RPC timeout does not shorten a wait).
+ * default; the client's default per-RPC timeout does not shorten a wait). A bound past
+ * `MAX_DEADLINE_MS` is no deadline (see base/deadline.ts).
  */
 export function waitCallOptions(options: CallOptions, waitTimeoutMs: number): CallOptions {
   const bound = waitTimeoutMs + WAIT_DEADLINE_SLACK_MS;

@@ -4,6 +4,7 @@
  * from any grpc-js copy) is started, settled once, and cancelled on abort.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { MAX_DEADLINE_MS } from '../base/deadline.js';
 import { abortReason } from '../base/signals.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
@@ -89,7 +90,14 @@ export function grpcUnaryCall<T>(call: GrpcUnaryCall<T>): Promise<T> {
   });
 }
 
-/** The grpc-js deadline `remainingMs` from now (`Infinity`: none), for a call's options. */
+/**
+ * The grpc-js deadline `remainingMs` from now, for a call's options: `Infinity` (no
+ * deadline) when `remainingMs` is not finite or is above `MAX_DEADLINE_MS`, which no
+ * `grpc-timeout` header can carry (grpc-js would fail the call with "Deadline is too far
+ * in the future", thrown where no caller can catch it). Negative counts as 0. Never throws.
+ */
 export function grpcDeadline(remainingMs: number): number {
-  return Number.isFinite(remainingMs) ? Date.now() + Math.max(0, remainingMs) : Number.POSITIVE_INFINITY;
+  return Number.isFinite(remainingMs) && remainingMs <= MAX_DEADLINE_MS
+    ? Date.now() + Math.max(0, remainingMs)
+    : Number.POSITIVE_INFINITY;
 }

@@ -2,8 +2,9 @@
  * `OperationsTransport` over gRPC with grpc-js: the five Operations RPCs, each with
  * retries, a deadline, abort and request headers from the call pipeline
  * (call-pipeline.ts), each attempt one `grpcUnaryCall`. Errors become RpcError with the
- * `grpc-status-details-bin` details decoded. (A little over 250 lines: the five RPCs and
- * the wait path's fallback when a wait connection drops share the transport's state.)
+ * `grpc-status-details-bin` details decoded, and the values of the headers the call sent
+ * redacted from them (redact-error.ts). (About 300 lines: the five RPCs and the wait
+ * path's fallback when a wait connection drops or backs off share the transport's state.)
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../base/clock.js';
@@ -13,7 +14,8 @@ import type { Registry } from '../proto/registry.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 import type { RawOperation } from '../wire/types.js';
-import { CallPipeline, type HeaderSource, waitCallOptions } from './call-pipeline.js';
+import { attemptSignal } from './attempt-signal.js';
+import { CallPipeline, type HeaderSource, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import { checkGrpcHeader, checkHeader } from './headers.js';
@@ -24,6 +26,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
+import { headerSecrets, redactRpcError } from './redact-error.js';
 import type { Attempt } from './retry.js';
 import type { WaitConnections, WaitLease } from './wait-connections.js';
 
@@ -88,6 +91,22 @@ function droppedByConnection(error: RpcError, signal: AbortSignal | undefined): 
   );
 }
 
+/**
+ * True for a status only the server gives (NOT_FOUND, PERMISSION_DENIED, …): the call was
+ * answered over a working connection. UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, INTERNAL
+ * and UNKNOWN may come from the connection or from grpc-js itself.
+ */
+const NOT_ONLY_FROM_SERVER: readonly number[] = [
+  Code.UNAVAILABLE,
+  Code.DEADLINE_EXCEEDED,
+  Code.CANCELLED,
+  Code.INTERNAL,
+  Code.UNKNOWN,
+];
+function answeredByServer(code: number): boolean {
+  return !NOT_ONLY_FROM_SERVER.includes(code);
+}
+
 /** A wait connection ended a call (`error`); not an RpcError, so the retry loop passes it on at once. */
 class ConnectionDropped {
   readonly error: RpcError;
@@ -135,10 +154,13 @@ export class GrpcTransport implements OperationsTransport {
    * One WaitOperation call. With wait connections, it is held on one of them; a call the
    * connection ended (it dropped) retires that connection and is answered by a GetOperation
    * on the main connection instead, so the caller sees the current state and its next wait
-   * goes over a fresh connection.
+   * goes over another connection. While the wait connections back off (they keep
+   * dropping, see wait-connections.ts), a wait is answered by a GetOperation on the main
+   * connection at once.
    */
   wait(name: string, timeoutMs: number, options: CallOptions): Promise<RawOperation> {
-    const timeout = { seconds: Math.floor(timeoutMs / 1000), nanos: Math.round((timeoutMs % 1000) * 1e6) };
+    const held = waitRequestTimeoutMs(timeoutMs);
+    const timeout = { seconds: Math.floor(held / 1000), nanos: Math.round((held % 1000) * 1e6) };
     const request = { name, timeout };
     const callOptions = waitCallOptions(options, timeoutMs);
     const connections = this.#waitConnections;
@@ -152,21 +174,37 @@ export class GrpcTransport implements OperationsTransport {
     callOptions: CallOptions,
     options: CallOptions,
   ): Promise<RawOperation> {
-    let lease: WaitLease;
+    const { timeoutMs: _held, ...getOptions } = options;
+    // A wait queued for a connection that is still connecting waits no longer than the
+    // call itself could (a server that never completes a connection), then polls instead.
+    const bounded = attemptSignal(options.signal, callOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
+    let lease: WaitLease | undefined;
     try {
-      lease = connections.lease();
+      lease = await connections.lease(bounded.signal);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+      if (options.signal?.aborted === true) throw error;
+      if (!bounded.timedOut()) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
+      }
+    } finally {
+      bounded.cleanup();
     }
+    if (lease === undefined) return this.get(request.name, getOptions);
     try {
-      return await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
+      const snapshot = await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
+      lease.answered();
+      return snapshot;
     } catch (error) {
-      if (!(error instanceof ConnectionDropped)) throw error;
+      if (!(error instanceof ConnectionDropped)) {
+        if (RpcError.is(error) && answeredByServer(error.code)) lease.answered();
+        throw error;
+      }
       if (connections.closed) throw error.error;
+      // Given back before the GetOperation, so the dropped connection closes without waiting for it.
       lease.retire();
-      const { timeoutMs: _held, ...rest } = options;
-      return this.get(request.name, rest);
+      lease.release();
+      return this.get(request.name, getOptions);
     } finally {
       lease.release();
     }
@@ -193,17 +231,28 @@ export class GrpcTransport implements OperationsTransport {
    */
   #call<T>(method: MethodName, request: object, options: CallOptions, lease?: WaitLease): Promise<T> {
     let metadata: grpc.Metadata | undefined;
+    /** The values of the headers sent, read only when an attempt fails. */
+    let secrets: readonly string[] | undefined;
     return this.#pipeline.run(options, (attempt, call) => {
       metadata ??= mergedMetadata(call.headers);
-      return this.#attempt<T>(method, request, metadata, attempt, lease);
+      const secretsOfCall = (): readonly string[] => {
+        secrets ??= headerSecrets(call.headers);
+        return secrets;
+      };
+      return this.#attempt<T>(method, request, metadata, secretsOfCall, attempt, lease);
     });
   }
 
-  /** One attempt: a unary call with the attempt's deadline, cancelled when the signal aborts. */
+  /**
+   * One attempt: a unary call with the attempt's deadline, cancelled when the signal
+   * aborts. Its error shows none of `secrets()` (the values of the headers sent), whatever
+   * the server echoed (redact-error.ts).
+   */
   #attempt<T>(
     method: MethodName,
     request: object,
     metadata: grpc.Metadata,
+    secrets: () => readonly string[],
     attempt: Attempt,
     lease: WaitLease | undefined,
   ): Promise<T> {
@@ -225,7 +274,7 @@ export class GrpcTransport implements OperationsTransport {
           callback,
         ),
       toError: (error) => {
-        const rpc = this.#rpcError(error, method);
+        const rpc = redactRpcError(this.#rpcError(error, method), secrets());
         // Not retried on the connection that dropped it: the caller answers it from the main one.
         return lease !== undefined && droppedByConnection(rpc, attempt.signal)
           ? new ConnectionDropped(rpc)

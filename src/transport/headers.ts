@@ -113,7 +113,7 @@ export function checkGrpcHeader(name: string, value: string | Buffer, where: str
 }
 
 /** Shortest value treated as a secret to redact: shorter ones would redact ordinary words. */
-const MIN_SECRET_LENGTH = 4;
+export const MIN_SECRET_LENGTH = 4;
 
 /**
  * `text` with every occurrence of each secret (header values the client sent: API key,

@@ -10,6 +10,7 @@ import type { Registry } from '../proto/registry.js';
 import { Code, codeFromHttpStatus } from '../wire/code.js';
 import { decodeDetails, RpcError } from '../wire/errors.js';
 import { redact } from './headers.js';
+import { redactRpcError } from './redact-error.js';
 
 /** The code named `name` ('NOT_FOUND'), or undefined. */
 function codeOfName(name: unknown): number | undefined {
@@ -38,7 +39,7 @@ export interface HttpErrorContext {
   readonly method: string;
   /** The response's `Retry-After` header, or null. */
   readonly retryAfter?: string | null;
-  /** Values the client sent (API key, token, header values), redacted from the message. */
+  /** Values the client sent (API key, token, header values; see `secretsOf`), redacted from the message and details. */
   readonly secrets?: readonly string[];
 }
 
@@ -47,7 +48,8 @@ export interface HttpErrorContext {
  * gives the code (from `status`, else the HTTP status by the standard table), the message
  * and the details (decoded through the registry; undecodable ones kept as bytes). Any other
  * body gives the code of the HTTP status and a message quoting the start of the body. Known
- * secrets are redacted from the message; `Retry-After` becomes `retryDelayMs`.
+ * secrets are redacted from the message and the details, as over gRPC (redact-error.ts);
+ * `Retry-After` becomes `retryDelayMs`.
  */
 export function rpcErrorFromHttp(
   httpStatus: number,
@@ -65,21 +67,24 @@ export function rpcErrorFromHttp(
   const wrapped = Array.isArray(body) ? body[0] : body;
   const error = isObject(wrapped) && isObject(wrapped.error) ? wrapped.error : undefined;
   const code = codeOfName(error?.status) ?? codeFromHttpStatus(httpStatus);
-  const snippet = bodyText.trim().slice(0, 200);
-  const message = redact(
+  const secrets = context.secrets ?? [];
+  // Redacted before it is cut, so no part of a secret is left at the cut.
+  const snippet = typeof error?.message === 'string' ? '' : redact(bodyText.trim(), secrets).slice(0, 200);
+  const message =
     typeof error?.message === 'string'
       ? error.message
-      : `HTTP ${httpStatus} ${statusText}${snippet === '' ? '' : `: ${snippet}`}`,
-    context.secrets ?? [],
-  );
+      : `HTTP ${httpStatus} ${statusText}${snippet === '' ? '' : `: ${snippet}`}`;
   const anys = Array.isArray(error?.details) ? error.details.map((d) => anyFromJson(d, registry)) : [];
-  return new RpcError(
-    code,
-    message,
-    decodeDetails(anys, registry),
-    method,
-    new Error(`HTTP ${httpStatus}`),
-    undefined,
-    retryAfterMs(context.retryAfter ?? null),
+  return redactRpcError(
+    new RpcError(
+      code,
+      message,
+      decodeDetails(anys, registry),
+      method,
+      new Error(`HTTP ${httpStatus}`),
+      undefined,
+      retryAfterMs(context.retryAfter ?? null),
+    ),
+    secrets,
   );
 }

@@ -50,7 +50,11 @@ export type MethodName =
 
 /** Per-call options accepted by every RPC method. */
 export interface CallOptions {
-  /** How long the call may take in all, retries included. A number of ms ≥ 0. */
+  /**
+   * How long the call may take in all, retries included. A finite number of ms ≥ 0 (else
+   * TypeError / RangeError before any RPC); one past `MAX_DEADLINE_MS` (about 11,400 years,
+   * the most a gRPC deadline holds) means no deadline, as if not given.
+   */
   timeoutMs?: number;
   /** Aborting rejects the call at once with `signal.reason` and cancels the RPC in flight. */
   signal?: AbortSignal;

@@ -24,7 +24,7 @@ import type { RawOperation } from '../wire/types.js';
 import { runAttempt } from './attempt-signal.js';
 import { checkCleartext, isCredentialHeader } from './base-url.js';
 import { bearerToken } from './bearer-token.js';
-import { CallPipeline, waitCallOptions } from './call-pipeline.js';
+import { CallPipeline, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { checkHeader, headerEntries } from './headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, jsonObjectOf, readBodyText } from './http-body.js';
 import { rpcErrorFromHttp } from './http-error.js';
@@ -37,6 +37,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
+import { secretsOf } from './redact-error.js';
 import { checkRestOptions, type RestTransportOptions } from './rest-options.js';
 import type { Attempt } from './retry.js';
 
@@ -143,7 +144,7 @@ export class RestTransport implements OperationsTransport {
         method: 'WaitOperation',
         rule,
         path: expandPath(rule, name),
-        body: { timeout: durationToJson(timeoutMs) },
+        body: { timeout: durationToJson(waitRequestTimeoutMs(timeoutMs)) },
       },
       waitCallOptions(options, timeoutMs),
     );
@@ -208,11 +209,9 @@ export class RestTransport implements OperationsTransport {
             registry: this.#registry,
             method,
             retryAfter: response.headers.get('retry-after'),
-            secrets: [...headers.entries()]
-              .filter(([key]) => key !== 'accept' && key !== 'content-type')
-              .flatMap(([key, value]) =>
-                key === 'authorization' ? [value, value.replace(/^Bearer /, '')] : [value],
-              ),
+            secrets: secretsOf(
+              [...headers.entries()].filter(([key]) => key !== 'accept' && key !== 'content-type'),
+            ),
           });
         }
         return jsonObjectOf(text, response.status, method);

@@ -14,8 +14,9 @@ import { isServiceErrorLike, LongrunningError, RpcError } from '../wire/errors.j
 import type { RawOperation } from '../wire/types.js';
 import { toMetadata } from './grpc.js';
 import { isMetadataLike, metadataEntries, TWO_COPIES_FIX } from './grpc-interop.js';
-import { grpcUnaryCall } from './grpc-unary-call.js';
+import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
 import type { CallOptions } from './operations-transport.js';
+import { headerSecrets, redactRpcError } from './redact-error.js';
 
 /** A grpc-js unary callback, of any grpc-js copy. */
 export type UnaryCallback = (error: unknown, value?: unknown) => void;
@@ -128,8 +129,9 @@ function callStub(
   rpcName: string,
   learn: (path: string) => void,
 ): unknown {
+  // A timeout past what a gRPC deadline holds is none (grpcDeadline), as for every RPC.
   const deadline = {
-    ...(options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs }),
+    ...(options.timeoutMs === undefined ? {} : { deadline: grpcDeadline(options.timeoutMs) }),
     ...(rpcName === UNNAMED ? learnPath(learn) : {}),
   };
   let own: grpc.Metadata;
@@ -210,7 +212,7 @@ export const callStartMethod: StartCaller = async (
   let via = 'called back with';
   let callbacks: string[] = [];
   let used = false;
-  const toError = (error: unknown): unknown => startError(error, signal, registry, rpcName, label());
+  const toError = (error: unknown): unknown => startError(error, options, registry, rpcName, label());
   const settled = grpcUnaryCall<unknown>({
     method: rpcName,
     signal,
@@ -287,19 +289,25 @@ function gaxOptions(options: CallOptions): object {
 
 /**
  * The error a failed start call rejects with: the abort reason and the library's own
- * errors as they are, RpcError for a gRPC status (details decoded), the Error itself
- * otherwise, TypeError for a non-Error rejection.
+ * errors as they are, RpcError for a gRPC status (details decoded; the values of the
+ * headers the call sent redacted from it), the Error itself otherwise, TypeError for a
+ * non-Error rejection.
  */
 function startError(
   error: unknown,
-  signal: AbortSignal | undefined,
+  options: CallOptions,
   registry: Registry,
   rpcName: string,
   label: string,
 ): unknown {
+  const { signal } = options;
   if ((signal?.aborted === true && error === signal.reason) || LongrunningError.is(error)) return error;
   if (error instanceof TypeError && error.message.startsWith(label)) return error;
-  if (isServiceErrorLike(error)) return RpcError.fromServiceError(error, registry, rpcName);
+  if (isServiceErrorLike(error)) {
+    // The headers this call sent never show in its error, whatever the server echoed.
+    const sent = options.metadata === undefined ? [] : headerSecrets([options.metadata]);
+    return redactRpcError(RpcError.fromServiceError(error, registry, rpcName), sent);
+  }
   if (error instanceof Error) return error;
   return new TypeError(`${label}: the method failed with ${describeValue(error)}, not an Error`);
 }

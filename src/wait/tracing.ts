@@ -11,7 +11,10 @@
  * pays for loading the API (tens of ms at start-up). Whether the package is installed is
  * resolved once, without loading it; without it, no OpenTelemetry global is ever read.
  * Without the package, or with no tracer provider registered, no span is started at all
- * (a wait costs one property check) and a poll costs one boolean check.
+ * (a wait costs one property check) and a poll costs one boolean check. Span data is
+ * bounded: texts from the caller or the server (the operation name, an error message) are
+ * cut to `MAX_SPAN_TEXT` and marked (`spanText`). An RpcError's message never carries a
+ * header value the client sent (transport/redact-error.ts), so neither does a span status.
  */
 
 import { createRequire } from 'node:module';
@@ -25,6 +28,32 @@ export const TRACER_NAME = 'longrunning';
 export const WAIT_SPAN = 'longrunning.wait';
 /** The name of the event recorded on a wait span for each poll. */
 export const POLL_EVENT = 'longrunning.poll';
+
+/**
+ * The longest text a wait span carries in an attribute or its status message, in UTF-16
+ * code units (1 KiB). A longer one (a 100,000-character operation name, a 1 MB error
+ * message from a server) is cut to fit, marker included, and ends with `TRUNCATED_MARK`
+ * and its full length, so span exporters and backends never receive unbounded data.
+ */
+export const MAX_SPAN_TEXT = 1024;
+
+/** What ends a truncated span text, followed by the original length: `…[truncated, 100011 chars]`. */
+export const TRUNCATED_MARK = '…[truncated, ';
+
+/**
+ * `text` when it fits in `MAX_SPAN_TEXT`, else its start followed by
+ * `…[truncated, <length> chars]`, `MAX_SPAN_TEXT` long at most, never splitting a
+ * surrogate pair.
+ */
+export function spanText(text: string): string {
+  if (text.length <= MAX_SPAN_TEXT) return text;
+  const mark = `${TRUNCATED_MARK}${text.length} chars]`;
+  let end = MAX_SPAN_TEXT - mark.length;
+  const last = text.charCodeAt(end - 1);
+  // Cutting after a high surrogate would leave half a character.
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}${mark}`;
+}
 
 /** How a wait ended, as recorded in `longrunning.outcome`. */
 export type WaitOutcome =
@@ -135,7 +164,10 @@ export function startWaitTrace(operationName: string, strategy: string): WaitTra
     WAIT_SPAN,
     {
       kind: loaded.SpanKind.INTERNAL,
-      attributes: { 'longrunning.operation.name': operationName, 'longrunning.strategy': strategy },
+      attributes: {
+        'longrunning.operation.name': spanText(operationName),
+        'longrunning.strategy': spanText(strategy),
+      },
     },
     parent,
   );
@@ -165,7 +197,7 @@ export function startWaitTrace(operationName: string, strategy: string): WaitTra
           span.setAttribute('longrunning.error.code', code);
           span.setAttribute('longrunning.error.code_name', codeName(code));
         }
-        span.setStatus({ code: loaded.SpanStatusCode.ERROR, message: errorMessage(outcome.error) });
+        span.setStatus({ code: loaded.SpanStatusCode.ERROR, message: spanText(errorMessage(outcome.error)) });
       } else if (outcome.kind === 'timeout') {
         span.setStatus({ code: loaded.SpanStatusCode.ERROR, message: 'timeout' });
       }

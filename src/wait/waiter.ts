@@ -49,7 +49,7 @@ export interface WaiterContext {
 
 /** The options of a wait that do not depend on the handle's types (`WaitOptions` adds `onProgress`). */
 export interface BaseWaitOptions extends Omit<CallOptions, 'timeoutMs'> {
-  /** Total time to wait, in ms; default none (until done or aborted). On expiry: TimeoutError; the server operation goes on. */
+  /** Total time to wait, in ms; default none (until done or aborted), as is any past `MAX_DEADLINE_MS`. On expiry: TimeoutError; the server operation goes on. */
   timeoutMs?: number;
   /** This wait's schedule (delays, jitter, WaitOperation chunk, failure budget); unset fields keep the client's defaults. */
   polling?: PollingOptions;
@@ -60,7 +60,8 @@ export interface BaseWaitOptions extends Omit<CallOptions, 'timeoutMs'> {
   /**
    * Called when a poll failed with a retryable error and polling goes on: the error, the
    * number of failed polls in a row, and the delay before the next poll. A throw rejects
-   * the wait. Polls that keep failing for `polling.failureBudgetMs` reject it with the error.
+   * the wait, as does a returned promise that rejects. Polls that keep failing for
+   * `polling.failureBudgetMs` reject it with the error.
    */
   onRetry?: (error: RpcError, attempt: number, nextDelayMs: number) => void;
 }
@@ -71,9 +72,11 @@ export interface SnapshotSink {
   readonly wantsUpdates: boolean;
   /**
    * Each snapshot received, `changed` when its metadata bytes or done flag differ from the
-   * last one handed over. Called before the wait settles; a throw rejects the wait.
+   * last one handed over. Called before the wait settles; a throw rejects the wait, and so
+   * does a returned promise that rejects (the wait resolves only once the promises
+   * returned so far have settled).
    */
-  onSnapshot(raw: RawOperation, changed: boolean): void;
+  onSnapshot(raw: RawOperation, changed: boolean): unknown;
   /** The progress (0..100) of the last snapshot handed over, undefined when unknown; guides polling (rule 11). Optional. */
   progress?(): number | undefined;
 }
@@ -83,6 +86,11 @@ function sameAny(a: Any | null | undefined, b: Any | null | undefined): boolean 
   if (a === b) return true;
   if (a == null || b == null) return false;
   return a.type_url === b.type_url && Buffer.compare(a.value, b.value) === 0;
+}
+
+/** True for a promise or any other thenable (what an async callback returns). */
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && 'then' in x && typeof x.then === 'function';
 }
 
 /** Checks the options a wait acts on. Throws TypeError / RangeError naming the option. */
@@ -121,7 +129,7 @@ function doneOutcome(raw: RawOperation): WaitOutcome {
  * error once it is closed; resolves at once when `initial` is done; rejects with
  * TimeoutError (its `cause` the last poll's error when that failed), the poll's RpcError
  * (non-retryable, or retryable past the failure budget), the signal's reason, or what the
- * sink or `onRetry` threw.
+ * sink or `onRetry` threw or their returned promise rejected with.
  */
 export function waitUntilDone(
   ctx: WaiterContext,
@@ -158,14 +166,39 @@ export function waitUntilDone(
       trace?.end(outcome);
       settle();
     };
-    /** Runs a caller's callback; a throw finishes the wait with it. Returns true when finished. */
-    const guard = (call: () => void): boolean => {
+    /**
+     * The promises the caller's callbacks returned, settled or not; they never reject (a
+     * rejection has finished the wait already). Undefined while no callback returned one.
+     */
+    let returned: Promise<void> | undefined;
+    /**
+     * Runs a caller's callback; a throw finishes the wait with it, and so does the
+     * rejection of a promise it returns (handled here, so never an unhandled rejection;
+     * one that comes after the wait settled is only logged). Returns true when finished.
+     */
+    const guard = (call: () => unknown): boolean => {
       try {
-        call();
+        const result = call();
+        if (isThenable(result)) {
+          const settled = Promise.resolve(result).then(
+            () => {},
+            (error: unknown) => {
+              if (finished)
+                ctx.debug(`a callback of the wait on ${name} rejected after it settled: ${error}`);
+              finish(() => reject(error), { kind: 'error', error });
+            },
+          );
+          returned = returned === undefined ? settled : Promise.all([returned, settled]).then(() => {});
+        }
       } catch (error) {
         finish(() => reject(error), { kind: 'error', error });
       }
       return finished;
+    };
+    /** Resolves the wait on its done snapshot `raw`, once the callbacks' promises have settled. */
+    const resolveDone = (raw: RawOperation): void => {
+      if (returned === undefined) finish(resolve, doneOutcome(raw));
+      else void returned.then(() => finish(resolve, doneOutcome(raw)));
     };
     const waiter: Waiter<RawOperation> = {
       deadline,
@@ -182,7 +215,7 @@ export function waitUntilDone(
         const changed = raw.done !== last.done || !sameAny(raw.metadata, last.metadata);
         if (changed) last = raw;
         if (guard(() => sink.onSnapshot(raw, changed))) return true;
-        if (raw.done) finish(resolve, doneOutcome(raw));
+        if (raw.done) resolveDone(raw);
         return raw.done;
       },
       retrying: (error, attempt, nextDelayMs) => {

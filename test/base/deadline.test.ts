@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Deadline } from '../../src/base/deadline.ts';
+import { Deadline, MAX_DEADLINE_MS } from '../../src/base/deadline.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 
 describe('Deadline', () => {
@@ -53,6 +53,27 @@ describe('Deadline', () => {
         name: 'RangeError',
         message: `timeoutMs must be a finite number >= 0 (got ${bad})`,
       });
+    });
+  }
+
+  it('keeps a timeout up to MAX_DEADLINE_MS (99,999,999 h, what a grpc-timeout header holds) as a deadline', async () => {
+    assert.equal(MAX_DEADLINE_MS, 99_999_999 * 3_600_000);
+    const clock = new FakeClock(0);
+    const d = Deadline.after(clock, MAX_DEADLINE_MS);
+    assert.equal(d.timeoutMs, MAX_DEADLINE_MS);
+    await clock.advance(1000);
+    assert.equal(d.remainingMs(), MAX_DEADLINE_MS - 1000);
+  });
+
+  for (const huge of [MAX_DEADLINE_MS + 1, 4e14, 1e15, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE]) {
+    it(`treats a finite timeoutMs of ${huge}, past MAX_DEADLINE_MS, as no deadline`, async () => {
+      const clock = new FakeClock(0);
+      const d = Deadline.after(clock, huge);
+      assert.equal(d.timeoutMs, undefined);
+      assert.equal(d.remainingMs(), Number.POSITIVE_INFINITY);
+      await clock.advance(1e12);
+      assert.equal(d.expired(), false);
+      assert.equal(d.clamp(5000), 5000);
     });
   }
 

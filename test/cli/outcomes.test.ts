@@ -75,6 +75,27 @@ describe('lro outcomes', () => {
     assert.equal((unknownOption.error as { type: string }).type, 'UsageError');
   });
 
+  it('never prints a -H header value that a gRPC server echoed into its error, on stderr or in --json', async () => {
+    const token = 'lr-cli-echo-token-4e71b2';
+    const key = 'AIza-lr-cli-echo-key-90ad';
+    const headers = ['-H', `authorization: Bearer ${token}`, '-H', `x-goog-api-key: ${key}`];
+    const echoHeaders = ['authorization', 'x-goog-api-key'];
+    for (const [command, method] of [
+      ['get', 'GetOperation'],
+      ['wait', 'WaitOperation'],
+    ] as const) {
+      server.inject({ method, code: 7, message: 'denied', echoHeaders });
+      const r = await lro([command, 'operations/ok', ...flags, ...headers, '--json', '--verbose']);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(server.lastHeaders[method]?.authorization, `Bearer ${token}`, 'the header was sent');
+      const output = `${r.stdout}\n${r.stderr}`;
+      assert.equal(output.includes(token), false, output);
+      assert.equal(output.includes(key), false, output);
+      assert.match(r.stderr, /denied \(authorization: \[REDACTED\], x-goog-api-key: \[REDACTED\]\)/);
+      assert.match(JSON.parse(r.stdout).error.message, /\[REDACTED\]/);
+    }
+  });
+
   it('names every Any with @type in JSON, decoded or not, and the text view uses the same camelCase names', async () => {
     const ok = await json(['get', 'operations/ok', ...flags], 0);
     assert.deepEqual(ok.response, {

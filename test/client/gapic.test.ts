@@ -174,6 +174,19 @@ describe('GAPIC-style use: another grpc-js copy, every calling style, gax shapes
       assert.deepEqual(await op.wait(), { uri: 'export://two-args', rowCount: '0' });
     });
 
+    it('starts a stub call whose timeoutMs is past what a gRPC deadline holds with no deadline, instead of failing in grpc-js', async () => {
+      const exporter = track(ourExporter(server.address));
+      const start = makeClient().wrap<{ source: string }, ExportResult>(
+        method(exporter, 'startExport'),
+        operationTypesFromMethod(server.registry, START_EXPORT),
+      );
+      for (const timeoutMs of [Number.MAX_SAFE_INTEGER, 1e15]) {
+        const op = await start({ source: 'forever' }, { timeoutMs });
+        assert.deepEqual(await op.wait(), { uri: 'export://forever', rowCount: '0' });
+      }
+      assert.equal(server.calls.StartExport, 2);
+    });
+
     it('refuses headers or a timeout for a method whose form cannot take them, before calling it', async () => {
       let calls = 0;
       const start = makeClient().wrap((_req: object, _cb: (e: unknown, v?: unknown) => void) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DEFAULT_MAX_EMPTY_PAGES } from '../../src/client/list-all.ts';
@@ -7,12 +8,19 @@ import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { OperationError, RpcError } from '../../src/wire/errors.ts';
+import { OperationError, RpcError, TimeoutError } from '../../src/wire/errors.ts';
 import { eventually } from './handle-suite.ts';
 import { rawGrpcServer } from './raw-answers.ts';
 
 const insecure = grpc.credentials.createInsecure();
 const registry = createRegistry();
+
+/** `headers` as a grpc Metadata. */
+function grpcMetadata(headers: Record<string, string>): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) md.set(key, value);
+  return md;
+}
 
 describe('OperationsClient', () => {
   let server: FakeOperationsServer;
@@ -410,6 +418,123 @@ describe('OperationsClient', () => {
       } finally {
         c.close();
         await timed.stop();
+      }
+    });
+  });
+
+  describe('credentials a server echoes into its errors', () => {
+    const authorization = 'Bearer lr-echo-token-5b1e0c9d';
+    const apiKey = 'AIza-lr-echo-key-77c3a0';
+    const headers = { authorization, 'x-goog-api-key': apiKey };
+    const echo = ['authorization', 'x-goog-api-key'];
+
+    /** Everything an application or the CLI may print of an error. */
+    function shown(error: unknown): string {
+      if (!(error instanceof Error)) return String(error);
+      return [
+        error.message,
+        error.stack,
+        inspect(error, { depth: 8, showHidden: true }),
+        JSON.stringify(error),
+        RpcError.is(error) ? `${error.rawMessage} ${inspect(error.details, { depth: 8 })}` : '',
+      ].join('\n');
+    }
+    function assertNoSecret(error: unknown): void {
+      const text = shown(error);
+      for (const secret of [authorization, authorization.slice('Bearer '.length), apiKey]) {
+        assert.equal(text.includes(secret), false, `${secret} shown in ${text.slice(0, 400)}`);
+      }
+    }
+    const rejection = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => assert.fail('expected a rejection'),
+        (e: unknown) => e,
+      );
+
+    it('keeps the values of callDefaults.metadata and per-call metadata out of an RpcError (message, details, cause)', async () => {
+      const withDefaults = new OperationsClient({
+        address: server.address,
+        credentials: insecure,
+        callDefaults: { metadata: headers },
+      });
+      try {
+        const h = server.create();
+        for (const [label, call] of [
+          ['callDefaults.metadata', () => withDefaults.getOperation(h.name)],
+          ['per-call metadata', () => client.getOperation(h.name, { metadata: headers })],
+          ['per-call Metadata', () => client.getOperation(h.name, { metadata: grpcMetadata(headers) })],
+        ] as const) {
+          server.inject({
+            method: 'GetOperation',
+            code: grpc.status.PERMISSION_DENIED,
+            message: 'denied',
+            echoHeaders: echo,
+            details: [
+              registry.pack('google.rpc.ErrorInfo', { reason: 'DENIED', metadata: { seen: authorization } }),
+            ],
+          });
+          const error = await rejection(call());
+          assert.equal(server.lastHeaders.GetOperation?.authorization, authorization, `${label}: sent`);
+          assert.ok(RpcError.is(error) && error.code === grpc.status.PERMISSION_DENIED, label);
+          assert.equal(
+            error.message,
+            'PERMISSION_DENIED: denied (authorization: [REDACTED], x-goog-api-key: [REDACTED]) (GetOperation)',
+            label,
+          );
+          assert.deepEqual(error.findDetails('google.rpc.ErrorInfo'), [
+            { reason: 'DENIED', domain: '', metadata: { seen: '[REDACTED]' } },
+          ]);
+          assertNoSecret(error);
+        }
+      } finally {
+        withDefaults.close();
+      }
+    });
+
+    it("keeps them out of a wait's rejection and of a TimeoutError whose last poll failed", async () => {
+      const clock = new FakeClock(0);
+      // A server of its own: the faults injected here outlive the test.
+      const echoing = await FakeOperationsServer.start();
+      const c = new OperationsClient({
+        address: echoing.address,
+        credentials: insecure,
+        callDefaults: { metadata: headers },
+        clock,
+      });
+      try {
+        echoing.inject({ method: 'WaitOperation', code: grpc.status.PERMISSION_DENIED, echoHeaders: echo });
+        const failed = await rejection(c.operation(echoing.create().name).wait());
+        assert.ok(RpcError.is(failed) && failed.method === 'WaitOperation', String(failed));
+        assertNoSecret(failed);
+
+        echoing.inject({
+          method: 'GetOperation',
+          code: grpc.status.UNAVAILABLE,
+          times: 100,
+          echoHeaders: echo,
+        });
+        const waiting = rejection(
+          c.operation(echoing.create().name).wait({ strategy: 'poll', timeoutMs: 5000, retry: false }),
+        );
+        let settled = false;
+        void waiting.finally(() => {
+          settled = true;
+        });
+        // Bounded: each turn advances the clock to its next sleep; the wait ends at 5 s.
+        for (let i = 0; i < 50 && !settled; i++) {
+          await clock.untilSleeping().catch(() => 0);
+          if (clock.nextDueAt() !== undefined) await clock.advanceToNext();
+        }
+        const timedOut = await waiting;
+        assert.ok(TimeoutError.is(timedOut), String(timedOut));
+        assert.match(
+          timedOut.message,
+          /last poll failed: UNAVAILABLE: injected UNAVAILABLE \(authorization: \[REDACTED\]/,
+        );
+        assertNoSecret(timedOut);
+      } finally {
+        c.close();
+        await echoing.stop();
       }
     });
   });

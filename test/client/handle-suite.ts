@@ -83,6 +83,19 @@ export async function eventually(check: () => boolean, what: string): Promise<vo
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
+/** Settles as `promise` does, or rejects naming `what` after 5 s of real time (a hang guard, not a timing assertion). */
+async function hangGuard<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within 5 s (a hang)`)), 5000);
+  });
+  try {
+    return await Promise.race([promise, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function timerCount(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
@@ -602,6 +615,44 @@ export function handleSuite(target: Target, makeClock: () => FakeClock): void {
         );
       }
       assert.equal(held.done, false, 'nothing reached the server after close');
+    });
+
+    it('takes a timeout past what a deadline holds (MAX_SAFE_INTEGER, 1e15, 4e14, MAX_VALUE) as none: every call and wait is sent and settles, nothing unhandled', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        for (const huge of [Number.MAX_SAFE_INTEGER, 1e15, 4e14, Number.MAX_VALUE]) {
+          const what = `timeout ${huge}`;
+          const h = server.create();
+          const viaDefaults = makeClient({ callDefaults: { timeoutMs: huge } });
+          const client = makeClient({ polling: { initialDelayMs: 5, waitChunkMs: huge } });
+          assert.equal((await hangGuard(viaDefaults.getOperation(h.name), what)).name, h.name);
+          assert.equal(
+            (await hangGuard(client.getOperation(h.name, { timeoutMs: huge }), what)).name,
+            h.name,
+          );
+          await hangGuard(viaDefaults.listOperations({ name: 'operations' }), what);
+          // A wait with that timeout and that WaitOperation chunk, held until the operation is done.
+          const calls = server.calls.GetOperation + server.calls.WaitOperation;
+          const waiting = client.operation(h.name).wait({ timeoutMs: huge });
+          await eventually(
+            () => server.calls.GetOperation + server.calls.WaitOperation > calls,
+            `the wait's first poll (${what})`,
+          );
+          h.succeed('google.protobuf.Empty', {});
+          await hangGuard(waiting, what);
+          if (target.hasWait) {
+            assert.ok(server.calls.WaitOperation > 0, `a WaitOperation call was made (${what})`);
+          }
+        }
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(unhandled.map(String), []);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
     });
 
     it('rejects an empty or non-string name with TypeError and sends nothing', async () => {

@@ -94,10 +94,30 @@ describe('Operation over gRPC', () => {
     const h = server.create();
     server.inject({ method: 'WaitOperation', code: grpc.status.CANCELLED, times: 2 });
     const waiting = client.operation(h.name).wait();
+    const settled = waiting.then(
+      () => true,
+      () => true,
+    );
     await drive(clock, 2);
     h.succeed('google.protobuf.Empty', {});
+    // Each dropped wait is answered by a GetOperation; the connection's reconnect backoff
+    // (jittered) decides whether the next poll is a wait or a GetOperation, so drive on
+    // until the wait settles (bounded: 10 sleeps).
+    for (let i = 0; i < 10; i++) {
+      if (
+        await Promise.race([
+          settled,
+          clock.untilSleeping().then(
+            () => false,
+            () => false,
+          ),
+        ])
+      )
+        break;
+      await clock.advanceToNext();
+    }
     assert.deepEqual(await waiting, {});
-    assert.equal(server.calls.WaitOperation, 3);
+    assert.ok(server.calls.WaitOperation >= 2, `${server.calls.WaitOperation} WaitOperation calls`);
   });
 
   it('watch() with a bad option throws the option error and leaves no listener on the caller’s signal', async () => {
@@ -126,6 +146,113 @@ describe('Operation over gRPC', () => {
       }),
       (e: unknown) => e === boom,
     );
+  });
+
+  describe('an onProgress that returns a promise', () => {
+    /** Collects the unhandled rejections of the process while `fn` runs, and a few turns after. */
+    async function unhandledDuring(fn: () => Promise<void>): Promise<unknown[]> {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await fn();
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      return unhandled;
+    }
+
+    /** A promise and the functions that settle it. */
+    function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+      let resolve = (): void => {};
+      let reject = (_: unknown): void => {};
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    }
+
+    it('that rejects rejects the wait with its reason; later rejections are neither unhandled nor change it', async () => {
+      const clock = new FakeClock();
+      const client = makeClient({ clock });
+      const h = server.create({ metadataType: META, metadata: { progressPercent: 1 } });
+      const returned: ReturnType<typeof deferred>[] = [];
+      const unhandled = await unhandledDuring(async () => {
+        const waiting = client.operation(h.name).wait({
+          strategy: 'poll',
+          polling: { jitter: 0 },
+          onProgress: () => {
+            const d = deferred();
+            returned.push(d);
+            return d.promise;
+          },
+        });
+        const outcome = waiting.then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        await clock.untilSleeping();
+        h.setMetadata({ progressPercent: 2 });
+        await clock.advanceToNext();
+        await clock.untilSleeping();
+        assert.equal(returned.length, 2, 'one call per changed snapshot');
+        const first = new Error('progress store down');
+        returned[0]?.reject(first);
+        returned[1]?.reject(new Error('still down'));
+        assert.equal(await outcome, first);
+      });
+      assert.deepEqual(unhandled, []);
+    });
+
+    it('keeps wait() from resolving until the promise returned for the final snapshot settles, and a rejection then rejects it', async () => {
+      for (const ending of ['resolve', 'reject'] as const) {
+        const client = makeClient();
+        const h = server.create().succeed('google.protobuf.Empty', {});
+        const d = deferred();
+        let settled = false;
+        const unhandled = await unhandledDuring(async () => {
+          const waiting = client.operation(h.name).wait({ onProgress: () => d.promise });
+          const outcome = waiting.then(
+            () => 'resolved',
+            (e: unknown) => e,
+          );
+          void outcome.finally(() => {
+            settled = true;
+          });
+          await eventually(() => server.calls.WaitOperation + server.calls.GetOperation > 0, 'the poll');
+          for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+          assert.equal(settled, false, `${ending}: settled before the promise onProgress returned`);
+          const reason = new Error('last progress write failed');
+          if (ending === 'resolve') d.resolve();
+          else d.reject(reason);
+          assert.equal(await outcome, ending === 'resolve' ? 'resolved' : reason);
+        });
+        assert.deepEqual(unhandled, [], ending);
+      }
+    });
+
+    it('that rejects ends watch() with its reason', async () => {
+      const client = makeClient();
+      const h = server.create({ metadataType: META, metadata: { progressPercent: 1 } });
+      const boom = new Error('progress store down');
+      const unhandled = await unhandledDuring(async () => {
+        await assert.rejects(
+          async () => {
+            for await (const _ of client
+              .operation(h.name)
+              .watch({ onProgress: () => Promise.reject(boom) })) {
+              // Each change; the rejection ends the loop.
+            }
+          },
+          (e: unknown) => e === boom,
+        );
+      });
+      assert.deepEqual(unhandled, []);
+    });
   });
 
   it('wraps a grpc-js Exporter method and reads its operation_info types and progress', async () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
-import { CallPipeline, WAIT_DEADLINE_SLACK_MS, waitCallOptions } from '../../src/transport/call-pipeline.ts';
+import {
+  CallPipeline,
+  MAX_WAIT_TIMEOUT_MS,
+  WAIT_DEADLINE_SLACK_MS,
+  waitCallOptions,
+  waitRequestTimeoutMs,
+} from '../../src/transport/call-pipeline.ts';
 import { DEFAULT_RETRY, DEFAULT_RPC_TIMEOUT_MS } from '../../src/transport/operations-transport.ts';
 import { Code } from '../../src/wire/code.ts';
 import { RpcError } from '../../src/wire/errors.ts';
@@ -92,5 +98,35 @@ describe('waitCallOptions', () => {
     assert.equal(waitCallOptions({}, 30_000).timeoutMs, 40_000);
     assert.equal(waitCallOptions({ timeoutMs: 5_000 }, 30_000).timeoutMs, 5_000);
     assert.equal(waitCallOptions({ timeoutMs: 90_000 }, 30_000).timeoutMs, 40_000);
+  });
+});
+
+describe('waitRequestTimeoutMs', () => {
+  it('sends a wait as asked up to the longest Duration (10,000 years), never more, never negative', () => {
+    assert.equal(MAX_WAIT_TIMEOUT_MS, 315_576_000_000 * 1000);
+    assert.equal(waitRequestTimeoutMs(30_000), 30_000);
+    assert.equal(waitRequestTimeoutMs(MAX_WAIT_TIMEOUT_MS), MAX_WAIT_TIMEOUT_MS);
+    for (const huge of [1e15, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE, Number.POSITIVE_INFINITY]) {
+      assert.equal(waitRequestTimeoutMs(huge), MAX_WAIT_TIMEOUT_MS, String(huge));
+    }
+    assert.equal(waitRequestTimeoutMs(-1), 0);
+    assert.equal(waitRequestTimeoutMs(Number.NaN), 0);
+  });
+});
+
+describe('a call whose timeout is past what a deadline holds', () => {
+  it('runs with no deadline: its attempt sees Infinity left, on the injected clock', async () => {
+    const clock = new FakeClock(0);
+    for (const timeoutMs of [1e15, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE]) {
+      for (const [defaults, options] of [
+        [{ timeoutMs }, {}],
+        [{}, { timeoutMs }],
+      ] as const) {
+        const left = await new CallPipeline(clock, defaults).run(options, async (a) =>
+          a.deadline.remainingMs(),
+        );
+        assert.equal(left, Number.POSITIVE_INFINITY, String(timeoutMs));
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { MAX_DEADLINE_MS } from '../../src/base/deadline.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { grpcDeadline, grpcUnaryCall, type UnaryCallback } from '../../src/transport/grpc-unary-call.ts';
@@ -157,5 +158,45 @@ describe('grpcDeadline', () => {
     assert.equal(grpcDeadline(Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
     const now = Date.now();
     assert.ok(grpcDeadline(-5) >= now);
+  });
+
+  it('is Infinity (no deadline) for a time past what a grpc-timeout header holds, and a real deadline up to it', () => {
+    for (const huge of [MAX_DEADLINE_MS + 1, 4e14, 1e15, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE]) {
+      assert.equal(grpcDeadline(huge), Number.POSITIVE_INFINITY, String(huge));
+    }
+    const before = Date.now();
+    const deadline = grpcDeadline(MAX_DEADLINE_MS);
+    assert.ok(deadline >= before + MAX_DEADLINE_MS && deadline <= Date.now() + MAX_DEADLINE_MS);
+  });
+
+  it('lets a call with the longest real deadline reach the server and be answered (grpc-js takes its timeout header)', async () => {
+    const server = await FakeOperationsServer.start();
+    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    try {
+      const h = server.create();
+      for (const remaining of [MAX_DEADLINE_MS, Number.MAX_SAFE_INTEGER]) {
+        const op = await grpcUnaryCall<RawOperation>({
+          method: 'GetOperation',
+          start: (callback) => {
+            if (get === undefined) throw new Error('GetOperation is not in the service definition');
+            return client.makeUnaryRequest<object, RawOperation>(
+              get.path,
+              get.requestSerialize,
+              get.responseDeserialize as (bytes: Buffer) => RawOperation,
+              { name: h.name },
+              new grpc.Metadata(),
+              { deadline: grpcDeadline(remaining) },
+              callback,
+            );
+          },
+          toError: (e) => e,
+        });
+        assert.equal(op.name, h.name);
+      }
+      assert.equal(server.calls.GetOperation, 2);
+    } finally {
+      client.close();
+      await server.stop();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import {
   DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION,
   WaitConnections,
+  type WaitLease,
 } from '../../src/transport/wait-connections.ts';
 import { RpcError } from '../../src/wire/errors.ts';
 
@@ -24,10 +25,12 @@ interface Pair {
  */
 async function startProxy(
   target: string,
-): Promise<{ address: string; live: Set<Pair>; close(): Promise<void> }> {
+): Promise<{ address: string; live: Set<Pair>; accepted(): number; close(): Promise<void> }> {
   const [host, port] = target.split(':');
   const live = new Set<Pair>();
+  let accepted = 0;
   const server: Server = createServer((inbound) => {
+    accepted++;
     const outbound = createConnection({ host, port: Number(port) });
     const pair = { inbound, outbound };
     live.add(pair);
@@ -47,6 +50,7 @@ async function startProxy(
   return {
     address: `127.0.0.1:${bound.port}`,
     live,
+    accepted: () => accepted,
     close: async () => {
       for (const { inbound, outbound } of live) {
         inbound.destroy();
@@ -212,6 +216,32 @@ describe('wait connections of a client that owns its channel', () => {
     });
   }
 
+  it('against a server answering every wait with CANCELLED, opens a wait connection only per reconnect delay (≤ 10 in a minute) and answers the waits by GetOperation meanwhile', async () => {
+    const t = await setUp({});
+    server.faultRate({ method: 'WaitOperation', code: grpc.status.CANCELLED, rate: 1, seed: 7 });
+    try {
+      t.start(20);
+      await eventually(() => server.calls.GetOperation >= 20, 'every wait answered by GetOperation');
+      // A minute of the client's clock (bounded: 400 sleeps), the RPCs of each step on loopback.
+      for (let i = 0; i < 400 && t.clock.now() < 60_000; i++) {
+        await t.clock.untilSleeping().catch(() => 0);
+        await new Promise((r) => setTimeout(r, 2));
+        if (t.clock.nextDueAt() !== undefined) await t.clock.advanceToNext();
+      }
+      assert.ok(t.clock.now() >= 60_000, `the clock reached ${t.clock.now()}`);
+      const waitConnections = t.proxy.accepted() - 1; // all but the main one
+      assert.ok(
+        waitConnections >= 2 && waitConnections <= 10,
+        `${waitConnections} wait connections in a minute (1 s, 1.6 s, 2.56 s … apart, ±20 %)`,
+      );
+      assert.ok(server.calls.GetOperation > server.calls.WaitOperation, JSON.stringify(server.calls));
+    } finally {
+      server.faultRate({ method: 'WaitOperation', code: grpc.status.CANCELLED, rate: 0, seed: 7 });
+    }
+    await t.finishAll();
+    await t.done();
+  });
+
   it('close() ends every held wait and closes every wait connection', async () => {
     const t = await setUp({ maxWaitCallsPerConnection: 2 });
     t.start(5);
@@ -269,29 +299,215 @@ describe('waits on a channel the caller shares', () => {
   });
 });
 
+/** A lease of `pool`, which must give one. */
+async function leased(pool: WaitConnections): Promise<WaitLease> {
+  const lease = await pool.lease();
+  assert.ok(lease !== undefined, 'a place on a wait connection');
+  return lease;
+}
+
 describe('WaitConnections', () => {
-  it('fills the oldest connection with room first, and takes no new wait on a retired one', () => {
+  it('fills the oldest connection with room first, and takes no new wait on a retired one', async () => {
+    const server = await FakeOperationsServer.start();
     const pool = new WaitConnections({
-      target: '127.0.0.1:1',
+      target: server.address,
       credentials: grpc.credentials.createInsecure(),
       perConnection: 2,
     });
-    const a = pool.lease();
-    const b = pool.lease();
-    const c = pool.lease();
+    const a = await leased(pool);
+    const b = await leased(pool);
+    const c = await leased(pool);
     assert.deepEqual(pool.held, [2, 1]);
     assert.equal(a.client, b.client);
     assert.notEqual(a.client, c.client);
     a.release();
     a.release(); // idempotent
     assert.deepEqual(pool.held, [1, 1]);
+    b.answered();
     b.retire();
-    const d = pool.lease();
+    const d = await leased(pool);
     assert.equal(d.client, c.client, 'the retired connection takes no new wait');
     assert.equal(pool.opened, 2);
     pool.close();
     assert.equal(pool.size, 0);
-    assert.throws(() => pool.lease(), /Channel has been shut down/);
+    await assert.rejects(pool.lease(), /Channel has been shut down/);
     assert.equal(DEFAULT_MAX_WAIT_CALLS_PER_CONNECTION, 90);
+    await server.stop();
+  });
+});
+
+describe('WaitConnections reconnect pacing (on the injected clock)', () => {
+  let server: FakeOperationsServer;
+  const pools: WaitConnections[] = [];
+  before(async () => {
+    server = await FakeOperationsServer.start();
+  });
+  after(async () => {
+    for (const pool of pools) pool.close();
+    await server.stop();
+  });
+
+  /** A pool to the fake server on a FakeClock, drawing jitter from `random` (0.5: none). */
+  function pacedPool(options: { perConnection?: number; random?: () => number; target?: string } = {}): {
+    pool: WaitConnections;
+    clock: FakeClock;
+  } {
+    const clock = new FakeClock(0);
+    const pool = new WaitConnections({
+      target: options.target ?? server.address,
+      credentials: grpc.credentials.createInsecure(),
+      perConnection: options.perConnection ?? 2,
+      clock,
+      random: options.random ?? (() => 0.5),
+    });
+    pools.push(pool);
+    return { pool, clock };
+  }
+
+  /** Drops the connection of a fresh lease before the server answered on it: one failed attempt. */
+  async function failOnce(pool: WaitConnections): Promise<void> {
+    const lease = await leased(pool);
+    lease.retire();
+    lease.release();
+  }
+
+  it('opens no connection for exactly 1000, 1600, 2560, 4096 … 120,000 ms after each failed one, giving no place meanwhile', async () => {
+    const { pool, clock } = pacedPool();
+    const delays: number[] = [];
+    for (let n = 0; n < 14; n++) {
+      const openedBefore = pool.opened;
+      const at = clock.now();
+      await failOnce(pool);
+      assert.equal(pool.opened, openedBefore + 1, `attempt ${n} opened one connection`);
+      const due = pool.reconnectAt;
+      assert.ok(due !== undefined, `attempt ${n}: a reconnect delay`);
+      delays.push(due - at);
+      await clock.advance(due - at - 1);
+      assert.equal(await pool.lease(), undefined, `attempt ${n}: a place 1 ms before the delay ended`);
+      assert.equal(pool.opened, openedBefore + 1, 'nothing opened during the delay');
+      await clock.advance(1);
+    }
+    assert.deepEqual(
+      delays.map((d) => Math.round(d * 1e6) / 1e6), // the float error of 1.6 ** n
+      [
+        1000, 1600, 2560, 4096, 6553.6, 10485.76, 16777.216, 26843.5456, 42949.67296, 68719.476736,
+        109951.162778,
+      ].concat([120_000, 120_000, 120_000]),
+    );
+  });
+
+  it('starts over at 1000 ms once the server answered a wait on a connection', async () => {
+    const { pool, clock } = pacedPool();
+    for (let n = 0; n < 3; n++) {
+      await failOnce(pool);
+      await clock.advance((pool.reconnectAt ?? 0) - clock.now());
+    }
+    const working = await leased(pool);
+    working.answered();
+    working.retire(); // it worked, then dropped: no failed attempt
+    working.release();
+    assert.equal(pool.reconnectAt, undefined);
+    const at = clock.now();
+    await failOnce(pool);
+    assert.equal((pool.reconnectAt ?? 0) - at, 1000);
+  });
+
+  it('after a failed attempt, opens one connection at a time until the server answers on it; waits beyond its room get no place', async () => {
+    const { pool, clock } = pacedPool({ perConnection: 2 });
+    await failOnce(pool);
+    await clock.advance(1000);
+    const a = await leased(pool);
+    const b = await leased(pool);
+    assert.equal(a.client, b.client, 'one probe connection');
+    assert.equal(await pool.lease(), undefined, 'no second connection while the probe is unanswered');
+    assert.equal(pool.opened, 2);
+    a.answered();
+    const c = await leased(pool);
+    assert.notEqual(c.client, a.client, 'answered: a new connection opens at once');
+    assert.equal(pool.opened, 3);
+    for (const lease of [a, b, c]) lease.release();
+  });
+
+  it('replaces at once a connection that drops after the server answered on it', async () => {
+    const { pool } = pacedPool();
+    const lease = await leased(pool);
+    lease.answered();
+    lease.retire();
+    lease.release();
+    assert.equal(pool.reconnectAt, undefined);
+    const next = await leased(pool);
+    assert.notEqual(next.client, lease.client);
+    next.release();
+  });
+
+  it('counts connections opened before a failure was counted as that one failure when they drop too', async () => {
+    const { pool, clock } = pacedPool({ perConnection: 1 });
+    const leases = [await leased(pool), await leased(pool), await leased(pool)];
+    assert.equal(pool.opened, 3);
+    for (const lease of leases) {
+      lease.retire();
+      lease.release();
+    }
+    assert.equal(pool.reconnectAt, 1000, 'three drops of one reset of the server: one failure');
+    await clock.advance(1000);
+    await failOnce(pool);
+    assert.equal(pool.reconnectAt, 1000 + 1600);
+  });
+
+  it('while a new connection connects, a wait that finds no room waits for it to be READY, then opens the next', async () => {
+    const { pool } = pacedPool({ perConnection: 1 });
+    const first = await leased(pool);
+    const second = pool.lease();
+    assert.equal(pool.opened, 1, 'the second connection waits for the first to connect');
+    const lease = await second;
+    assert.ok(lease !== undefined);
+    assert.equal(pool.opened, 2);
+    assert.notEqual(lease.client, first.client);
+    assert.equal(first.client.getChannel().getConnectivityState(false), grpc.connectivityState.READY);
+    first.release();
+    lease.release();
+  });
+
+  it('counts a connection that cannot connect (reset on accept) as a failed attempt, and frees the waits waiting for it', async () => {
+    const resets = createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => resets.listen(0, '127.0.0.1', resolve));
+    const bound = resets.address();
+    assert.ok(bound !== null && typeof bound === 'object');
+    try {
+      const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
+      const first = await leased(pool);
+      const waiting = await pool.lease();
+      assert.equal(waiting, undefined, 'no place once the first failed to connect');
+      assert.equal(pool.reconnectAt, 1000);
+      assert.equal(pool.opened, 1);
+      first.release();
+    } finally {
+      await new Promise<void>((resolve) => resets.close(() => resolve()));
+    }
+  });
+
+  it('rejects a lease waiting for a connection with the reason of its aborted signal', async () => {
+    const sockets = new Set<Socket>();
+    // Accepts and never answers: the connection never gets READY.
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const bound = silent.address();
+    assert.ok(bound !== null && typeof bound === 'object');
+    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
+    try {
+      const first = await leased(pool);
+      const controller = new AbortController();
+      const waiting = pool.lease(controller.signal);
+      const reason = new Error('gave up');
+      controller.abort(reason);
+      await assert.rejects(waiting, (e: unknown) => e === reason);
+      first.release();
+    } finally {
+      pool.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

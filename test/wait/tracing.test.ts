@@ -18,7 +18,15 @@ import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trac
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { POLL_EVENT, startWaitTrace, tracingAvailable, WAIT_SPAN } from '../../src/wait/tracing.ts';
+import {
+  MAX_SPAN_TEXT,
+  POLL_EVENT,
+  spanText,
+  startWaitTrace,
+  TRUNCATED_MARK,
+  tracingAvailable,
+  WAIT_SPAN,
+} from '../../src/wait/tracing.ts';
 import { Code } from '../../src/wire/code.ts';
 
 const withoutOtel = process.env.LONGRUNNING_TEST_WITHOUT_OTEL === '1';
@@ -168,6 +176,50 @@ describe('tracing with @opentelemetry/api installed', { skip: withoutOtel }, () 
     assert.deepEqual(childrenOf(span), ['rpc /google.longrunning.Operations/WaitOperation']);
   });
 
+  it('cuts a 100,000-character operation name and a 1 MB error message to 1 KiB in the span, marked as truncated', async () => {
+    const c = client();
+    const name = `operations/${'n'.repeat(100_000 - 'operations/'.length)}`;
+    const h = server.create({ name });
+    const message = 'm'.repeat(1_000_000);
+    h.fail({ code: Code.ABORTED, message });
+    await assert.rejects(c.operation(h.name).wait({ strategy: 'wait' }), (e: unknown) => e instanceof Error);
+
+    const [span, ...more] = waitSpans();
+    assert.ok(span !== undefined && more.length === 0);
+    const shownName = span.attributes['longrunning.operation.name'];
+    assert.equal(typeof shownName, 'string');
+    assert.equal(shownName, spanText(name));
+    assert.ok(String(shownName).length <= MAX_SPAN_TEXT, `${String(shownName).length} characters`);
+    assert.ok(String(shownName).startsWith('operations/nnn'));
+    assert.ok(String(shownName).endsWith(`${TRUNCATED_MARK}100000 chars]`));
+    const status = span.status.message ?? '';
+    assert.ok(status.length <= MAX_SPAN_TEXT, `${status.length} characters`);
+    assert.ok(
+      status.startsWith('mmm') && status.endsWith(`${TRUNCATED_MARK}1000000 chars]`),
+      status.slice(-40),
+    );
+    assert.equal(span.status.code, api.SpanStatusCode.ERROR);
+    assert.equal(span.attributes['longrunning.error.code_name'], 'ABORTED');
+  });
+
+  it("a wait's span status never shows a header value the client sent, whatever the server echoed", async () => {
+    const authorization = 'Bearer lr-span-token-91ac0e';
+    const c = new OperationsClient({
+      address: server.address,
+      credentials: grpc.credentials.createInsecure(),
+      callDefaults: { metadata: { authorization } },
+    });
+    clients.push(c);
+    const h = server.create();
+    server.inject({ method: 'WaitOperation', code: Code.PERMISSION_DENIED, echoHeaders: ['authorization'] });
+    await assert.rejects(c.operation(h.name).wait({ strategy: 'wait' }), /PERMISSION_DENIED/);
+    const span = theWaitSpan(h.name, 'wait');
+    assert.equal(
+      span.status.message,
+      'PERMISSION_DENIED: injected PERMISSION_DENIED (authorization: [REDACTED]) (WaitOperation)',
+    );
+  });
+
   it('a wait that times out ends with outcome timeout after its final poll', async () => {
     const clock = new FakeClock(0);
     const c = client({ clock });
@@ -234,6 +286,27 @@ describe('tracing with @opentelemetry/api installed', { skip: withoutOtel }, () 
     assert.equal(secondSpan.attributes['longrunning.polls'], 1);
     assert.equal(childrenOf(firstSpan).length, 2);
     assert.equal(childrenOf(secondSpan).length, 0);
+  });
+});
+
+describe('spanText', () => {
+  it('keeps a text of up to MAX_SPAN_TEXT as it is, and cuts a longer one to fit with its marker and length', () => {
+    assert.equal(MAX_SPAN_TEXT, 1024);
+    const fits = 'x'.repeat(MAX_SPAN_TEXT);
+    assert.equal(spanText(fits), fits);
+    const cut = spanText('y'.repeat(MAX_SPAN_TEXT + 1));
+    assert.equal(cut.length, MAX_SPAN_TEXT);
+    assert.ok(cut.endsWith(`${TRUNCATED_MARK}1025 chars]`));
+  });
+
+  it('never splits a surrogate pair at the cut', () => {
+    for (let pad = 0; pad < 4; pad++) {
+      const cut = spanText(`${'a'.repeat(pad)}${'😀'.repeat(2000)}`);
+      assert.ok(cut.length <= MAX_SPAN_TEXT);
+      const head = cut.slice(0, cut.indexOf(TRUNCATED_MARK));
+      // A lone surrogate does not survive a UTF-8 round trip.
+      assert.equal(Buffer.from(head).toString(), head, `pad ${pad}: a lone surrogate`);
+    }
   });
 });
 
