@@ -109,6 +109,21 @@ describe('lro flags and streams', () => {
     );
   });
 
+  it('lro wait on a server never reached exits 3 after the connect budget with the hint lro get gives (rule 14)', async () => {
+    const port = await freePort();
+    // The library's connectBudgetMs is 20 s: the hang guard is longer.
+    const r = await lro(['wait', 'operations/x', '--target', `127.0.0.1:${port}`, '--insecure'], {}, 60_000);
+    assert.equal(r.code, 3);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^lro: UNAVAILABLE: cannot connect to 127\\.0\\.0\\.1:${port} \\((Wait|Get)Operation\\): connection refused\n` +
+          'lro: hint: is the server running, and is the port right\\?\n$',
+        'm',
+      ),
+    );
+  });
+
   it('says connection refused, not "pass TLS credentials", when nothing listens, with or without --insecure', async () => {
     const port = await freePort();
     for (const insecure of [[], ['--insecure']]) {

@@ -16,12 +16,12 @@ export interface Result {
 }
 
 /** Runs the built CLI to completion (a 60 s hang guard), without LRO_TARGET from the environment. */
-export function lro(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+export function lro(args: string[], env: NodeJS.ProcessEnv = {}, hangGuardMs = 20_000): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [cli, ...args],
-      { cwd: repo, timeout: 20_000, env: { ...process.env, LRO_TARGET: '', ...env } },
+      { cwd: repo, timeout: hangGuardMs, env: { ...process.env, LRO_TARGET: '', ...env } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
