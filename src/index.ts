@@ -32,7 +32,9 @@ export { createRegistry, type Registry } from './proto/registry.js';
 export type { HttpRules } from './transport/http-rule.js';
 export type { CallOptions, ListOperationsRequest, RetryPolicy } from './transport/operations-transport.js';
 export type { StartMethod, UnaryCallback } from './transport/start-call.js';
+export type { ListPollingOptions } from './wait/list-options.js';
 export type { WaitStrategy } from './wait/operation-poller.js';
+export type { PollBudgetOptions } from './wait/poll-budget.js';
 export type { BaseWaitOptions } from './wait/waiter.js';
 export { Code, type CodeName, codeName } from './wire/code.js';
 export {

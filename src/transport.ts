@@ -10,6 +10,7 @@
  */
 
 export {
+  DEFAULT_CONNECT_BUDGET_MS,
   DEFAULT_FAILURE_BUDGET_MS,
   DEFAULT_INITIAL_DELAY_MS,
   DEFAULT_JITTER,
@@ -54,5 +55,14 @@ export {
 } from './transport/operations-transport.js';
 export { RestTransport, type RestTransportOptions } from './transport/rest.js';
 export { callStartMethod, type StartCaller, type ToOperation } from './transport/start-call.js';
+export {
+  DEFAULT_LIST_PAGE_SIZE,
+  DEFAULT_MAX_LIST_PAGES,
+  DEFAULT_MIN_WAITS,
+  defaultParentOf,
+  RUNNING_FILTER,
+} from './wait/list-options.js';
+export { MAX_LIST_MISSES } from './wait/list-reaper.js';
 export { FINAL_POLL_TIMEOUT_MS } from './wait/operation-poller.js';
+export { DEFAULT_POLL_BUDGET } from './wait/poll-budget.js';
 export { codeFromHttpStatus } from './wire/code.js';
