@@ -221,6 +221,7 @@ export class FakeOperationsServer {
     return this.#runner.latencyMs;
   }
 
+  /** Sets the delay added before answering every RPC from now on. */
   set latencyMs(ms: number) {
     this.#runner.latencyMs = ms;
   }
@@ -235,6 +236,7 @@ export class FakeOperationsServer {
     return this.#runner.quota?.options;
   }
 
+  /** Sets the quota (a full bucket from now on), or removes it with undefined. Throws like `start` for an invalid one. */
   set quota(options: QuotaOptions | undefined) {
     this.#runner.quota =
       options === undefined ? undefined : new ReadQuota(options, this.#clock, this.registry);
