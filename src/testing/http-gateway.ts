@@ -5,7 +5,7 @@
  *
  * Routes, for any operation name (its segments percent-decoded one by one):
  *   GET    /v1/{name}           GetOperation; ListOperations when the last segment is
- *                               `operations` (the path is the name prefix; query `filter`,
+ *                               `operations` (the path names the collection; query `filter`,
  *                               `pageSize`, `pageToken`, `returnPartialSuccess`)
  *   DELETE /v1/{name}           DeleteOperation
  *   POST   /v1/{name}:cancel    CancelOperation

@@ -19,6 +19,7 @@
 import type { Clock } from '../base/clock.js';
 import { abortReason } from '../base/signals.js';
 import { AdaptiveRate } from './adaptive-rate.js';
+import { PlanQueue } from './plan-queue.js';
 
 /** The `pollBudget` client option. */
 export interface PollBudgetOptions {
@@ -56,20 +57,6 @@ export function checkPollBudget(options: unknown): void {
   }
 }
 
-/** A call waiting for a token. */
-interface Waiting {
-  readonly plannedAt: number;
-  readonly seq: number;
-  /** Set once granted or abandoned: the heap drops it lazily. */
-  settled: boolean;
-  readonly grant: () => void;
-}
-
-/** True when `a` goes before `b`: planned earlier, or planned at once and asked first. */
-function before(a: Waiting, b: Waiting): boolean {
-  return a.plannedAt < b.plannedAt || (a.plannedAt === b.plannedAt && a.seq < b.seq);
-}
-
 /** A client's poll budget. */
 export class PollBudget {
   readonly #clock: Clock;
@@ -83,9 +70,8 @@ export class PollBudget {
   #refilledAt: number;
   /** Clock time before which no waiting call is granted (a server-requested pause). */
   #pausedUntil = Number.NEGATIVE_INFINITY;
-  /** Calls waiting, a binary min-heap by `before`. */
-  readonly #heap: Waiting[] = [];
-  #seq = 0;
+  /** Calls waiting, earliest plan first. */
+  readonly #queue = new PlanQueue();
   /** The timer that grants the next call, while one is set: its due time and how to clear it. */
   #timer: { readonly at: number; readonly cancel: AbortController } | undefined;
 
@@ -107,9 +93,7 @@ export class PollBudget {
 
   /** Calls waiting for a token now. */
   get waiting(): number {
-    let n = 0;
-    for (const w of this.#heap) if (!w.settled) n++;
-    return n;
+    return this.#queue.waiting;
   }
 
   /** Clock time until which waiting calls are paused (-Infinity: not paused). */
@@ -121,8 +105,9 @@ export class PollBudget {
    * Takes a token for a call the client's waits make, planned at `plannedAt` (Clock ms):
    * undefined when it may go now (a token is there; the call itself then sees an aborted
    * signal), else a promise that resolves when it may (calls planned earlier first), or
-   * rejects with the signal's reason when `signal` aborts first (its place is then given up). `maxWaitMs` bounds the wait: past it the call goes anyway,
-   * taking a token on credit (a wait's final poll at its deadline is never held back).
+   * rejects with the signal's reason when `signal` aborts first (its place is then given
+   * up). `maxWaitMs` bounds the wait: past it the call goes anyway, taking a token on
+   * credit (a wait's final poll at its deadline is never held back).
    */
   take(
     plannedAt: number,
@@ -130,7 +115,7 @@ export class PollBudget {
     maxWaitMs = Number.POSITIVE_INFINITY,
   ): Promise<void> | undefined {
     const now = this.#clock.now();
-    if (this.#heap.length === 0 && now >= this.#pausedUntil && this.#tryToken(now)) return undefined;
+    if (this.#queue.empty && now >= this.#pausedUntil && this.#tryToken(now)) return undefined;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (!(maxWaitMs > 0)) {
       this.spend();
@@ -138,17 +123,11 @@ export class PollBudget {
     }
     return new Promise<void>((resolve, reject) => {
       let deadline: AbortController | undefined;
-      const entry: Waiting = {
-        plannedAt,
-        seq: this.#seq++,
-        settled: false,
-        grant: () => {
-          entry.settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          deadline?.abort();
-          resolve();
-        },
-      };
+      const entry = this.#queue.push(plannedAt, () => {
+        signal?.removeEventListener('abort', onAbort);
+        deadline?.abort();
+        resolve();
+      });
       const onAbort = (): void => {
         if (entry.settled) return;
         entry.settled = true;
@@ -170,7 +149,6 @@ export class PollBudget {
           () => {}, // granted or abandoned first: the timer was cleared.
         );
       }
-      this.#push(entry);
       this.#pump();
     });
   }
@@ -192,7 +170,7 @@ export class PollBudget {
     if (this.#fixedRate !== undefined) return;
     const now = this.#clock.now();
     this.#refill(now);
-    this.#adaptive.succeeded(sentAt, now, this.#heap.length > 0 || this.#tokens < 1);
+    this.#adaptive.succeeded(sentAt, now, !this.#queue.empty || this.#tokens < 1);
   }
 
   /**
@@ -246,11 +224,11 @@ export class PollBudget {
   /** Grants waiting calls while tokens last, then sets the timer for the next one (or clears it). */
   #pump(): void {
     const now = this.#clock.now();
-    let head = this.#peek();
+    let head = this.#queue.peek();
     while (head !== undefined && now >= this.#pausedUntil && this.#tryToken(now)) {
-      this.#pop();
+      this.#queue.pop();
       head.grant();
-      head = this.#peek();
+      head = this.#queue.peek();
     }
     if (head === undefined) {
       this.#clearTimer();
@@ -283,55 +261,5 @@ export class PollBudget {
   #clearTimer(): void {
     this.#timer?.cancel.abort();
     this.#timer = undefined;
-  }
-
-  /** The first waiting call that is still waiting (dropping settled ones), or undefined. */
-  #peek(): Waiting | undefined {
-    for (;;) {
-      const top = this.#heap[0];
-      if (top === undefined || !top.settled) return top;
-      this.#pop();
-    }
-  }
-
-  #push(entry: Waiting): void {
-    const heap = this.#heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (p === undefined || !before(entry, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = last;
-      let at = -1;
-      const left = heap[l];
-      const right = heap[r];
-      if (left !== undefined && before(left, smallest)) {
-        smallest = left;
-        at = l;
-      }
-      if (right !== undefined && before(right, smallest)) {
-        smallest = right;
-        at = r;
-      }
-      if (at === -1) break;
-      heap[i] = smallest;
-      i = at;
-    }
-    heap[i] = last;
   }
 }

@@ -4,8 +4,10 @@
  * times out waiters whose deadline has passed, fails waiters whose polls have kept failing
  * for their failure budget, and sleeps a backoff delay clamped to the earliest deadline.
  * It runs while it has waiters and stops (cancelling the poll or the sleep in flight) when
- * the last one leaves. The schedule is decided in one place, `#plan()`. (About 320
- * lines: joining, replanning and sleeping all read and write the loop's private state.)
+ * the last one leaves. The schedule is decided in one place, `#plan()`. A snapshot can
+ * also come without a poll (`offer`, from list reaping), and a sleep can be ended early
+ * (`wake`). (About 350 lines: joining, replanning, sleeping and offered snapshots all read
+ * and write the loop's private state.)
  */
 import { Backoff, type BackoffOptions } from '../base/backoff.js';
 import type { Clock } from '../base/clock.js';
