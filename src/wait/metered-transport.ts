@@ -22,10 +22,10 @@ import {
   type MeteredCallOptions,
   type OperationsTransport,
 } from '../transport/operations-transport.js';
-import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 import type { ListOperationsPage, RawOperation } from '../wire/types.js';
 import type { PollBudget } from './poll-budget.js';
+import { isQuotaRefusal } from './retryable.js';
 
 /** When a wait's call was planned and how long it may wait for a token. */
 export interface Ticket {
@@ -153,7 +153,7 @@ export class MeteredTransport {
     }
     if (!answeredByServer(error) || !RpcError.is(error)) return;
     this.#reached = true;
-    if (error.code === Code.RESOURCE_EXHAUSTED) {
+    if (isQuotaRefusal(error)) {
       this.#budget.exhausted(sentAt, error.retryDelayMs);
       return;
     }

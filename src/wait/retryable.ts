@@ -23,10 +23,25 @@ function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
 }
 
 /**
+ * The words of a RESOURCE_EXHAUSTED the client itself raises for a message over its size
+ * limits (grpc-js's receive and send limits, the HTTP transport's `maxResponseBytes`):
+ * not a quota, and no retry changes it.
+ */
+const SIZE_LIMIT = /^(Received|Sent) message larger than max|larger than maxResponseBytes/;
+
+/**
+ * True for a refusal for quota (RESOURCE_EXHAUSTED, HTTP 429), as opposed to the
+ * RESOURCE_EXHAUSTED the client raises for a message over its size limits.
+ */
+export function isQuotaRefusal(error: RpcError): boolean {
+  return error.code === Code.RESOURCE_EXHAUSTED && !SIZE_LIMIT.test(error.rawMessage);
+}
+
+/**
  * True for failures of a wait's call that polling survives: the retry policy's codes
- * (`call.retry`, else the default UNAVAILABLE and DEADLINE_EXCEEDED), RESOURCE_EXHAUSTED (a
- * quota refusal never fails a wait: the poll budget waits for the quota, rule 12), and
- * calls ended by the connection (a poll is an idempotent read).
+ * (`call.retry`, else the default UNAVAILABLE and DEADLINE_EXCEEDED), a quota refusal (it
+ * never fails a wait: the poll budget waits for the quota, rule 12; a message over a size
+ * limit is no refusal), and calls ended by the connection (a poll is an idempotent read).
  */
 export function isRetryablePollError(
   error: unknown,
@@ -35,7 +50,5 @@ export function isRetryablePollError(
 ): error is RpcError {
   if (!RpcError.is(error)) return false;
   const codes = call.retry === undefined || call.retry === false ? DEFAULT_RETRY.codes : call.retry.codes;
-  return (
-    codes.includes(error.code) || endedByConnection(error, signal) || error.code === Code.RESOURCE_EXHAUSTED
-  );
+  return codes.includes(error.code) || endedByConnection(error, signal) || isQuotaRefusal(error);
 }

@@ -31,6 +31,8 @@ export class WaitSupport {
   #trying = false;
   /** While a probe is in flight: how to let the loops waiting for it go. */
   #probe: { readonly settled: Promise<void>; readonly release: () => void } | undefined;
+  /** Set by the first probe: there is never a second (one that failed leaves every loop to its own calls). */
+  #probed = false;
 
   constructor(maxWaitCalls: number) {
     this.slots = new WaitSlots(maxWaitCalls);
@@ -48,6 +50,8 @@ export class WaitSupport {
       return 'go';
     }
     if (this.#probe !== undefined) return this.#probe.settled;
+    if (this.#probed) return 'go';
+    this.#probed = true;
     let release = (): void => {};
     const settled = new Promise<void>((resolve) => {
       release = resolve;

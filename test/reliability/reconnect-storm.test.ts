@@ -77,8 +77,15 @@ describe('wait connections against a resetting server', () => {
         inbound.pipe(outbound);
         outbound.pipe(inbound);
       });
+      // connectBudgetMs Infinity: the waits on the resetting servers go on for the whole
+      // minute, as in a long outage, instead of failing at 20 s as never-reached waits do.
       const clients = [resetting, baseline, proxy].map(
-        (server) => new OperationsClient({ address: server.address, credentials: insecure }),
+        (server) =>
+          new OperationsClient({
+            address: server.address,
+            credentials: insecure,
+            polling: { connectBudgetMs: Number.POSITIVE_INFINITY },
+          }),
       );
       const [onResetting, onBaseline, onCancelling] = clients;
       assert.ok(onResetting !== undefined && onBaseline !== undefined && onCancelling !== undefined);
