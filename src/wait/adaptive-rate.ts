@@ -6,8 +6,10 @@
  *
  * - The rate starts unlimited (Infinity): a client that never meets a quota is never slowed.
  * - The first quota refusal (RESOURCE_EXHAUSTED, HTTP 429) sets it below the rate of calls
- *   that succeeded in the last few seconds (`FIRST_DECREASE` of it): what the quota let
- *   through is the best guess of the quota. A refusal when nothing succeeded lately says
+ *   that succeeded in the last few seconds (`FIRST_DECREASE` of the most that succeeded
+ *   within one second of them): what the quota let through is the best guess of the quota.
+ *   The answers to the burst that met the quota come in over a moment, so for a second
+ *   after that refusal the rate rises with them, to the same share of what got through. A refusal when nothing succeeded lately says
  *   nothing of the quota and leaves the rate as it is.
  * - Each further refusal of a call sent after the last decrease multiplies it by
  *   `DECREASE`. Refusals of calls sent before it, or at the same instant (already in
@@ -32,11 +34,11 @@ export const INCREASE_PER_SUCCESS = 0.02;
 export const MIN_RATE = 0.2;
 /** How far back successes are counted for the first decrease, in ms. */
 export const SUCCESS_WINDOW_MS = 5_000;
-/** The shortest span successes are averaged over (a burst at the start is not a rate). */
-const MIN_SPAN_MS = 1_000;
 /** Buckets of the success window. */
 const BUCKETS = 10;
 const BUCKET_MS = SUCCESS_WINDOW_MS / BUCKETS;
+/** Buckets in one second. */
+const BUCKETS_PER_SECOND = 1000 / BUCKET_MS;
 
 /** An AIMD rate in calls per second, adapting to quota refusals. */
 export class AdaptiveRate {
@@ -44,12 +46,12 @@ export class AdaptiveRate {
   #rate = Number.POSITIVE_INFINITY;
   /** Clock time of the last decrease (-Infinity before any). */
   #decreasedAt = Number.NEGATIVE_INFINITY;
+  /** Clock time of the first refusal that set the rate (-Infinity before it). */
+  #firstRefusedAt = Number.NEGATIVE_INFINITY;
   /** Successes per bucket of `BUCKET_MS`, a ring indexed by bucket number modulo BUCKETS. */
   readonly #counts = new Array<number>(BUCKETS).fill(0);
   /** The bucket number (time / BUCKET_MS, floored) each ring slot holds. */
   readonly #slots = new Array<number>(BUCKETS).fill(Number.NEGATIVE_INFINITY);
-  /** Clock time of the first success (the start of the evidence). */
-  #firstAt: number | undefined;
 
   /** Calls per second (Infinity: not limited). */
   get rate(): number {
@@ -61,7 +63,19 @@ export class AdaptiveRate {
    * at `now`. `limited`: calls were waiting for tokens, so the rate is what holds them back.
    */
   succeeded(sentAt: number, now: number, limited: boolean): void {
-    this.#firstAt ??= now;
+    this.#countSuccess(now);
+    // The answers to the burst that met the quota come in over a moment: until a second after
+    // the first refusal, the rate follows what the quota is seen to let through.
+    if (now - this.#firstRefusedAt < 1000) {
+      this.#rate = Math.max(this.#rate, FIRST_DECREASE * this.recentSuccessRate(now));
+      return;
+    }
+    if (limited && Number.isFinite(this.#rate) && sentAt > this.#decreasedAt)
+      this.#rate += INCREASE_PER_SUCCESS;
+  }
+
+  /** Counts one success at `now` in the success window. */
+  #countSuccess(now: number): void {
     const bucket = Math.floor(now / BUCKET_MS);
     const slot = ((bucket % BUCKETS) + BUCKETS) % BUCKETS;
     if (this.#slots[slot] !== bucket) {
@@ -69,8 +83,6 @@ export class AdaptiveRate {
       this.#counts[slot] = 0;
     }
     this.#counts[slot] = (this.#counts[slot] ?? 0) + 1;
-    if (limited && Number.isFinite(this.#rate) && sentAt > this.#decreasedAt)
-      this.#rate += INCREASE_PER_SUCCESS;
   }
 
   /**
@@ -84,6 +96,7 @@ export class AdaptiveRate {
       // any) holds the calls, and the first refusal after a success sets the rate.
       if (recent === 0) return false;
       this.#rate = Math.max(MIN_RATE, FIRST_DECREASE * recent);
+      this.#firstRefusedAt = now;
     } else if (sentAt > this.#decreasedAt) {
       this.#rate = Math.max(MIN_RATE, this.#rate * DECREASE);
     } else {
@@ -94,18 +107,22 @@ export class AdaptiveRate {
   }
 
   /**
-   * Successes per second over the last `SUCCESS_WINDOW_MS` (or since the first success,
-   * if later), averaged over at least one second.
+   * The most calls that succeeded within one second over the last `SUCCESS_WINDOW_MS`: what
+   * the quota let through when the client asked most of it (a mean over the window would
+   * count the quiet seconds before a burst against the quota).
    */
   recentSuccessRate(now: number): number {
     const current = Math.floor(now / BUCKET_MS);
-    let total = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      const bucket = this.#slots[i] ?? Number.NEGATIVE_INFINITY;
-      if (bucket > current - BUCKETS && bucket <= current) total += this.#counts[i] ?? 0;
+    const perBucket = (bucket: number): number => {
+      const slot = ((bucket % BUCKETS) + BUCKETS) % BUCKETS;
+      return this.#slots[slot] === bucket ? (this.#counts[slot] ?? 0) : 0;
+    };
+    let peak = 0;
+    for (let b = current - BUCKETS + 1; b <= current; b++) {
+      let second = 0;
+      for (let k = 0; k < BUCKETS_PER_SECOND; k++) second += perBucket(b - k);
+      peak = Math.max(peak, second);
     }
-    const since = this.#firstAt === undefined ? 0 : now - this.#firstAt;
-    const span = Math.max(MIN_SPAN_MS, Math.min(SUCCESS_WINDOW_MS, since));
-    return (total * 1000) / span;
+    return peak;
   }
 }

@@ -139,6 +139,23 @@ describe('PollBudget', () => {
       assert.equal(budget.rate, 18, '20 successes within the first second: 20/s');
     });
 
+    it('the answers to the same burst that arrive after its first refusal raise the rate to 0.9 × what got through', async () => {
+      const clock = new FakeClock(0);
+      const budget = new PollBudget(clock);
+      for (let i = 0; i < 3; i++) budget.succeeded(0);
+      budget.exhausted(0, undefined);
+      assert.ok(Math.abs(budget.rate - 2.7) < 1e-9, 'three answers in so far');
+      await clock.advance(200);
+      for (let i = 0; i < 17; i++) budget.succeeded(0);
+      assert.ok(Math.abs(budget.rate - 18) < 1e-9, `twenty got through within the second (${budget.rate})`);
+      await clock.advance(1000);
+      budget.succeeded(1100);
+      assert.ok(
+        Math.abs(budget.rate - 18) < 1e-9,
+        'a second later, only additive increase (and nothing waits)',
+      );
+    });
+
     it('refusals of calls in flight before a decrease change nothing more; a later one lowers it by 0.8', async () => {
       const clock = new FakeClock(0);
       const budget = new PollBudget(clock);
