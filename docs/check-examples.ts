@@ -11,7 +11,7 @@
  * `--write` rewrites the blocks (and the picture) from the files instead of comparing.
  * Run from the repository root: `npm run docs:examples`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkGuide } from './guide-blocks.ts';
@@ -21,6 +21,8 @@ const DOCS = 'docs';
 const EXAMPLES = join(DOCS, 'examples');
 const TSCONFIG = join(EXAMPLES, 'tsconfig.json');
 const RUN_TIMEOUT_MS = 60_000;
+/** Examples run at once. */
+const CONCURRENCY = 2;
 const write = process.argv.includes('--write');
 
 const problems: string[] = [];
@@ -42,21 +44,39 @@ if (problems.length > 0) {
 
 execFileSync('npx', ['tsc', '-p', TSCONFIG], { stdio: 'inherit' });
 
-const failed: string[] = [];
-for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts'))) {
+/** Runs one example; resolves its exit status and output. */
+function runExample(file: string): Promise<{ file: string; ok: boolean; report: string }> {
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(EXAMPLES, file)], {
-    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
-    encoding: 'utf8',
-    timeout: RUN_TIMEOUT_MS,
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(EXAMPLES, file)],
+      { env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG }, encoding: 'utf8', timeout: RUN_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        const ms = Date.now() - started;
+        if (error === null) resolve({ file, ok: true, report: `ok   ${file} (${ms} ms)` });
+        else {
+          const status = typeof error.code === 'number' ? error.code : (error.signal ?? error.code);
+          resolve({ file, ok: false, report: `FAIL ${file} (exit ${status}, ${ms} ms)\n${stdout}${stderr}` });
+        }
+      },
+    );
   });
-  const ms = Date.now() - started;
-  if (run.status === 0) console.log(`ok   ${file} (${ms} ms)`);
-  else {
-    failed.push(file);
-    console.log(`FAIL ${file} (exit ${run.status ?? run.signal}, ${ms} ms)\n${run.stdout}${run.stderr}`);
-  }
 }
+
+// CONCURRENCY at a time (each mostly waits on its own fake server), reported in file order.
+const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts'));
+const queue = [...files];
+const results = new Map<string, { file: string; ok: boolean; report: string }>();
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      results.set(file, await runExample(file));
+    }
+  }),
+);
+for (const file of files) console.log(results.get(file)?.report);
+const failed = files.filter((file) => results.get(file)?.ok !== true);
 if (failed.length > 0) {
   console.error(`examples failed: ${failed.join(', ')}`);
   process.exit(1);

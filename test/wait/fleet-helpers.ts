@@ -53,14 +53,14 @@ function totalCalls(server: FakeOperationsServer): number {
 /**
  * Waits (real time, bounded) until the network is quiet: no call open on the server, nothing
  * due at the current fake time, and neither the call counters nor the client's pending
- * sleeps changed over three checks.
+ * sleeps changed over four checks 5 ms apart.
  */
 export async function settle(fleet: Pick<Fleet, 'server' | 'clock'>): Promise<void> {
   const { server, clock } = fleet;
   let stable = 0;
   let last = '';
-  for (let i = 0; i < 1000 && stable < 3; i++) {
-    await new Promise((r) => setTimeout(r, 3));
+  for (let i = 0; i < 1000 && stable < 4; i++) {
+    await new Promise((r) => setTimeout(r, 5));
     // What is due now (a listing tick planned for this instant) goes, as a timer would.
     if (clock.nextDueAt() === clock.now()) {
       await clock.advance(0);
@@ -71,7 +71,7 @@ export async function settle(fleet: Pick<Fleet, 'server' | 'clock'>): Promise<vo
     stable = server.openCalls === 0 && now === last ? stable + 1 : 0;
     last = now;
   }
-  assert.ok(stable >= 3, `the network did not settle (${last})`);
+  assert.ok(stable >= 4, `the network did not settle (${last})`);
 }
 
 /** Moves fake time on by `ms` in steps of `stepMs`, letting the network settle after each. */
