@@ -18,7 +18,7 @@
 
 import { fleetClientOptions } from './fleet-options.ts';
 import { parseFleetStart } from './fleet-start.ts';
-import { createGaxClient } from './gax.mjs';
+import { gaxWaiter } from './gax-waiter.ts';
 import { lib } from './lib.ts';
 import {
   Control,
@@ -43,16 +43,7 @@ function waiter(
   variant: FleetVariant,
   address: string,
 ): { wait(name: string): Promise<string>; close(): void } {
-  if (variant === 'gax') {
-    const gax = createGaxClient(address);
-    return {
-      wait: async (name) => {
-        const [result] = await gax.operation(name).promise();
-        return String(result?.uri);
-      },
-      close: () => gax.close(),
-    };
-  }
+  if (variant === 'gax') return gaxWaiter(address);
   const client = new lib.OperationsClient(fleetClientOptions(variant, address));
   return {
     wait: async (name) => (await client.operation<ExportResult>(name, TYPES).wait()).uri,

@@ -17,7 +17,7 @@
  * the server without WaitOperation (`noWait`).
  */
 import type { WaitStrategy } from '../src/index.ts';
-import { createGaxClient } from './gax.mjs';
+import { gaxWaiter } from './gax-waiter.ts';
 import { lib } from './lib.ts';
 import { type Profiler, type ProfileSummary, startProfiler, summarizeProfile } from './profile.ts';
 import {
@@ -54,16 +54,7 @@ function waiter(
   wait(name: string): Promise<string>;
   close(): void;
 } {
-  if (variant === 'gax') {
-    const gax = createGaxClient(address);
-    return {
-      wait: async (name) => {
-        const [result] = await gax.operation(name).promise();
-        return String(result?.uri);
-      },
-      close: () => gax.close(),
-    };
-  }
+  if (variant === 'gax') return gaxWaiter(address);
   const owner =
     variant === 'auto-shared' ? new grpc.Client(address, grpc.credentials.createInsecure()) : undefined;
   const client = new lib.OperationsClient(
