@@ -26,7 +26,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
-import { headerSecrets, redactRpcError } from './redact-error.js';
+import { headerSecrets, redactOperationErrors, redactRpcError } from './redact-error.js';
 import type { Attempt } from './retry.js';
 import type { WaitConnections, WaitLease } from './wait-connections.js';
 
@@ -267,7 +267,9 @@ export class GrpcTransport implements OperationsTransport {
         client.makeUnaryRequest<object, T>(
           def.path,
           def.requestSerialize,
-          def.responseDeserialize as (bytes: Buffer) => T,
+          // The operations of an answer show none of the secrets in their `error` either.
+          (bytes: Buffer) =>
+            redactOperationErrors(def.responseDeserialize(bytes) as T, secrets, this.#registry),
           request,
           metadata,
           { deadline },

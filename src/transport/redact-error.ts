@@ -5,7 +5,9 @@
  * made public, over gRPC and HTTP/JSON alike, so the message, the stack, `util.inspect()`
  * of the error and its cause, JSON, logs, span statuses and the CLI never carry a secret.
  */
+import type { Registry } from '../proto/registry.js';
 import { RpcError } from '../wire/errors.js';
+import type { Any } from '../wire/types.js';
 import type { HeaderSource } from './call-pipeline.js';
 import { headerEntries, MIN_SECRET_LENGTH, redact } from './headers.js';
 
@@ -166,4 +168,80 @@ export function redactRpcError(error: RpcError, secrets: readonly string[]): Rpc
     return error;
   }
   return new RpcError(error.code, rawMessage, details, error.method, error.cause, hint, error.retryDelayMs);
+}
+
+/**
+ * An answer of GetOperation or WaitOperation (an operation) or ListOperations (a page of
+ * them), in the wire's form (with `registry`, which decodes each detail to redact it and
+ * encodes it again) or as parsed JSON, with every secret replaced in each operation's
+ * `error`: its message and every string and bytes field of its details. A server may copy
+ * a request's credentials into an operation's status as into an RPC's, and an
+ * OperationError shows that status. `secrets` is read only when an operation carries an
+ * error; the answer itself is returned when nothing changed. Never throws.
+ */
+export function redactOperationErrors<T>(
+  answer: T,
+  secrets: () => readonly string[],
+  registry?: Registry,
+): T {
+  if (typeof answer !== 'object' || answer === null) return answer;
+  const operations: unknown = Reflect.get(answer, 'operations');
+  if (!Array.isArray(operations)) return redactOperationError(answer, secrets, registry);
+  let changed = false;
+  const clean = operations.map((operation: unknown) => {
+    const out = redactOperationError(operation, secrets, registry);
+    if (out !== operation) changed = true;
+    return out;
+  });
+  return changed ? { ...answer, operations: clean } : answer;
+}
+
+function redactOperationError<T>(operation: T, secrets: () => readonly string[], registry?: Registry): T {
+  if (typeof operation !== 'object' || operation === null) return operation;
+  const error: unknown = Reflect.get(operation, 'error');
+  if (typeof error !== 'object' || error === null) return operation;
+  const list = secrets();
+  if (list.length === 0) return operation;
+  const { details, ...status } = error as { details?: unknown };
+  const cleanStatus = redactValue(status, list) as object;
+  let changed = cleanStatus !== status;
+  const cleanDetails = Array.isArray(details)
+    ? details.map((detail: unknown) => {
+        const out =
+          isWireAny(detail) && registry !== undefined
+            ? redactAny(detail, list, registry)
+            : redactValue(detail, list);
+        if (out !== detail) changed = true;
+        return out;
+      })
+    : details;
+  if (!changed) return operation;
+  return { ...operation, error: { ...cleanStatus, details: cleanDetails } };
+}
+
+/** An Any as the wire decodes it: `type_url` and the message's bytes. */
+function isWireAny(x: unknown): x is Any & { value: Uint8Array } {
+  return (
+    typeof x === 'object' && x !== null && 'type_url' in x && 'value' in x && x.value instanceof Uint8Array
+  );
+}
+
+/**
+ * `any` with each secret replaced: decoded, redacted and encoded again where the registry
+ * knows its type (so the bytes stay a valid message), its bytes redacted where it does
+ * not; `any` itself when its bytes hold no secret.
+ */
+function redactAny(any: Any & { value: Uint8Array }, secrets: readonly string[], registry: Registry): Any {
+  const bytes = Buffer.from(any.value.buffer, any.value.byteOffset, any.value.byteLength);
+  if (!secrets.some((secret) => secret.length >= MIN_SECRET_LENGTH && bytes.includes(secret))) return any;
+  try {
+    const value = registry.tryUnpack<object>(any);
+    if (value !== undefined) {
+      const clean = redactValue(value, secrets) as object;
+      return { type_url: any.type_url, value: registry.pack(registry.typeName(any), clean).value };
+    }
+  } catch {
+    // Bytes the type cannot decode: redacted as bytes below.
+  }
+  return { type_url: any.type_url, value: redactBytes(any.value, secrets) };
 }

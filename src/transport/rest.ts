@@ -37,7 +37,7 @@ import type {
   MethodName,
   OperationsTransport,
 } from './operations-transport.js';
-import { secretsOf } from './redact-error.js';
+import { redactOperationErrors, secretsOf } from './redact-error.js';
 import { checkRestOptions, type RestTransportOptions } from './rest-options.js';
 import type { Attempt } from './retry.js';
 
@@ -204,17 +204,18 @@ export class RestTransport implements OperationsTransport {
           { fetch: this.#fetch, follow: this.#followRedirects, origin: this.#url.origin, method },
         );
         const text = await readBodyText(response, this.#maxResponseBytes, method);
+        const secrets = (): string[] =>
+          secretsOf([...headers.entries()].filter(([key]) => key !== 'accept' && key !== 'content-type'));
         if (response.status < 200 || response.status > 299) {
           throw rpcErrorFromHttp(response.status, response.statusText, text, {
             registry: this.#registry,
             method,
             retryAfter: response.headers.get('retry-after'),
-            secrets: secretsOf(
-              [...headers.entries()].filter(([key]) => key !== 'accept' && key !== 'content-type'),
-            ),
+            secrets: secrets(),
           });
         }
-        return jsonObjectOf(text, response.status, method);
+        // The operations of an answer show none of the secrets in their `error` either.
+        return redactOperationErrors(jsonObjectOf(text, response.status, method), secrets);
       },
       (error) => {
         if (RpcError.is(error)) return error;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { inspect } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { DEFAULT_MAX_EMPTY_PAGES } from '../../src/client/list-all.ts';
@@ -9,6 +8,7 @@ import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeClock } from '../../src/testing/fake-clock.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import { OperationError, RpcError, TimeoutError } from '../../src/wire/errors.ts';
+import { shownOfError } from '../fixtures/shown-error.ts';
 import { eventually } from './handle-suite.ts';
 import { rawGrpcServer } from './raw-answers.ts';
 
@@ -428,19 +428,8 @@ describe('OperationsClient', () => {
     const headers = { authorization, 'x-goog-api-key': apiKey };
     const echo = ['authorization', 'x-goog-api-key'];
 
-    /** Everything an application or the CLI may print of an error. */
-    function shown(error: unknown): string {
-      if (!(error instanceof Error)) return String(error);
-      return [
-        error.message,
-        error.stack,
-        inspect(error, { depth: 8, showHidden: true }),
-        JSON.stringify(error),
-        RpcError.is(error) ? `${error.rawMessage} ${inspect(error.details, { depth: 8 })}` : '',
-      ].join('\n');
-    }
     function assertNoSecret(error: unknown): void {
-      const text = shown(error);
+      const text = shownOfError(error);
       for (const secret of [authorization, authorization.slice('Bearer '.length), apiKey]) {
         assert.equal(text.includes(secret), false, `${secret} shown in ${text.slice(0, 400)}`);
       }
@@ -489,6 +478,37 @@ describe('OperationsClient', () => {
       } finally {
         withDefaults.close();
       }
+    });
+
+    it("keeps them out of an operation's error (OperationError message and details, a listed operation)", async () => {
+      const h = server.create().fail({
+        code: grpc.status.PERMISSION_DENIED,
+        message: `job could not read with ${authorization} or key ${apiKey}`,
+        details: [registry.pack('google.rpc.ErrorInfo', { reason: 'DENIED', metadata: { seen: apiKey } })],
+      });
+      const failed = await rejection(client.operation(h.name).wait({ metadata: headers }));
+      assert.ok(OperationError.is(failed), String(failed));
+      assert.equal(failed.rawMessage, 'job could not read with [REDACTED] or key [REDACTED]');
+      assert.deepEqual(failed.findDetails('google.rpc.ErrorInfo'), [
+        { reason: 'DENIED', domain: '', metadata: { seen: '[REDACTED]' } },
+      ]);
+      assertNoSecret(failed);
+      const page = await client.listOperations(
+        { filter: 'done=true', pageSize: 1000 },
+        { metadata: headers },
+      );
+      const listed = page.operations.find((op) => op.name === h.name);
+      assert.ok(listed?.error !== undefined, 'the failed operation is listed with its error');
+      assert.equal(
+        listed.error.message,
+        'PERMISSION_DENIED: job could not read with [REDACTED] or key [REDACTED]',
+      );
+      // Without credentials sent there is nothing to redact: the message is the server's.
+      const plain = await client.getOperation(h.name);
+      assert.equal(
+        plain.error?.message,
+        `PERMISSION_DENIED: job could not read with ${authorization} or key ${apiKey}`,
+      );
     });
 
     it("keeps them out of a wait's rejection and of a TimeoutError whose last poll failed", async () => {

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { OperationsRestClient } from '../../src/client/rest-client.ts';
 import { createRegistry } from '../../src/proto/registry.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
-import { RpcError, UnknownTypeError } from '../../src/wire/errors.ts';
+import { OperationError, RpcError, UnknownTypeError } from '../../src/wire/errors.ts';
 import { type ExportMetadata, type ExportResult, META, RESULT, WAIT_RULE } from './handle-suite.ts';
 
 /** A type only the server knows: the client's registry lacks it. */
@@ -172,6 +172,29 @@ describe('OperationsRestClient', () => {
       response: { '@type': `type.googleapis.com/${RESULT}`, uri: 'export://j', rowCount: '9' },
     });
     assert.deepEqual(await done.wait(), { uri: 'export://j', rowCount: '9' });
+  });
+
+  it("keeps the header values it sent out of an operation's error, as out of an RpcError", async () => {
+    const key = 'AIza-lr-rest-echo-key-4d2f';
+    const h = server.create().fail({ code: 7, message: `denied for key ${key}` });
+    const failed = await client
+      .operation(h.name)
+      .wait({ metadata: { 'x-goog-api-key': key } })
+      .then(
+        () => assert.fail('expected a rejection'),
+        (e: unknown) => e,
+      );
+    assert.ok(OperationError.is(failed), String(failed));
+    assert.equal(failed.rawMessage, 'denied for key [REDACTED]');
+    assert.equal(`${failed.message} ${JSON.stringify(failed)}`.includes(key), false);
+    const page = await client.listOperations(
+      { filter: 'done=true' },
+      { metadata: { 'x-goog-api-key': key } },
+    );
+    assert.equal(
+      page.operations.find((op) => op.name === h.name)?.error?.message,
+      'PERMISSION_DENIED: denied for key [REDACTED]',
+    );
   });
 
   it('refuses calls after close()', async () => {

@@ -10,14 +10,13 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe } from 'node:test';
-import { inspect } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type * as otel from '@opentelemetry/api';
 import { OperationsClient } from '../../src/client/grpc-client.ts';
 import { builtinRoot, serviceDefinition } from '../../src/proto/builtin.ts';
 import { FakeOperationsServer } from '../../src/testing/fake-server.ts';
 import type { FakeMethod } from '../../src/testing/faults.ts';
-import { RpcError } from '../../src/wire/errors.ts';
+import { shownOfError } from '../fixtures/shown-error.ts';
 import { bounded, insecure, settle } from './helpers.ts';
 import { Scenario } from './report.ts';
 
@@ -37,18 +36,6 @@ function occurrences(text: string): number {
   let n = 0;
   for (const secret of [token, apiKey]) n += text.split(secret).length - 1;
   return n;
-}
-
-/** Everything an application may print of an error. */
-function shown(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return [
-    error.message,
-    error.stack,
-    inspect(error, { depth: 8, showHidden: true }),
-    JSON.stringify(error),
-    RpcError.is(error) ? `${error.rawMessage}\n${inspect(error.details, { depth: 8 })}` : '',
-  ].join('\n');
 }
 
 /** Runs the lro CLI (through tsx) with `args`; resolves its exit code and output (30 s hang guard). */
@@ -112,7 +99,7 @@ describe('credentials a gRPC server echoes', () => {
           const outcome = await bounded(settle(run()), 20_000, label);
           assert.equal(outcome.ok, false, `${label}: expected a failure`);
           const error = outcome.ok ? undefined : outcome.error;
-          const text = shown(error);
+          const text = shownOfError(error);
           const sent = server.lastHeaders[method]?.authorization === authorization;
           if (sent) echoed++;
           rows.push([
@@ -142,6 +129,14 @@ describe('credentials a gRPC server echoes', () => {
         echo('WaitOperation', grpc.status.PERMISSION_DENIED);
         await check('wait() rejection (WaitOperation)', 'WaitOperation', () =>
           client.operation(server.create().name).wait(),
+        );
+        // An operation whose own error status quotes them (the server kept the request's headers).
+        const quoting = server.create().fail({
+          code: grpc.status.PERMISSION_DENIED,
+          message: `job refused ${authorization} and ${apiKey}`,
+        });
+        await check("wait() rejection (an operation's error quoting them)", 'WaitOperation', () =>
+          client.operation(quoting.name).wait(),
         );
         echo('GetOperation', grpc.status.UNAVAILABLE, 1000);
         await check('TimeoutError after failed polls', 'GetOperation', () =>
@@ -180,8 +175,14 @@ describe('credentials a gRPC server echoes', () => {
           ['lro list --json', 'ListOperations', ['list', '--json'], 3],
           ['lro cancel', 'CancelOperation', ['cancel', h.name], 3],
         ];
+        runs.push([
+          "lro wait (an operation's error quoting them)",
+          'WaitOperation',
+          ['wait', quoting.name],
+          1,
+        ]);
         for (const [label, method, args, exit] of runs) {
-          echo(method, grpc.status.PERMISSION_DENIED);
+          if (args[1] !== quoting.name) echo(method, grpc.status.PERMISSION_DENIED);
           const r = await cli([...args, ...flags, '-H', `x-goog-api-key: ${apiKey}`]);
           const output = `${r.stdout}\n${r.stderr}`;
           const sent = server.lastHeaders[method]?.authorization === authorization;
@@ -202,7 +203,7 @@ describe('credentials a gRPC server echoes', () => {
         `callDefaults.metadata { authorization: 'Bearer lr-echo-token-<24 hex>', 'x-goog-api-key': 'AIza-lr-echo-key-<24 hex>' } (fresh per run) on an OperationsClient; the same values as per-call metadata on getOperation() and on a wrap()ped grpc-js stub; the lro CLI with -H for both, under NODE_DEBUG=longrunning`,
       );
       report.fault(
-        `The fake server answers each RPC once with an error whose message quotes the request's authorization and x-goog-api-key (Fault.echoHeaders): GetOperation, ListOperations, CancelOperation, DeleteOperation, WaitOperation, StartExport; UNAVAILABLE on every poll of a wait that times out`,
+        `The fake server answers each RPC once with an error whose message quotes the request's authorization and x-goog-api-key (Fault.echoHeaders): GetOperation, ListOperations, CancelOperation, DeleteOperation, WaitOperation, StartExport; UNAVAILABLE on every poll of a wait that times out; an operation whose own error status quotes both values (a wait's OperationError, lro wait)`,
       );
       report.table(['failure path', 'error', 'characters shown', 'secrets shown'], rows);
       report.outcome(
