@@ -9,7 +9,8 @@
  * Variants: `auto` and `poll` are `op.wait()` with that strategy and default settings;
  * `auto-shared` is `auto` on a channel the caller passes in (so `maxWaitCalls` is 64 and
  * every call shares one connection); `eta-off` is `auto` with `polling.eta: false` (the
- * backoff schedule alone); `gax` is `operation.promise()` with gax's defaults. Every wait
+ * backoff schedule alone); `list-off` is `auto` on a client with `listPolling: false`
+ * (each wait polls on its own, without list reaping, rule 13); `gax` is `operation.promise()` with gax's defaults. Every wait
  * must settle with its own operation's result.
  *
  * With `shape` (the slow-operation scenario) the operations are jobs of `minMs` to
@@ -38,8 +39,8 @@ import {
   workerArgs,
 } from './shared.ts';
 
-type Variant = 'auto' | 'poll' | 'auto-shared' | 'eta-off' | 'gax';
-const VARIANTS: readonly Variant[] = ['auto', 'poll', 'auto-shared', 'eta-off', 'gax'];
+type Variant = 'auto' | 'poll' | 'auto-shared' | 'eta-off' | 'list-off' | 'gax';
+const VARIANTS: readonly Variant[] = ['auto', 'poll', 'auto-shared', 'eta-off', 'list-off', 'gax'];
 /** The start of a run in which completions count as the start burst (see `afterStart`). */
 const START_BURST_MS = 100;
 /** How long after the last scheduled completion every wait must have settled. */
@@ -59,7 +60,11 @@ function waiter(
     variant === 'auto-shared' ? new grpc.Client(address, grpc.credentials.createInsecure()) : undefined;
   const client = new lib.OperationsClient(
     owner === undefined
-      ? { address, credentials: grpc.credentials.createInsecure() }
+      ? {
+          address,
+          credentials: grpc.credentials.createInsecure(),
+          ...(variant === 'list-off' ? { listPolling: false as const } : {}),
+        }
       : { channel: owner.getChannel() },
   );
   const strategy: WaitStrategy = variant === 'poll' ? 'poll' : 'auto';
@@ -196,6 +201,7 @@ export async function main() {
     rpcsPerOp: rpcs / count,
     getOperation: stats.calls.GetOperation ?? 0,
     waitOperation: stats.calls.WaitOperation ?? 0,
+    listOperations: stats.calls.ListOperations ?? 0,
     peakOpenWaits: stats.peakOpenWaits,
     cpuMs: cpuUs / 1000,
     cpuUsPerOp: cpuUs / count,

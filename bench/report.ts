@@ -11,13 +11,19 @@ import { renderPlots } from './plot.ts';
 import { fleetSection } from './report-fleet.ts';
 import { coldBreakdownSection, heldProfileSection, scaleProfileSection } from './report-profiles.ts';
 
+/** The calls behind an RPC count: Get + Wait, and List where list reaping listed. */
+function rpcParts(n: NoticeResult): string {
+  const list = n.listOperations ?? 0;
+  return `${n.getOperation} Get + ${n.waitOperation} Wait${list === 0 ? '' : ` + ${list} List`}`;
+}
+
 function noticeRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
   return [
     label,
     f1(n.latencyMs.p50),
     f1(n.latencyMs.p99),
     f1(n.latencyMs.max),
-    `${f2(n.rpcsPerOp)} (${n.getOperation} Get + ${n.waitOperation} Wait)`,
+    `${f2(n.rpcsPerOp)} (${rpcParts(n)})`,
     f0(n.cpuUsPerOp),
     n === gax ? '1.00 / 1.00' : `${f2(n.rpcsPerOp / gax.rpcsPerOp)} / ${f2(n.cpuUsPerOp / gax.cpuUsPerOp)}`,
   ];
@@ -29,7 +35,7 @@ function scaleRow(label: string, n: NoticeResult, gax: NoticeResult): string[] {
     `${n.settled} / ${n.count}`,
     f1(n.cpuMs / 1000),
     n === gax ? '1.00' : f2(n.cpuMs / gax.cpuMs),
-    `${n.rpcs} (${n.getOperation} Get + ${n.waitOperation} Wait)`,
+    `${n.rpcs} (${rpcParts(n)})`,
     f2(n.rpcsPerOp),
     `${n.peakOpenWaits}`,
     f1(n.rssGrowthKBPerOp),
@@ -206,21 +212,27 @@ export function renderMarkdown(r: BenchResults, plotDir = 'bench'): string {
     '',
     `## 8. Slow operations on a server without WaitOperation (${r.config.slow.count} operations each)`,
     '',
-    `One run after another, each with its own server process (concurrently with \`--quick\`). Time is compressed: operations of ${f1(r.config.slow.minMs / 1000)}–${f1((r.config.slow.minMs + r.config.slow.spreadMs) / 1000)} s (seeded), standing in for the issue's 10–60 s with the same shape. The second fake server shares the operations and answers WaitOperation with UNIMPLEMENTED. Progress is \`progressPercent\` in whole percents (an int32), moved every 10 ms by the server: **linear**; **none** (stays 0); **adversarial** (in turn: rises 4× too fast and stalls at 90 %; 10 % then jumps to 90 %; rises to 40 %, falls back to 0, rises again). ours \`eta: false\` is today's schedule (rule 3) for comparison.`,
+    `One run after another, each with its own server process (concurrently with \`--quick\`). Time is compressed: operations of ${f1(r.config.slow.minMs / 1000)}–${f1((r.config.slow.minMs + r.config.slow.spreadMs) / 1000)} s (seeded), standing in for the issue's 10–60 s with the same shape. The second fake server shares the operations and answers WaitOperation with UNIMPLEMENTED. Progress is \`progressPercent\` in whole percents (an int32), moved every 10 ms by the server: **linear**; **none** (stays 0); **adversarial** (in turn: rises 4× too fast and stalls at 90 %; 10 % then jumps to 90 %; rises to 40 %, falls back to 0, rises again). ours \`eta: false\` is the backoff schedule alone (rule 3) and ours \`listPolling: false\` each wait polling on its own (no list reaping, rule 13), for comparison. RPCs count ListOperations pages too.`,
     '',
     table(
       ['progress', 'variant', 'p50 ms', 'p99 ms', 'max ms', 'RPCs/op', 'client CPU µs/op'],
       Object.entries(slow).map(([key, n]) => {
         const [shape, v] = key.split('/');
         const label =
-          v === 'gax' ? 'gax `promise()`' : v === 'eta-off' ? 'ours `eta: false`' : 'ours (defaults)';
+          v === 'gax'
+            ? 'gax `promise()`'
+            : v === 'eta-off'
+              ? 'ours `eta: false`'
+              : v === 'list-off'
+                ? 'ours `listPolling: false`'
+                : 'ours (defaults)';
         return [
           shape ?? key,
           label,
           f0(n.latencyMs.p50),
           f0(n.latencyMs.p99),
           f0(n.latencyMs.max),
-          `${f2(n.rpcsPerOp)} (${n.getOperation} Get + ${n.waitOperation} Wait)`,
+          `${f2(n.rpcsPerOp)} (${rpcParts(n)})`,
           f0(n.cpuUsPerOp),
         ];
       }),

@@ -88,6 +88,7 @@ const WORKER_TIMEOUT_MS = 240_000;
 const SLOW_RUNS = [
   ['linear', 'auto'],
   ['linear', 'eta-off'],
+  ['linear', 'list-off'],
   ['linear', 'gax'],
   ['none', 'auto'],
   ['none', 'eta-off'],

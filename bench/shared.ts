@@ -196,9 +196,11 @@ function asStrings(value: unknown, what: string): string[] {
   return value;
 }
 
-/** GetOperation + WaitOperation calls in `stats`. */
+/** The calls a wait makes in `stats`: GetOperation, WaitOperation and the pages of list reaping's ListOperations. */
 export function pollRpcs(stats: ServerStats): number {
-  return (stats.calls.GetOperation ?? 0) + (stats.calls.WaitOperation ?? 0);
+  return (
+    (stats.calls.GetOperation ?? 0) + (stats.calls.WaitOperation ?? 0) + (stats.calls.ListOperations ?? 0)
+  );
 }
 
 /** Reads a worker's arguments: one JSON object in argv[2]. */
