@@ -23,6 +23,9 @@ export interface AttemptSignal {
   cleanup(): void;
 }
 
+/** Why an attempt's deadline timer is cancelled: a shared reason, so no DOMException is made (and its stack captured) per attempt. */
+const CLEANED_UP = new Error('attempt settled');
+
 /**
  * Links `caller` with a deadline `remainingMs` from now: none when it is not finite or is
  * above `MAX_DEADLINE_MS` (as for gRPC, see base/deadline.ts); 0 or less: at once.
@@ -41,7 +44,7 @@ export function attemptSignal(caller: AbortSignal | undefined, remainingMs: numb
     signal: linked.signal,
     timedOut: () => deadline.signal.aborted,
     cleanup: () => {
-      stop.abort();
+      stop.abort(CLEANED_UP);
       linked.cleanup();
     },
   };

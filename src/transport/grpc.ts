@@ -14,7 +14,6 @@ import type { Registry } from '../proto/registry.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 import type { RawOperation } from '../wire/types.js';
-import { attemptSignal } from './attempt-signal.js';
 import { CallPipeline, type HeaderSource, waitCallOptions, waitRequestTimeoutMs } from './call-pipeline.js';
 import { isMetadataLike, ownMetadata } from './grpc-interop.js';
 import { grpcDeadline, grpcUnaryCall } from './grpc-unary-call.js';
@@ -175,21 +174,9 @@ export class GrpcTransport implements OperationsTransport {
     options: CallOptions,
   ): Promise<RawOperation> {
     const { timeoutMs: _held, ...getOptions } = options;
-    // A wait queued for a connection that is still connecting waits no longer than the
-    // call itself could (a server that never completes a connection), then polls instead.
-    const bounded = attemptSignal(options.signal, callOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
-    let lease: WaitLease | undefined;
-    try {
-      lease = await connections.lease(bounded.signal);
-    } catch (error) {
-      if (options.signal?.aborted === true) throw error;
-      if (!bounded.timedOut()) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
-      }
-    } finally {
-      bounded.cleanup();
-    }
+    // Most waits find a place at once; only a queued one needs a bounded signal.
+    const now = options.signal?.aborted === true ? null : connections.leaseNow();
+    const lease = now !== null ? now : await this.#queueForLease(connections, options, callOptions);
     if (lease === undefined) return this.get(request.name, getOptions);
     try {
       const snapshot = await this.#call<RawOperation>('WaitOperation', request, callOptions, lease);
@@ -207,6 +194,25 @@ export class GrpcTransport implements OperationsTransport {
       return this.get(request.name, getOptions);
     } finally {
       lease.release();
+    }
+  }
+
+  /**
+   * A place for a wait that has to queue for one: a wait queued for a connection that is
+   * still connecting waits no longer than the call itself could (a server that never
+   * completes a connection), then polls instead (undefined).
+   */
+  async #queueForLease(
+    connections: WaitConnections,
+    options: CallOptions,
+    callOptions: CallOptions,
+  ): Promise<WaitLease | undefined> {
+    try {
+      return await connections.lease(options.signal, callOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
+    } catch (error) {
+      if (options.signal?.aborted === true) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RpcError(Code.FAILED_PRECONDITION, message, [], 'WaitOperation', error);
     }
   }
 

@@ -20,7 +20,7 @@
  * queue and its watch of each channel's state share the connections' bookkeeping.)
  */
 import * as grpc from '@grpc/grpc-js';
-import { type Clock, systemClock } from '../base/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../base/clock.js';
 import { abortReason } from '../base/signals.js';
 import { RECONNECT_BACKOFF, ReconnectPacing } from './reconnect-pacing.js';
 
@@ -140,33 +140,65 @@ export class WaitConnections {
    * opened since the last failed attempt has not been answered on yet): the caller then
    * makes its call on its main connection. While a new connection is still connecting, a
    * wait that finds no room queues (first come, first served) until it is READY or fails.
-   * Rejects with an Error once `close()` was called (as grpc-js does for a call on a closed
-   * channel), and with the reason of `signal` when it aborts meanwhile.
+   * A queued wait gives up after `maxWaitMs` (a server that never completes a connection)
+   * and resolves undefined too. Rejects with an Error once `close()` was called (as grpc-js
+   * does for a call on a closed channel), and with the reason of `signal` when it aborts
+   * meanwhile.
    */
-  lease(signal?: AbortSignal): Promise<WaitLease | undefined> {
+  lease(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<WaitLease | undefined> {
     if (this.#closed) return Promise.reject(new Error('Channel has been shut down'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const place = this.#queue.length === 0 ? this.#place() : QUEUE;
     if (place !== QUEUE) return Promise.resolve(place);
     return new Promise<WaitLease | undefined>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const dequeue = (): void => {
+        const index = this.#queue.indexOf(queued);
+        if (index !== -1) this.#queue.splice(index, 1);
+      };
       const queued: Queued = {
         resolve: (lease) => {
-          signal?.removeEventListener('abort', onAbort);
+          done();
           resolve(lease);
         },
         reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
+          done();
           reject(error);
         },
       };
       const onAbort = (): void => {
-        const index = this.#queue.indexOf(queued);
-        if (index !== -1) this.#queue.splice(index, 1);
+        dequeue();
+        done();
         reject(signal === undefined ? new Error('aborted') : abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      // One timer a queued wait (not a deadline signal: queueing happens in bursts of thousands).
+      if (maxWaitMs <= MAX_TIMER_MS) {
+        timer = setTimeout(
+          () => {
+            dequeue();
+            queued.resolve(undefined);
+          },
+          Math.max(0, maxWaitMs),
+        );
+      }
       this.#queue.push(queued);
     });
+  }
+
+  /**
+   * `lease()` without waiting, for the common case: a place now (a lease, or undefined: the
+   * main connection), or null when the wait would queue (a connection is connecting, or
+   * others queue first) or the connections are closed; `lease()` then says what to do.
+   */
+  leaseNow(): WaitLease | undefined | null {
+    if (this.#closed || this.#queue.length !== 0) return null;
+    const place = this.#place();
+    return place === QUEUE ? null : place;
   }
 
   /** Closes every wait connection; calls on them end with CANCELLED. Later leases throw. Idempotent. */

@@ -510,4 +510,25 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
+
+  it('gives no place (undefined) to a lease that waited maxWaitMs for a connection that never gets READY', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const bound = silent.address();
+    assert.ok(bound !== null && typeof bound === 'object');
+    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
+    try {
+      const first = await leased(pool);
+      assert.equal(pool.leaseNow(), null, 'a wait finding no room while the connection connects would queue');
+      assert.equal(await pool.lease(undefined, 20), undefined);
+      first.release();
+    } finally {
+      pool.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });
