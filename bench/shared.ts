@@ -216,8 +216,9 @@ export function workerArgs(): Record<string, unknown> {
 export function runWorker(main: () => Promise<unknown>): void {
   main().then(
     (result) => {
-      process.stdout.write(`\n${JSON.stringify({ result })}\n`);
-      process.exit(0);
+      // Exits once the line is written: stdout to a pipe is asynchronous, and an exit
+      // before the parent read it would cut the result short (seen under --quick's load).
+      process.stdout.write(`\n${JSON.stringify({ result })}\n`, () => process.exit(0));
     },
     (error: unknown) => {
       console.error(error instanceof Error ? (error.stack ?? error.message) : error);
