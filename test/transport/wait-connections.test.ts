@@ -364,6 +364,28 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
     return { pool, clock };
   }
 
+  /**
+   * Runs `fn` with a pool of one wait per connection against a server that accepts and never
+   * answers (its connections never get READY); closes both after.
+   */
+  async function withSilentPool(fn: (pool: WaitConnections) => Promise<void>): Promise<void> {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const bound = silent.address();
+    assert.ok(bound !== null && typeof bound === 'object');
+    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
+    try {
+      await fn(pool);
+    } finally {
+      pool.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }
+
   /** Drops the connection of a fresh lease before the server answered on it: one failed attempt. */
   async function failOnce(pool: WaitConnections): Promise<void> {
     const lease = await leased(pool);
@@ -487,16 +509,7 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
   });
 
   it('rejects a lease waiting for a connection with the reason of its aborted signal', async () => {
-    const sockets = new Set<Socket>();
-    // Accepts and never answers: the connection never gets READY.
-    const silent = createServer((socket) => {
-      sockets.add(socket);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const bound = silent.address();
-    assert.ok(bound !== null && typeof bound === 'object');
-    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
-    try {
+    await withSilentPool(async (pool) => {
       const first = await leased(pool);
       const controller = new AbortController();
       const waiting = pool.lease(controller.signal);
@@ -504,31 +517,15 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
       controller.abort(reason);
       await assert.rejects(waiting, (e: unknown) => e === reason);
       first.release();
-    } finally {
-      pool.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    });
   });
 
   it('gives no place (undefined) to a lease that waited maxWaitMs for a connection that never gets READY', async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((socket) => {
-      sockets.add(socket);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const bound = silent.address();
-    assert.ok(bound !== null && typeof bound === 'object');
-    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
-    try {
+    await withSilentPool(async (pool) => {
       const first = await leased(pool);
       assert.equal(pool.leaseNow(), null, 'a wait finding no room while the connection connects would queue');
       assert.equal(await pool.lease(undefined, 20), undefined);
       first.release();
-    } finally {
-      pool.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    });
   });
 });
