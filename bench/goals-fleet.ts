@@ -6,7 +6,7 @@
 import type { FleetMemoryResult } from './fleet-memory.ts';
 import type { FleetBuild, FleetConfig, FleetResults, FleetRun } from './fleet-run.ts';
 import { f0, f1, f2, percent } from './format.ts';
-import type { Goal } from './goals.ts';
+import { type Goal, goal } from './goals.ts';
 
 /** The run `key` (e.g. `quota/defaults`); throws when the results lack it. */
 export function fleetRun(fleet: FleetResults, key: string): FleetRun {
@@ -67,13 +67,6 @@ export function fleetGoals(fleet: FleetResults, config: FleetConfig): Goal[] {
   const spread = Math.max(spreadOf(reaping.readingsBytesPerWait), spreadOf(polling.readingsBytesPerWait));
   // Reaping happened only if the defaults run listed while its waits were held.
   const reaped = reaping.heldCalls.list > 0;
-  const goal = (name: string, target: string, measured: string, met: boolean, why: string): Goal => ({
-    name,
-    target,
-    measured,
-    met,
-    why: met ? '' : why,
-  });
   return [
     goal(
       `${span}: results lost (issue 20)`,

@@ -24,6 +24,11 @@ export interface Goal {
   why: string;
 }
 
+/** A goal as judged: `why` is kept only when it is not met. */
+export function goal(name: string, target: string, measured: string, met: boolean, why: string): Goal {
+  return { name, target, measured, met, why: met ? '' : why };
+}
+
 /** Everything one run measured: bench/results.json. */
 export interface BenchResults {
   mode: 'quick' | 'full';
@@ -174,13 +179,6 @@ export function evaluateGoals(r: BenchResults): Goal[] {
   const noneP50 = pctOff(none.latencyMs.p50, noneOff.latencyMs.p50);
   const extra = adv.rpcsPerOp - advOff.rpcsPerOp;
   const slowSpan = `${adv.count} operations of ${f1(lin.minMs / 1000)}–${f1((lin.minMs + lin.spreadMs) / 1000)} s`;
-  const goal = (name: string, target: string, measured: string, met: boolean, why: string): Goal => ({
-    name,
-    target,
-    measured,
-    met,
-    why: met ? '' : why,
-  });
   const { fleet } = r.scenarios;
   const fleetConfig = r.config.fleet;
   return [
