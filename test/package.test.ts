@@ -102,6 +102,33 @@ await server.stop();
     assert.ok(files.includes('protos/google/longrunning/operations.proto'));
   });
 
+  it('exports the bundles of dist/bundle/, one copy of each class across its entry points', () => {
+    const files = packedFiles();
+    for (const entry of ['index', 'transport', 'testing']) {
+      assert.ok(files.includes(`dist/bundle/${entry}.js`), `dist/bundle/${entry}.js is shipped`);
+    }
+    assert.equal(files.includes('dist/bundle/meta.json'), false, 'the metafile is not shipped');
+    const resolved = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "console.log(import.meta.resolve('longrunning/testing'))"],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    assert.match(resolved.trim(), /\/dist\/bundle\/testing\.js$/);
+    // One copy of each module: no source file is in two output files (esbuild's metafile).
+    const meta: { outputs: Record<string, { inputs: Record<string, unknown> }> } = JSON.parse(
+      readFileSync(join(repo, 'dist/bundle/meta.json'), 'utf8'),
+    );
+    const where = new Map<string, string[]>();
+    for (const [output, { inputs }] of Object.entries(meta.outputs)) {
+      for (const input of Object.keys(inputs)) where.set(input, [...(where.get(input) ?? []), output]);
+    }
+    assert.ok(where.has('dist/wire/errors.js'), 'the metafile lists the modules');
+    assert.deepEqual(
+      [...where].filter(([, outputs]) => outputs.length > 1),
+      [],
+    );
+  });
+
   it('builds dist in prepare, so a git install and npx lro in a fresh checkout have it', () => {
     assert.match(manifest.scripts.prepare ?? '', /npm run build/);
   });

@@ -77,9 +77,9 @@ export async function drive(clock: FakeClock, n: number): Promise<void> {
   }
 }
 
-/** Waits (bounded, real time) until `check` holds. */
+/** Waits (bounded, real time: about 5 s, room for a busy CI machine) until `check` holds. */
 export async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
