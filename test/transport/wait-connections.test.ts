@@ -348,14 +348,21 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
   });
 
   /** A pool to the fake server on a FakeClock, drawing jitter from `random` (0.5: none). */
-  function pacedPool(options: { perConnection?: number; random?: () => number; target?: string } = {}): {
+  function pacedPool(
+    options: {
+      perConnection?: number;
+      random?: () => number;
+      target?: string;
+      credentials?: grpc.ChannelCredentials;
+    } = {},
+  ): {
     pool: WaitConnections;
     clock: FakeClock;
   } {
     const clock = new FakeClock(0);
     const pool = new WaitConnections({
       target: options.target ?? server.address,
-      credentials: grpc.credentials.createInsecure(),
+      credentials: options.credentials ?? grpc.credentials.createInsecure(),
       perConnection: options.perConnection ?? 2,
       clock,
       random: options.random ?? (() => 0.5),
@@ -366,7 +373,9 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
 
   /**
    * Runs `fn` with a pool of one wait per connection against a server that accepts and never
-   * answers (its connections never get READY); closes both after.
+   * answers; closes both after. Over TLS, so its connections never get READY in any grpc-js
+   * of the peer range (the handshake never completes; over plaintext, grpc-js 1.10 reports
+   * READY once the TCP connection is up, before the server has said anything).
    */
   async function withSilentPool(fn: (pool: WaitConnections) => Promise<void>): Promise<void> {
     const sockets = new Set<Socket>();
@@ -376,7 +385,11 @@ describe('WaitConnections reconnect pacing (on the injected clock)', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const bound = silent.address();
     assert.ok(bound !== null && typeof bound === 'object');
-    const { pool } = pacedPool({ perConnection: 1, target: `127.0.0.1:${bound.port}` });
+    const { pool } = pacedPool({
+      perConnection: 1,
+      target: `127.0.0.1:${bound.port}`,
+      credentials: grpc.credentials.createSsl(),
+    });
     try {
       await fn(pool);
     } finally {
