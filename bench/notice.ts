@@ -32,6 +32,7 @@ import {
   monoNs,
   percentile,
   pollRpcs,
+  reportWorkerState,
   resultFor,
   runWorker,
   seededRandom,
@@ -93,13 +94,25 @@ export async function main() {
   const control = new Control(String(args.control));
   const w = waiter(variant, String(shape === undefined ? args.grpc : args.grpcNoWait));
 
+  let phase = 'warm-up';
+  let warmSettled = 0;
+  let timedSettled = 0;
+  reportWorkerState(
+    () => `phase ${phase}; warm-up waits settled ${warmSettled} of 8; timed waits settled ${timedSettled}`,
+  );
   // Warm-up: a few operations through the same path, so the timed run is not the JIT's first.
   const warm = await control.create(8, `warm-${variant}`);
   await control.schedule(
     warm,
     warm.map((_, i) => 20 * i),
   );
-  await Promise.all(warm.map((n) => w.wait(n)));
+  await Promise.all(
+    warm.map(async (n) => {
+      await w.wait(n);
+      warmSettled++;
+    }),
+  );
+  phase = 'setting up the timed run';
   await control.drop(warm);
 
   const names = await control.create(count, `${String(args.prefix ?? 'notice')}-${variant}`);
@@ -123,6 +136,7 @@ export async function main() {
   // The scale scenario samples where the CPU goes, coarsely (1 ms) so the profiler costs
   // little, and alike for every variant.
   const profiler: Profiler | undefined = args.profile === true ? await startProfiler(1000) : undefined;
+  phase = 'timed';
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   const settledAt = new Array<bigint>(names.length);
@@ -135,6 +149,7 @@ export async function main() {
         const uri = await w.wait(name);
         settledAt[i] = monoNs();
         settled++;
+        timedSettled++;
         if (uri !== resultFor(name).uri) wrong.push(`${name} settled with ${uri}`);
       }),
     ),
@@ -151,6 +166,7 @@ export async function main() {
     }),
   ]);
   clearTimeout(watchdog);
+  phase = 'reading the results';
   const cpuUs = cpuMicros(cpu0);
   const profile: ProfileSummary | undefined =
     profiler === undefined ? undefined : summarizeProfile(await profiler.stop(), 8);

@@ -230,12 +230,16 @@ function worker<T>(file: WorkerFile, args: object, timeoutMs = WORKER_TIMEOUT_MS
       stderr += s;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': a child's output can still be unread when 'exit' comes (seen under
+    // --quick's load: exit 0 with none of its output read yet).
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
       if (code !== 0 || !last.startsWith('{"result"')) {
         reject(
-          new Error(`bench worker ${file} ${JSON.stringify(args)} failed (${code ?? signal}):\n${stderr}`),
+          new Error(
+            `bench worker ${file} ${JSON.stringify(args)} failed (${code ?? signal}):\n${stderr}\nthe end of its output (${stdout.length} characters): ${JSON.stringify(stdout.slice(-300))}`,
+          ),
         );
         return;
       }

@@ -214,17 +214,37 @@ export function workerArgs(): Record<string, unknown> {
 
 /** Ends a worker: prints its result as the last stdout line. Failures reject and exit 1 loudly. */
 export function runWorker(main: () => Promise<unknown>): void {
-  main().then(
-    (result) => {
-      // Exits once the line is written: stdout to a pipe is asynchronous, and an exit
-      // before the parent read it would cut the result short (seen under --quick's load).
-      process.stdout.write(`\n${JSON.stringify({ result })}\n`, () => process.exit(0));
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-      process.exit(1);
-    },
-  );
+  let settled = false;
+  // The event loop emptying before `main` settled means a promise nothing will resolve (no
+  // timer, no socket): say so and what was pending, instead of a silent exit 0.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write(
+      `worker: the event loop emptied before the scenario settled; pending: ${JSON.stringify(process.getActiveResourcesInfo())}; ${workerState()}\n`,
+    );
+    process.exit(3);
+  });
+  main()
+    .finally(() => {
+      settled = true;
+    })
+    .then(
+      (result) => {
+        // Exits once the line is written.
+        process.stdout.write(`\n${JSON.stringify({ result })}\n`, () => process.exit(0));
+      },
+      (error: unknown) => {
+        console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+        process.exit(1);
+      },
+    );
+}
+
+/** What a worker reports of its state when its event loop empties early (set by the worker). */
+export let workerState = (): string => '';
+/** Sets what `runWorker` reports of the worker's state should its event loop empty early. */
+export function reportWorkerState(fn: () => string): void {
+  workerState = fn;
 }
 
 /** Resolves after `ms` of real time. */
