@@ -10,8 +10,9 @@
  * `auto-shared` is `auto` on a channel the caller passes in (so `maxWaitCalls` is 64 and
  * every call shares one connection); `eta-off` is `auto` with `polling.eta: false` (the
  * backoff schedule alone); `list-off` is `auto` on a client with `listPolling: false`
- * (each wait polls on its own, without list reaping, rule 13); `gax` is `operation.promise()` with gax's defaults. Every wait
- * must settle with its own operation's result.
+ * (each wait polls on its own, without list reaping, rule 13); `gax` is
+ * `operation.promise()` with gax's defaults. Every wait must settle with its own
+ * operation's result.
  *
  * With `shape` (the slow-operation scenario) the operations are jobs of `minMs` to
  * `minMs + spreadMs` that report progress of that shape (bench/server.ts), waited on over
@@ -32,7 +33,6 @@ import {
   monoNs,
   percentile,
   pollRpcs,
-  reportWorkerState,
   resultFor,
   runWorker,
   seededRandom,
@@ -94,25 +94,13 @@ export async function main() {
   const control = new Control(String(args.control));
   const w = waiter(variant, String(shape === undefined ? args.grpc : args.grpcNoWait));
 
-  let phase = 'warm-up';
-  let warmSettled = 0;
-  let timedSettled = 0;
-  reportWorkerState(
-    () => `phase ${phase}; warm-up waits settled ${warmSettled} of 8; timed waits settled ${timedSettled}`,
-  );
   // Warm-up: a few operations through the same path, so the timed run is not the JIT's first.
   const warm = await control.create(8, `warm-${variant}`);
   await control.schedule(
     warm,
     warm.map((_, i) => 20 * i),
   );
-  await Promise.all(
-    warm.map(async (n) => {
-      await w.wait(n);
-      warmSettled++;
-    }),
-  );
-  phase = 'setting up the timed run';
+  await Promise.all(warm.map((n) => w.wait(n)));
   await control.drop(warm);
 
   const names = await control.create(count, `${String(args.prefix ?? 'notice')}-${variant}`);
@@ -136,7 +124,6 @@ export async function main() {
   // The scale scenario samples where the CPU goes, coarsely (1 ms) so the profiler costs
   // little, and alike for every variant.
   const profiler: Profiler | undefined = args.profile === true ? await startProfiler(1000) : undefined;
-  phase = 'timed';
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   const settledAt = new Array<bigint>(names.length);
@@ -149,7 +136,6 @@ export async function main() {
         const uri = await w.wait(name);
         settledAt[i] = monoNs();
         settled++;
-        timedSettled++;
         if (uri !== resultFor(name).uri) wrong.push(`${name} settled with ${uri}`);
       }),
     ),
@@ -166,7 +152,6 @@ export async function main() {
     }),
   ]);
   clearTimeout(watchdog);
-  phase = 'reading the results';
   const cpuUs = cpuMicros(cpu0);
   const profile: ProfileSummary | undefined =
     profiler === undefined ? undefined : summarizeProfile(await profiler.stop(), 8);

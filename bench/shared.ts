@@ -215,36 +215,25 @@ export function workerArgs(): Record<string, unknown> {
 /** Ends a worker: prints its result as the last stdout line. Failures reject and exit 1 loudly. */
 export function runWorker(main: () => Promise<unknown>): void {
   let settled = false;
-  // The event loop emptying before `main` settled means a promise nothing will resolve (no
-  // timer, no socket): say so and what was pending, instead of a silent exit 0.
+  // The event loop emptying before `main` settled means a promise that nothing (no timer, no
+  // socket) will ever settle: say so and exit 3, instead of a silent exit 0 with no result.
   process.once('beforeExit', () => {
     if (settled) return;
-    process.stderr.write(
-      `worker: the event loop emptied before the scenario settled; pending: ${JSON.stringify(process.getActiveResourcesInfo())}; ${workerState()}\n`,
-    );
+    process.stderr.write('worker: the event loop emptied before the scenario settled (a lost wake-up)\n');
     process.exit(3);
   });
-  main()
-    .finally(() => {
+  main().then(
+    (result) => {
       settled = true;
-    })
-    .then(
-      (result) => {
-        // Exits once the line is written.
-        process.stdout.write(`\n${JSON.stringify({ result })}\n`, () => process.exit(0));
-      },
-      (error: unknown) => {
-        console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-        process.exit(1);
-      },
-    );
-}
-
-/** What a worker reports of its state when its event loop empties early (set by the worker). */
-export let workerState = (): string => '';
-/** Sets what `runWorker` reports of the worker's state should its event loop empty early. */
-export function reportWorkerState(fn: () => string): void {
-  workerState = fn;
+      // Exits once the line is written.
+      process.stdout.write(`\n${JSON.stringify({ result })}\n`, () => process.exit(0));
+    },
+    (error: unknown) => {
+      settled = true;
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(1);
+    },
+  );
 }
 
 /** Resolves after `ms` of real time. */

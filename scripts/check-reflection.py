@@ -64,11 +64,12 @@ def main(address):
         [answer] = list(stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(**request)]),
                                                   timeout=TIMEOUT_S))
         if answer.HasField('error_response'):
-            fail(f'reflection refused {request}: {answer.error_response.error_message}')
+            fail(f'reflection refused {request}: {ascii(answer.error_response.error_message)}')
         return answer
 
     services = [s.name for s in ask(list_services='').list_services_response.service]
-    print(f'services: {", ".join(services)}')
+    # Names and messages from the server are printed as ascii() reprs: escaped, never raw control characters.
+    print(f'services: {", ".join(ascii(s) for s in services)}')
     for wanted in ('google.longrunning.Operations', 'longrunning.demo.v1.Exporter'):
         if wanted not in services:
             fail(f'{wanted} is not listed')
@@ -97,7 +98,7 @@ def main(address):
         if name in added:
             return
         if name in path:
-            fail(f'import cycle: {" -> ".join(path + (name,))}')
+            fail(f'import cycle: {" -> ".join(ascii(p) for p in path + (name,))}')
         for dependency in files[name].dependency:
             add(dependency, path + (name,))
         pool.Add(files[name])
@@ -126,7 +127,7 @@ def main(address):
     options = method.GetOptions().SerializeToString()
     if not options:
         fail('StartExport has no method options (operation_info and google.api.http are missing)')
-    print(f'StartExport answered {operation.name}; its method options: {len(options)} bytes')
+    print(f'StartExport answered {ascii(operation.name)}; its method options: {len(options)} bytes')
     channel.close()
 
 

@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { FakeOperationsServer } from '../src/testing/fake-server.ts';
+import { type BundleMeta, readBundleMeta } from './fixtures/bundle-meta.ts';
 
 const repo = new URL('..', import.meta.url).pathname;
 const fixtures = join(repo, 'test/fixtures/load-log');
@@ -54,8 +55,7 @@ async function firstCallModules(address: string, name: string, entry: string): P
   return modules.map(String).flatMap(bundledModules);
 }
 
-/** esbuild's metafile of the bundle (scripts/bundle-dist.ts): the inputs of each output file. */
-let bundleMeta: { outputs: Record<string, { inputs: Record<string, unknown> }> } | undefined;
+let bundleMeta: BundleMeta | undefined;
 
 /**
  * A loaded module as the modules it holds: a file of dist/bundle/ is the dist/ modules
@@ -64,8 +64,8 @@ let bundleMeta: { outputs: Record<string, { inputs: Record<string, unknown> }> }
 function bundledModules(loaded: string): string[] {
   const at = loaded.indexOf('/dist/bundle/');
   if (at === -1) return [loaded];
-  bundleMeta ??= JSON.parse(readFileSync(join(repo, 'dist/bundle/meta.json'), 'utf8'));
-  const output = bundleMeta?.outputs[loaded.slice(at + 1)];
+  bundleMeta ??= readBundleMeta(repo);
+  const output = bundleMeta.outputs[loaded.slice(at + 1)];
   assert.ok(output !== undefined, `${loaded} is not an output of the bundle's metafile`);
   return [loaded, ...Object.keys(output.inputs).map((input) => join(repo, input))];
 }

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { readBundleMeta } from './fixtures/bundle-meta.ts';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -115,9 +116,7 @@ await server.stop();
     );
     assert.match(resolved.trim(), /\/dist\/bundle\/testing\.js$/);
     // One copy of each module: no source file is in two output files (esbuild's metafile).
-    const meta: { outputs: Record<string, { inputs: Record<string, unknown> }> } = JSON.parse(
-      readFileSync(join(repo, 'dist/bundle/meta.json'), 'utf8'),
-    );
+    const meta = readBundleMeta(repo);
     const where = new Map<string, string[]>();
     for (const [output, { inputs }] of Object.entries(meta.outputs)) {
       for (const input of Object.keys(inputs)) where.set(input, [...(where.get(input) ?? []), output]);

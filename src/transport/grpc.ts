@@ -174,7 +174,7 @@ export class GrpcTransport implements OperationsTransport {
     options: CallOptions,
   ): Promise<RawOperation> {
     const { timeoutMs: _held, ...getOptions } = options;
-    // Most waits find a place at once; only a queued one needs a bounded signal.
+    // Most waits find a place at once; only one that has to queue waits (bounded) for it.
     const now = options.signal?.aborted === true ? null : connections.leaseNow();
     const lease = now !== null ? now : await this.#queueForLease(connections, options, callOptions);
     if (lease === undefined) return this.get(request.name, getOptions);

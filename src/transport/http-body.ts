@@ -6,6 +6,7 @@
 import { isObject } from '../base/is-object.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
+import { BODY_TOO_LARGE } from './operations-transport.js';
 
 /**
  * The largest response body read by default: 16 MB, far above any real operation. Like
@@ -23,7 +24,7 @@ export async function readBodyText(response: Response, maxBytes: number, method:
   const tooLarge = (): RpcError =>
     new RpcError(
       Code.RESOURCE_EXHAUSTED,
-      `HTTP response body is larger than maxResponseBytes (${maxBytes} bytes)`,
+      `HTTP response body is ${BODY_TOO_LARGE} (${maxBytes} bytes)`,
       [],
       method,
     );

@@ -37,6 +37,23 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   multiplier: 2,
 });
 
+/** The words of the RpcError RESOURCE_EXHAUSTED the HTTP/JSON transport raises for a body over `maxResponseBytes`. */
+export const BODY_TOO_LARGE = 'larger than maxResponseBytes';
+
+/** The words grpc-js gives the RESOURCE_EXHAUSTED of a message over its receive or send limit. */
+const GRPC_SIZE_LIMIT = /^(Received|Sent) message larger than max/;
+
+/**
+ * True for the RESOURCE_EXHAUSTED a transport raises itself for a message over a size
+ * limit (grpc-js's receive and send limits, `maxResponseBytes`): no retry changes it, and
+ * it is no quota refusal.
+ */
+export function isSizeLimitError(code: number, message: string): boolean {
+  return (
+    code === Code.RESOURCE_EXHAUSTED && (GRPC_SIZE_LIMIT.test(message) || message.includes(BODY_TOO_LARGE))
+  );
+}
+
 /** The deadline of one call (retries included) when none is given: 60 s. WaitOperation is bounded by its own timeout instead. */
 export const DEFAULT_RPC_TIMEOUT_MS = 60_000;
 

@@ -9,8 +9,9 @@
  *   that succeeded in the last few seconds (`FIRST_DECREASE` of the most that succeeded
  *   within one second of them): what the quota let through is the best guess of the quota.
  *   The answers to the burst that met the quota come in over a moment, so for a second
- *   after that refusal the rate rises with them, to the same share of what got through. A refusal when nothing succeeded lately says
- *   nothing of the quota and leaves the rate as it is.
+ *   after that refusal the rate rises with them, to the same share of what got through. A
+ *   refusal when nothing succeeded lately says nothing of the quota and leaves the rate as
+ *   it is.
  * - Each further refusal of a call sent after the last decrease multiplies it by
  *   `DECREASE`. Refusals of calls sent before it, or at the same instant (already in
  *   flight), change nothing more: they were answered for a rate that is gone.

@@ -3,7 +3,7 @@
  * policy's codes, any quota refusal (RESOURCE_EXHAUSTED), and calls the connection ended
  * rather than the server answered. Anything else is the server's final word.
  */
-import { type CallOptions, DEFAULT_RETRY } from '../transport/operations-transport.js';
+import { type CallOptions, DEFAULT_RETRY, isSizeLimitError } from '../transport/operations-transport.js';
 import { Code } from '../wire/code.js';
 import { RpcError } from '../wire/errors.js';
 
@@ -23,18 +23,11 @@ function endedByConnection(error: RpcError, signal: AbortSignal): boolean {
 }
 
 /**
- * The words of a RESOURCE_EXHAUSTED the client itself raises for a message over its size
- * limits (grpc-js's receive and send limits, the HTTP transport's `maxResponseBytes`):
- * not a quota, and no retry changes it.
- */
-const SIZE_LIMIT = /^(Received|Sent) message larger than max|larger than maxResponseBytes/;
-
-/**
  * True for a refusal for quota (RESOURCE_EXHAUSTED, HTTP 429), as opposed to the
  * RESOURCE_EXHAUSTED the client raises for a message over its size limits.
  */
 export function isQuotaRefusal(error: RpcError): boolean {
-  return error.code === Code.RESOURCE_EXHAUSTED && !SIZE_LIMIT.test(error.rawMessage);
+  return error.code === Code.RESOURCE_EXHAUSTED && !isSizeLimitError(error.code, error.rawMessage);
 }
 
 /**
